@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import httpx2
+import pytest
+from hypothesis import settings
+
+from voice_tools.sandbox import SandboxConfig, TalkSandbox
+
+# CI replays the same examples every run (a red main must come from a change, never from luck);
+# locally hypothesis explores anew each time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+SANDBOX_AUTH = ("admin@example.com/token", "sandbox-api-token")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def sandbox() -> TalkSandbox:
+    return TalkSandbox(SandboxConfig())
+
+
+@pytest.fixture
+async def http(sandbox: TalkSandbox) -> AsyncIterator[httpx2.AsyncClient]:
+    """A plain HTTP client on the in-process sandbox, authenticated as Zendesk expects."""
+    async with httpx2.AsyncClient(
+        base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH
+    ) as c:
+        yield c

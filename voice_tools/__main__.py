@@ -1,0 +1,3 @@
+from voice_tools.cli import main
+
+raise SystemExit(main())
