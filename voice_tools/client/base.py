@@ -1,0 +1,249 @@
+"""One base client that owns the transport, auth, retries and the status-to-error map.
+
+Everything above it (``TalkClient``'s methods) only names a method, a path and the model to parse,
+so no endpoint can forget a retry rule, leak a credential or let a stack trace escape. It takes any
+``httpx2`` transport and never knows whether Zendesk or the sandbox is behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sys
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, Self, TypeVar
+
+import anyio
+import httpx2
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from voice_tools import __version__
+
+from .config import ZendeskConfig
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    OutcomeUnknownError,
+    RateLimitError,
+    UnexpectedResponseError,
+    ZendeskError,
+    error_class_for,
+)
+from .retries import RetryPolicy, is_retryable, make_wait
+
+logger = logging.getLogger("voice_tools.client")
+
+Model = TypeVar("Model", bound=BaseModel)
+USER_AGENT = f"voice-tools/{__version__} (python {sys.version_info.major}.{sys.version_info.minor}; httpx2)"
+DEFAULT_TIMEOUT = httpx2.Timeout(20.0, connect=5.0)
+DEFAULT_LIMITS = httpx2.Limits(max_connections=20, max_keepalive_connections=10)
+NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.UnsupportedProtocol)
+
+
+class _HeaderAuth(httpx2.Auth):
+    """Adds the Authorization header per request, so it never sits in the client's default headers."""
+
+    def __init__(self, config: ZendeskConfig) -> None:
+        self._config = config
+
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+        request.headers["Authorization"] = self._config.authorization()
+        yield request
+
+    def __repr__(self) -> str:
+        return "<ZendeskAuth>"
+
+
+@dataclass
+class RateBudget:
+    """What Zendesk last said of the account's request budget (``X-Rate-Limit-*`` headers)."""
+
+    limit: int | None = None
+    remaining: int | None = None
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        for name, attr in (("x-rate-limit", "limit"), ("x-rate-limit-remaining", "remaining")):
+            value = headers.get(name)
+            if value is not None and value.isdigit():
+                setattr(self, attr, int(value))
+
+
+def _retry_after(response: httpx2.Response) -> float | None:
+    raw = response.headers.get("retry-after")
+    try:
+        return max(float(raw), 0.0) if raw is not None else None
+    except ValueError:
+        return None  # an HTTP date: Zendesk sends seconds; fall back to backoff
+
+
+def status_error(method: str, path: str, response: httpx2.Response) -> APIStatusError:
+    """Zendesk's error answer as the matching error class, with its code, description and details."""
+    code = description = None
+    details: dict[str, Any] | None = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        code = body.get("error") if isinstance(body.get("error"), str) else None
+        description = body.get("description") if isinstance(body.get("description"), str) else None
+        details = body.get("details") if isinstance(body.get("details"), dict) else None
+    elif response.text:
+        description = response.text.strip()[:300]
+    summary = ": ".join(p for p in (code, description) if p) or response.reason_phrase
+    return error_class_for(response.status_code)(
+        f"Zendesk answered {response.status_code} to {method} {path}: {summary}",
+        method=method,
+        path=path,
+        status_code=response.status_code,
+        code=code,
+        description=description,
+        details=details,
+        request_id=response.headers.get("x-request-id"),
+        retry_after=_retry_after(response),
+    )
+
+
+class BaseClient:
+    def __init__(
+        self,
+        config: ZendeskConfig,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        timeout: httpx2.Timeout | float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self.rate_budget = RateBudget()
+        self._sleep, self._jitter = sleep, jitter
+        self._http = httpx2.AsyncClient(
+            base_url=config.url,
+            transport=transport,
+            timeout=timeout,
+            limits=DEFAULT_LIMITS,
+            auth=_HeaderAuth(config),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,  # a redirect must never carry the credentials to another host
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} account={self.config.account!r}>"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def same_origin(self, url: str) -> bool:
+        """Whether a URL Zendesk handed back (``next_page``) points at the configured account."""
+        base, other = httpx2.URL(self.config.url), httpx2.URL(url)
+        return (base.scheme, base.host, base.port) == (other.scheme, other.host, other.port)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        model: type[Model] | None,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+    ) -> Model | None:
+        """Send, retrying as the policy allows, and parse the answer into ``model`` (None: no body)."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.retry.max_retries + 1),
+            wait=make_wait(self.retry, self._jitter),
+            retry=retry_if_exception(lambda e: is_retryable(e, method, self.retry)),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._send_once(method, path, model, params, json)
+        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        model: type[Model] | None,
+        params: Mapping[str, str | int] | None,
+        json: Any,
+    ) -> Model | None:
+        shown = httpx2.URL(path).path or path  # for messages: never the query, never a host's credentials
+        try:
+            response = await self._http.request(method, path, params=params, json=json)
+        except NEVER_SENT as exc:
+            raise APIConnectionError(
+                f"could not connect to Zendesk for {method} {shown} ({type(exc).__name__}); nothing was sent",
+                method=method,
+                path=shown,
+                never_sent=True,
+            ) from None
+        except httpx2.TransportError as exc:
+            timed_out = isinstance(exc, httpx2.TimeoutException)
+            what = "no answer in time" if timed_out else f"the connection failed ({type(exc).__name__})"
+            if method == "POST":
+                raise OutcomeUnknownError(
+                    f"{method} {shown}: {what} after the request was sent; it may have taken effect",
+                    method=method,
+                    path=shown,
+                ) from None
+            kind = APITimeoutError if timed_out else APIConnectionError
+            raise kind(f"{method} {shown}: {what}", method=method, path=shown) from None
+        self.rate_budget.observe(response.headers)
+        if response.status_code >= 400:
+            error = status_error(method, shown, response)
+            if method == "POST" and error.status_code >= 500:
+                raise OutcomeUnknownError(
+                    f"{method} {shown}: Zendesk answered {error.status_code} after the request was sent; "
+                    "it may have taken effect",
+                    method=method,
+                    path=shown,
+                    cause=error,
+                )
+            raise error
+        if model is None:
+            return None
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            not_json = any(e["type"] == "json_invalid" for e in exc.errors())
+            problem = "was not JSON" if not_json else "did not have the expected shape"
+            if method == "POST":
+                raise OutcomeUnknownError(
+                    f"{method} {shown}: Zendesk answered {response.status_code} but its answer {problem}; "
+                    "the request probably took effect",
+                    method=method,
+                    path=shown,
+                ) from None
+            raise UnexpectedResponseError(
+                f"{method} {shown}: Zendesk answered {response.status_code} "
+                f"({response.headers.get('content-type', 'no content type')}) but the body {problem}",
+                method=method,
+                path=shown,
+                status_code=response.status_code,
+            ) from None
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        reason = str(error) if isinstance(error, ZendeskError) else type(error).__name__
+        if isinstance(error, RateLimitError):
+            reason = f"rate limited ({reason})"
+        logger.warning(
+            "retry %d of %d in %.2fs: %s", state.attempt_number, self.retry.max_retries, wait, reason
+        )
+
+
+__all__ = ["USER_AGENT", "BaseClient", "RateBudget", "status_error"]

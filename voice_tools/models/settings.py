@@ -1,0 +1,95 @@
+"""A phone number's ``settings`` child object (every field of Zendesk's PhoneNumberSettingsObject)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from .base import ZendeskRequest, ZendeskResponse
+
+DeleteAfter = Literal[
+    "never",
+    "1.days",
+    "1.weeks",
+    "2.weeks",
+    "1.months",
+    "2.months",
+    "3.months",
+    "6.months",
+    "1.years",
+    "2.years",
+]
+ForwardingCallerId = Literal["caller_number", "talk_number", "talk_number_for_anonymous"]
+AutoAcceptTime = Literal[0, 5, 10]
+E164Number = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class OverflowNumber(ZendeskResponse):
+    """Where calls go when no agent and no voicemail can take them."""
+
+    enabled: bool | None = None
+    number: str | None = None
+
+
+class OverflowNumberUpdate(ZendeskRequest):
+    enabled: bool
+    number: E164Number | Literal[""] = ""
+
+
+class PhoneNumberSettings(ZendeskResponse):
+    """Settings as Zendesk returns them (``include=settings``)."""
+
+    all_groups_access_enabled: bool | None = None
+    allow_outbound_calls: bool | None = None
+    auto_accept_enabled: bool | None = None
+    auto_accept_time: AutoAcceptTime | int | None = None
+    average_wait_time_message_enabled: bool | None = None
+    call_offering_duration: int | None = None
+    call_recording_delete_after: DeleteAfter | str | None = None
+    callback_from_queue: bool | None = None
+    callback_locale: str | None = None
+    create_ticket_for_abandoned_calls: bool | None = None
+    dequeue_retry_if_attempted: bool | None = None
+    forwarding_caller_id: ForwardingCallerId | str | None = None
+    maximum_queue_size: int | None = None
+    maximum_queue_wait_time: int | None = None
+    outbound_calls_group_ids: list[int] | None = None
+    overflow_number: OverflowNumber | None = None
+    priority: int | None = None
+    voicemail: bool | None = None
+    voicemail_outside_business_hours: bool | None = None
+    voicemail_recording_delete_after: DeleteAfter | str | None = None
+    wrap_up_enabled: bool | None = None
+    wrap_up_time_limit: int | None = None
+
+
+class SettingsUpdate(ZendeskRequest):
+    """Changes to a number's settings: documented fields and values only; unset fields stay as they are."""
+
+    nullable_fields = frozenset({"wrap_up_time_limit"})
+
+    all_groups_access_enabled: bool | None = None
+    allow_outbound_calls: bool | None = None
+    auto_accept_enabled: bool | None = None
+    auto_accept_time: AutoAcceptTime | None = None
+    average_wait_time_message_enabled: bool | None = None
+    call_offering_duration: NonNegativeInt | None = None
+    call_recording_delete_after: DeleteAfter | None = None
+    callback_from_queue: bool | None = None
+    callback_locale: LanguageCode | None = None
+    create_ticket_for_abandoned_calls: bool | None = None
+    dequeue_retry_if_attempted: bool | None = None
+    forwarding_caller_id: ForwardingCallerId | None = None
+    maximum_queue_size: NonNegativeInt | None = None
+    maximum_queue_wait_time: NonNegativeInt | None = None
+    outbound_calls_group_ids: list[int] | None = None
+    overflow_number: OverflowNumberUpdate | None = None
+    priority: NonNegativeInt | None = None
+    voicemail: bool | None = None
+    voicemail_outside_business_hours: bool | None = None
+    voicemail_recording_delete_after: DeleteAfter | None = None
+    wrap_up_enabled: bool | None = None
+    wrap_up_time_limit: NonNegativeInt | None = None
