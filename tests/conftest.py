@@ -30,7 +30,5 @@ def sandbox() -> TalkSandbox:
 @pytest.fixture
 async def http(sandbox: TalkSandbox) -> AsyncIterator[httpx2.AsyncClient]:
     """A plain HTTP client on the in-process sandbox, authenticated as Zendesk expects."""
-    async with httpx2.AsyncClient(
-        base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH
-    ) as c:
+    async with httpx2.AsyncClient(base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH) as c:
         yield c

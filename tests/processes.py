@@ -36,9 +36,7 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes], seconds: f
 
 
 @contextmanager
-def voice_tools_process(
-    *args: str, port: int, env: dict[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
+def voice_tools_process(*args: str, port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "voice_tools", *args],
         stdout=subprocess.PIPE,

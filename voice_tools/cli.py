@@ -17,14 +17,10 @@ def _sandbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--port", type=int, default=8790, help="port to listen on (default 8790)")
     p.add_argument("--seed", type=int, default=7, help="seed for the simulated account (default 7)")
     p.add_argument("--numbers", type=int, default=12, help="how many numbers the account holds (default 12)")
-    p.add_argument(
-        "--trial", action="store_true", help="simulate a Trial account (list and search answer 403)"
-    )
+    p.add_argument("--trial", action="store_true", help="simulate a Trial account (list and search answer 403)")
     p.add_argument("--latency", type=float, default=0.0, help="seconds of latency added to every request")
     p.add_argument("--rate-limit", type=int, default=700, help="requests allowed per window (default 700)")
-    p.add_argument(
-        "--rate-window", type=float, default=60.0, help="rate-limit window in seconds (default 60)"
-    )
+    p.add_argument("--rate-window", type=float, default=60.0, help="rate-limit window in seconds (default 60)")
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -57,19 +53,75 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="voice-tools", description=__doc__.splitlines()[0] if __doc__ else None
+def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the MCP server (stdio by default; --http for streamable HTTP)")
+    p.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    p.add_argument("--path", default="/mcp", help="HTTP path of the MCP endpoint (default /mcp)")
+    p.add_argument("--sandbox", action="store_true", help="use the built-in sandbox even if credentials are set")
+    p.add_argument("--read-only", action="store_true", help="list only the read tools (no buy_number, update_settings)")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import logging
+    import os
+
+    from voice_tools.client import ConfigurationError
+    from voice_tools.server.app import build_server
+    from voice_tools.server.settings import ServerSettings
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = ServerSettings.from_env(os.environ, sandbox=args.sandbox, read_only=args.read_only or None)
+    except ConfigurationError as error:
+        print(f"voice-tools: {error}", file=sys.stderr)
+        return 2
+    server = build_server(settings)
+    if not args.http:
+        server.run()
+        return 0
+    from voice_tools.client.config import is_loopback_host
+
+    if not is_loopback_host(args.host):
+        print(
+            f"voice-tools: refusing to serve HTTP on {args.host}: only loopback addresses are served until "
+            "HTTP authentication is configured (see SECURITY.md).",
+            file=sys.stderr,
+        )
+        return 2
+    print(
+        f"voice-tools: MCP over streamable HTTP at http://{args.host}:{args.port}{args.path}",
+        file=sys.stderr,
+        flush=True,
     )
+    server.run(transport="streamable-http", host=args.host, port=args.port, streamable_http_path=args.path)
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    import anyio
+
+    from voice_tools.demo import demo
+
+    anyio.run(demo)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voice-tools", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = parser.add_subparsers(dest="command")
+    _serve_parser(sub)
     _sandbox_parser(sub)
+    sub.add_parser("demo", help="start the server against the sandbox over stdio and run a short scripted session")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "sandbox":
-        return run_sandbox(args)
+    commands = {"serve": run_serve, "sandbox": run_sandbox, "demo": run_demo}
+    if args.command in commands:
+        return commands[args.command](args)
     parser.print_help(sys.stderr)
     return 2

@@ -92,15 +92,10 @@ async def test_create_update_delete(client: TalkClient, sandbox: TalkSandbox) ->
     assert bought.number == offer.number and bought.id in sandbox.backend.numbers
     updated = await client.update_number(
         bought.id,
-        PhoneNumberUpdate(
-            nickname="New line", settings=SettingsUpdate(call_recording_delete_after="1.years")
-        ),
+        PhoneNumberUpdate(nickname="New line", settings=SettingsUpdate(call_recording_delete_after="1.years")),
     )
     assert updated.phone_number.nickname == "New line"
-    assert (
-        updated.phone_number.settings
-        and updated.phone_number.settings.call_recording_delete_after == "1.years"
-    )
+    assert updated.phone_number.settings and updated.phone_number.settings.call_recording_delete_after == "1.years"
     put = next(r for r in sandbox.backend.requests if r.method == "PUT")
     assert "include=settings" in put.query  # without it Zendesk ignores the settings
     await client.delete_number(bought.id)
@@ -109,9 +104,7 @@ async def test_create_update_delete(client: TalkClient, sandbox: TalkSandbox) ->
 
 async def test_addresses_and_address_sid(client: TalkClient) -> None:
     created = await client.create_address(
-        AddressCreate(
-            name="Cork office", street="1 Main St", zip="T12", province="Munster", country_code="IE"
-        )
+        AddressCreate(name="Cork office", street="1 Main St", zip="T12", province="Munster", country_code="IE")
     )
     assert created.provider_reference and created.provider_reference.startswith("AD")
     addresses = [a async for a in client.list_addresses()]
@@ -120,9 +113,7 @@ async def test_addresses_and_address_sid(client: TalkClient) -> None:
     with pytest.raises(InvalidRecordError) as missing:
         await client.create_number(offer.token)
     assert missing.value.field_errors()[0][0] == "address_sid"
-    assert (
-        await client.create_number(offer.token, address_sid=created.provider_reference)
-    ).number == offer.number
+    assert (await client.create_number(offer.token, address_sid=created.provider_reference)).number == offer.number
 
 
 async def test_user_agent_names_voice_tools_and_its_version(sandbox: TalkSandbox) -> None:
@@ -216,12 +207,8 @@ async def test_timeouts_on_reads_are_retried_then_reported(sandbox: TalkSandbox,
     assert len(clock.sleeps) == 3
 
 
-@pytest.mark.parametrize(
-    "fault", ["server_error", "commit_then_drop", "commit_then_timeout", "malformed_json"]
-)
-async def test_a_post_is_never_resent_once_it_may_have_arrived(
-    sandbox: TalkSandbox, clock: Clock, fault: str
-) -> None:
+@pytest.mark.parametrize("fault", ["server_error", "commit_then_drop", "commit_then_timeout", "malformed_json"])
+async def test_a_post_is_never_resent_once_it_may_have_arrived(sandbox: TalkSandbox, clock: Clock, fault: str) -> None:
     sandbox.faults.hang_seconds = 30
     async with TalkClient(SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, timeout=0.1) as client:
         offer = (await client.search_available("US"))[0]

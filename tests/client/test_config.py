@@ -32,9 +32,7 @@ def test_bad_subdomains_are_refused_before_any_request(subdomain: str) -> None:
         ZendeskConfig(subdomain=subdomain, email="a@b.co", api_token=SECRET)
 
 
-@pytest.mark.parametrize(
-    ("given", "expected"), [("Acme", "acme"), ("acme.zendesk.com", "acme"), ("a-1", "a-1")]
-)
+@pytest.mark.parametrize(("given", "expected"), [("Acme", "acme"), ("acme.zendesk.com", "acme"), ("a-1", "a-1")])
 def test_good_subdomains_build_the_zendesk_url(given: str, expected: str) -> None:
     config = ZendeskConfig(subdomain=given, email="a@b.co", api_token=SECRET)
     assert config.url == f"https://{expected}.zendesk.com"
@@ -54,9 +52,7 @@ def test_unsafe_base_urls_are_refused(url: str) -> None:
         ZendeskConfig(base_url=url, oauth_token=SECRET)
 
 
-@pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8790", "http://localhost:1", "https://sandbox.zendesk.com"]
-)
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8790", "http://localhost:1", "https://sandbox.zendesk.com"])
 def test_loopback_http_and_https_base_urls_are_accepted(url: str) -> None:
     assert ZendeskConfig(base_url=url, oauth_token=SECRET).url == url
 
@@ -93,8 +89,5 @@ async def test_basic_and_bearer_headers_are_what_zendesk_expects() -> None:
     ):
         async with TalkClient(config, transport=httpx2.MockTransport(handler)) as client:
             await client.search_available("US")
-    assert (
-        seen[0]
-        == "Basic " + __import__("base64").b64encode(f"ops@acme.test/token:{SECRET}".encode()).decode()
-    )
+    assert seen[0] == "Basic " + __import__("base64").b64encode(f"ops@acme.test/token:{SECRET}".encode()).decode()
     assert seen[1] == f"Bearer {SECRET}"

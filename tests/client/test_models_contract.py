@@ -73,9 +73,7 @@ def enum_of(schema: str, field: str) -> set[Any]:
 
 def test_settings_enums_are_the_documented_literals() -> None:
     assert set(get_args(DeleteAfter)) == enum_of("PhoneNumberSettingsObject", "call_recording_delete_after")
-    assert set(get_args(DeleteAfter)) == enum_of(
-        "PhoneNumberSettingsObject", "voicemail_recording_delete_after"
-    )
+    assert set(get_args(DeleteAfter)) == enum_of("PhoneNumberSettingsObject", "voicemail_recording_delete_after")
     assert set(get_args(ForwardingCallerId)) == enum_of("PhoneNumberSettingsObject", "forwarding_caller_id")
     with pytest.raises(ValidationError):
         SettingsUpdate(call_recording_delete_after="5.days")  # type: ignore[arg-type]

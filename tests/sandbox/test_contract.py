@@ -106,9 +106,7 @@ async def test_error_bodies_match_the_documented_error_shape(http: httpx2.AsyncC
         assert not errors
 
 
-async def test_seeded_full_record_has_every_documented_field(
-    sandbox: TalkSandbox, http: httpx2.AsyncClient
-) -> None:
+async def test_seeded_full_record_has_every_documented_field(sandbox: TalkSandbox, http: httpx2.AsyncClient) -> None:
     """The sandbox must not silently omit fields the real API sends (``token`` is create-only)."""
     record = (await http.get(f"{V}/phone_numbers/900000120986")).json()["phone_number"]
     documented = set(spec.schema_properties("PhoneNumberObject")) - {"token"}

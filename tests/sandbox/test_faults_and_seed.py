@@ -28,9 +28,7 @@ async def test_server_error_and_rate_limit_storms(sandbox: TalkSandbox, http: ht
     assert r.headers["Retry-After"] == "7" and r.headers["content-type"].startswith("text/plain")
 
 
-async def test_scripted_faults_can_target_a_method_and_path(
-    sandbox: TalkSandbox, http: httpx2.AsyncClient
-) -> None:
+async def test_scripted_faults_can_target_a_method_and_path(sandbox: TalkSandbox, http: httpx2.AsyncClient) -> None:
     sandbox.faults.inject("server_error", method="PUT", path_contains="/phone_numbers/")
     assert (await http.get(f"{V}/phone_numbers/900000120986")).status_code == 200
     assert (await http.put(f"{V}/phone_numbers/900000120986", json={"phone_number": {}})).status_code == 503
@@ -99,9 +97,7 @@ async def test_fault_rates_are_deterministic_under_a_seed() -> None:
     async def run(seed: int) -> list[int]:
         sandbox = TalkSandbox(SandboxConfig(seed=seed))
         sandbox.faults.rates["server_error"] = 0.3
-        async with httpx2.AsyncClient(
-            base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH
-        ) as c:
+        async with httpx2.AsyncClient(base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH) as c:
             return [(await c.get(f"{V}/phone_numbers/900000120986")).status_code for _ in range(40)]
 
     first, again, other = await run(1), await run(1), await run(2)
@@ -159,6 +155,6 @@ def test_the_sandbox_imports_neither_the_client_nor_its_models() -> None:
             if isinstance(node, ast.ImportFrom):
                 names = [node.module or ""] if node.level == 0 else []
             for name in names:
-                assert not name.startswith(
-                    ("voice_tools.client", "voice_tools.models", "voice_tools.server")
-                ), f"{source.name} imports {name}"
+                assert not name.startswith(("voice_tools.client", "voice_tools.models", "voice_tools.server")), (
+                    f"{source.name} imports {name}"
+                )

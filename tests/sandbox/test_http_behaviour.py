@@ -94,9 +94,7 @@ async def test_pagination_walk_follows_full_next_page_urls(http: httpx2.AsyncCli
         assert body["count"] == 12
         seen += [n["id"] for n in body["phone_numbers"]]
         if body["next_page"]:
-            assert body["next_page"].startswith(
-                "https://sandbox.zendesk.com/api/v2/channels/voice/phone_numbers.json?"
-            )
+            assert body["next_page"].startswith("https://sandbox.zendesk.com/api/v2/channels/voice/phone_numbers.json?")
             assert "minimal_mode=true" in body["next_page"]
         if pages > 1:
             assert body["previous_page"] is not None
@@ -141,13 +139,9 @@ def national_digits(number: str, country: str) -> str:
     return number.removeprefix("+" + dial)
 
 
-@pytest.mark.parametrize(
-    ("country", "contains"), [("US", "HELP"), ("US", "pizza"), ("GB", "2*4"), ("AU", "55*5")]
-)
+@pytest.mark.parametrize(("country", "contains"), [("US", "HELP"), ("US", "pizza"), ("GB", "2*4"), ("AU", "55*5")])
 async def test_keypad_and_wildcard_search(http: httpx2.AsyncClient, country: str, contains: str) -> None:
-    body = (
-        await http.get(f"{V}/phone_numbers/search", params={"country": country, "contains": contains})
-    ).json()
+    body = (await http.get(f"{V}/phone_numbers/search", params={"country": country, "contains": contains})).json()
     assert body["count"] == len(body["phone_numbers"]) > 0
     pattern = "".join(KEYPAD.get(c, c) for c in contains.lower()).replace("*", "[0-9]")
     for offer in body["phone_numbers"]:
@@ -162,17 +156,11 @@ async def test_search_filters_and_country_rules(http: httpx2.AsyncClient) -> Non
     assert all(o["number"].startswith("+1510") for o in local["phone_numbers"])
     ie = (await http.get(f"{V}/phone_numbers/search", params={"country": "IE"})).json()["phone_numbers"]
     assert {o["address_requirements"] for o in ie} == {"local"}
-    gb_tf = (
-        await http.get(f"{V}/phone_numbers/search", params={"country": "GB", "toll_free": "true"})
-    ).json()
+    gb_tf = (await http.get(f"{V}/phone_numbers/search", params={"country": "GB", "toll_free": "true"})).json()
     assert {o["address_requirements"] for o in gb_tf["phone_numbers"]} == {"none"}
     # an area code outside the US and Canada, and characters outside [0-9A-Za-z*], are refused
-    assert (
-        await http.get(f"{V}/phone_numbers/search", params={"country": "GB", "area_code": "20"})
-    ).status_code == 400
-    assert (
-        await http.get(f"{V}/phone_numbers/search", params={"country": "US", "contains": "a-b"})
-    ).status_code == 400
+    assert (await http.get(f"{V}/phone_numbers/search", params={"country": "GB", "area_code": "20"})).status_code == 400
+    assert (await http.get(f"{V}/phone_numbers/search", params={"country": "US", "contains": "a-b"})).status_code == 400
     # as recorded from a real account: no country is an empty 200, not an error
     empty = await http.get(f"{V}/phone_numbers/search")
     assert empty.status_code == 200
@@ -216,17 +204,12 @@ async def test_address_requirements(http: httpx2.AsyncClient) -> None:
     by_country = {a["country_code"]: a["provider_reference"] for a in addresses}
     ie = (await http.get(f"{V}/phone_numbers/search", params={"country": "IE"})).json()["phone_numbers"]
     missing = await http.post(f"{V}/phone_numbers", json={"phone_number": {"token": ie[0]["token"]}})
-    assert (
-        missing.status_code == 422
-        and missing.json()["details"]["address_sid"][0]["error"] == "AddressRequired"
-    )
+    assert missing.status_code == 422 and missing.json()["details"]["address_sid"][0]["error"] == "AddressRequired"
     wrong = await http.post(
         f"{V}/phone_numbers",
         json={"phone_number": {"token": ie[0]["token"]}, "address_sid": by_country["US"]},
     )
-    assert (
-        wrong.status_code == 422 and wrong.json()["details"]["address_sid"][0]["error"] == "AddressMismatch"
-    )
+    assert wrong.status_code == 422 and wrong.json()["details"]["address_sid"][0]["error"] == "AddressMismatch"
     unknown = await http.post(
         f"{V}/phone_numbers", json={"phone_number": {"token": ie[0]["token"]}, "address_sid": "AD" + "0" * 32}
     )
@@ -279,9 +262,7 @@ async def test_settings_without_include_settings_are_not_applied(http: httpx2.As
     it changes nothing, and the sandbox must expose that trap rather than hide it."""
     url = f"{V}/phone_numbers/900000120986"
     await http.put(url, json={"phone_number": {"settings": {"voicemail": False}}})
-    assert (await http.get(url, params={"include": "settings"})).json()["phone_number"]["settings"][
-        "voicemail"
-    ] is True
+    assert (await http.get(url, params={"include": "settings"})).json()["phone_number"]["settings"]["voicemail"] is True
 
 
 @pytest.mark.parametrize(
@@ -313,9 +294,7 @@ async def test_invalid_updates_are_refused_whole(
 ) -> None:
     url = f"{V}/phone_numbers/900000120986"
     before = (await http.get(url, params={"include": "settings"})).json()
-    r = await http.put(
-        url, params={"include": "settings"}, json={"phone_number": {"nickname": "changed?", **change}}
-    )
+    r = await http.put(url, params={"include": "settings"}, json={"phone_number": {"nickname": "changed?", **change}})
     assert r.status_code == 422
     details = r.json()["details"]
     assert details[field][0]["error"] == error
@@ -362,9 +341,7 @@ async def test_rate_limit_headers_on_every_response_and_429_past_the_budget() ->
     now = [0.0]
     sandbox = TalkSandbox(SandboxConfig(rate_limit=3, rate_window=60))
     sandbox.limiter.clock = lambda: now[0]
-    async with httpx2.AsyncClient(
-        base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH
-    ) as c:
+    async with httpx2.AsyncClient(base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH) as c:
         remaining = []
         for path in (
             "/phone_numbers",
@@ -385,17 +362,13 @@ async def test_rate_limit_headers_on_every_response_and_429_past_the_budget() ->
         assert unauthenticated.status_code == 401 and unauthenticated.headers["X-Rate-Limit-Remaining"] == "0"
         now[0] = 60.0
         assert (await c.get(f"{V}/phone_numbers")).status_code == 200
-        assert (await c.get(f"{V}/phone_numbers", auth=("x/token", "y"))).headers[
-            "X-Rate-Limit-Remaining"
-        ] == "2"
+        assert (await c.get(f"{V}/phone_numbers", auth=("x/token", "y"))).headers["X-Rate-Limit-Remaining"] == "2"
 
 
 # ----------------------------------------------------------------- trial mode
 async def test_trial_accounts_cannot_list_or_search() -> None:
     sandbox = TalkSandbox(SandboxConfig(trial=True))
-    async with httpx2.AsyncClient(
-        base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH
-    ) as c:
+    async with httpx2.AsyncClient(base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH) as c:
         for path, params in ((f"{V}/phone_numbers", {}), (f"{V}/phone_numbers/search", {"country": "US"})):
             r = await c.get(path, params=params)
             assert r.status_code == 403

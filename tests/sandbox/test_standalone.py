@@ -39,17 +39,11 @@ def test_next_page_urls_point_back_at_the_standalone_server(sandbox_url: str) ->
 
 
 def test_a_dropped_connection_is_a_real_network_error_over_the_socket(sandbox_url: str) -> None:
-    offer = httpx2.get(
-        f"{sandbox_url}{V}/phone_numbers/search", params={"country": "US"}, auth=SANDBOX_AUTH
-    ).json()
+    offer = httpx2.get(f"{sandbox_url}{V}/phone_numbers/search", params={"country": "US"}, auth=SANDBOX_AUTH).json()
     token = offer["phone_numbers"][0]["token"]
-    httpx2.post(
-        f"{sandbox_url}/__sandbox__/faults", json={"inject": [{"kind": "commit_then_drop", "method": "POST"}]}
-    )
+    httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"inject": [{"kind": "commit_then_drop", "method": "POST"}]})
     with pytest.raises(httpx2.RemoteProtocolError):
-        httpx2.post(
-            f"{sandbox_url}{V}/phone_numbers", json={"phone_number": {"token": token}}, auth=SANDBOX_AUTH
-        )
+        httpx2.post(f"{sandbox_url}{V}/phone_numbers", json={"phone_number": {"token": token}}, auth=SANDBOX_AUTH)
     listing = httpx2.get(f"{sandbox_url}{V}/phone_numbers", auth=SANDBOX_AUTH).json()
     assert listing["count"] == 13  # the purchase happened
     log = httpx2.get(f"{sandbox_url}/__sandbox__/requests").json()["requests"]

@@ -241,9 +241,7 @@ class BaseClient:
         reason = str(error) if isinstance(error, ZendeskError) else type(error).__name__
         if isinstance(error, RateLimitError):
             reason = f"rate limited ({reason})"
-        logger.warning(
-            "retry %d of %d in %.2fs: %s", state.attempt_number, self.retry.max_retries, wait, reason
-        )
+        logger.warning("retry %d of %d in %.2fs: %s", state.attempt_number, self.retry.max_retries, wait, reason)
 
 
 __all__ = ["USER_AGENT", "BaseClient", "RateBudget", "status_error"]

@@ -88,9 +88,7 @@ class ZendeskConfig(BaseModel):
                     "set ZENDESK_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN, to authenticate"
                 )
             if not EMAIL.match(self.email):
-                raise ConfigurationError(
-                    "ZENDESK_EMAIL must be the agent's email address, like admin@acme.com"
-                )
+                raise ConfigurationError("ZENDESK_EMAIL must be the agent's email address, like admin@acme.com")
         return self
 
     @property

@@ -25,6 +25,7 @@ PageT = TypeVar("PageT", bound=OffsetPage)
 DEFAULT_CONCURRENCY = 4
 BUDGET_RESERVE = 20  # below this many requests left in the window, fetch pages one at a time
 
+Progress = Callable[[int, int], Awaitable[None]]
 FetchPage = Callable[[str, dict[str, str | int] | None], Awaitable[OffsetPage]]
 
 
@@ -67,14 +68,18 @@ class AsyncPaginator(Generic[Item]):
             )
         return url
 
-    async def collect(self, concurrency: int = DEFAULT_CONCURRENCY) -> list[Item]:
-        """Every item, in order. Pages after the first are fetched concurrently (at most ``concurrency``)."""
+    async def collect(self, concurrency: int = DEFAULT_CONCURRENCY, *, progress: Progress | None = None) -> list[Item]:
+        """Every item, in order. Pages after the first are fetched concurrently (at most ``concurrency``).
+        ``progress(pages_read, pages_total)`` is awaited after each page."""
         first = await self._fetch(self._path, self._params)
         items: list[Item] = list(first.items())  # type: ignore[arg-type]
         if not first.next_page:
             return items
         per_page = max(len(items), 1)
         last = -(-(first.count or 0) // per_page)
+        done = 1
+        if progress is not None:
+            await progress(done, max(last, 2))
         if last <= 2 or concurrency <= 1:
             return items + await self._follow(first.next_page)
         next_url = httpx2.URL(self._checked(first.next_page))
@@ -86,6 +91,10 @@ class AsyncPaginator(Generic[Item]):
                 if self._budget.remaining is not None and self._budget.remaining < BUDGET_RESERVE:
                     limiter.total_tokens = 1
                 pages[number] = await self._fetch(str(next_url.copy_set_param("page", number)), None)
+            nonlocal done
+            done += 1
+            if progress is not None:
+                await progress(done, last)
 
         async with anyio.create_task_group() as group:
             for number in range(2, last + 1):
@@ -98,9 +107,7 @@ class AsyncPaginator(Generic[Item]):
                     seen.add(key)
                     items.append(item)  # type: ignore[arg-type]
         # numbers added while the pages were read: follow on from the last page as Zendesk links it
-        items.extend(
-            i for i in await self._follow(pages[last].next_page) if getattr(i, "id", None) not in seen
-        )
+        items.extend(i for i in await self._follow(pages[last].next_page) if getattr(i, "id", None) not in seen)
         return items
 
     async def _follow(self, url: str | None) -> list[Item]:

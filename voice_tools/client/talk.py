@@ -42,9 +42,7 @@ class _PhoneNumberEnvelope(ZendeskResponse):
 class TalkClient(BaseClient):
     """One Zendesk account's Talk phone numbers. Use as ``async with TalkClient(config) as client:``."""
 
-    def _paginator(
-        self, path: str, params: dict[str, str | int], page_model: type[OffsetPage]
-    ) -> AsyncPaginator:  # type: ignore[type-arg]
+    def _paginator(self, path: str, params: dict[str, str | int], page_model: type[OffsetPage]) -> AsyncPaginator:  # type: ignore[type-arg]
         async def fetch(url: str, query: dict[str, str | int] | None) -> OffsetPage:
             page = await self.request("GET", url, page_model, params=query)
             assert page is not None
@@ -53,13 +51,9 @@ class TalkClient(BaseClient):
         return AsyncPaginator(fetch, path, params, same_origin=self.same_origin, budget=self.rate_budget)
 
     @overload
-    def list_numbers(
-        self, *, minimal: Literal[False] = ..., per_page: int = ...
-    ) -> AsyncPaginator[PhoneNumber]: ...
+    def list_numbers(self, *, minimal: Literal[False] = ..., per_page: int = ...) -> AsyncPaginator[PhoneNumber]: ...
     @overload
-    def list_numbers(
-        self, *, minimal: Literal[True], per_page: int = ...
-    ) -> AsyncPaginator[MinimalPhoneNumber]: ...
+    def list_numbers(self, *, minimal: Literal[True], per_page: int = ...) -> AsyncPaginator[MinimalPhoneNumber]: ...
     def list_numbers(self, *, minimal: bool = False, per_page: int = MAX_PER_PAGE) -> AsyncPaginator:  # type: ignore[type-arg]
         """The account's numbers, every page. ``minimal=True`` asks Zendesk for the trimmed field set."""
         params: dict[str, str | int] = {"per_page": max(1, min(per_page, MAX_PER_PAGE))}
@@ -90,9 +84,7 @@ class TalkClient(BaseClient):
     async def get_number(self, number_id: int, include: Iterable[Include] = ()) -> PhoneNumberDetails:
         """One number; ``include`` adds its settings and side-loads the account's IVRs, groups, etc."""
         params: dict[str, str | int] = {"include": ",".join(dict.fromkeys(include))} if include else {}
-        details = await self.request(
-            "GET", f"{PHONE_NUMBERS}/{int(number_id)}", PhoneNumberDetails, params=params
-        )
+        details = await self.request("GET", f"{PHONE_NUMBERS}/{int(number_id)}", PhoneNumberDetails, params=params)
         assert details is not None
         return details
 

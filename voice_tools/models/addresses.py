@@ -16,9 +16,7 @@ class Address(ZendeskResponse):
     province: str | None = None
     state: str | None = None
     country_code: str | None = None
-    provider_reference: str | None = Field(
-        None, description="The address's id at the carrier: pass as address_sid"
-    )
+    provider_reference: str | None = Field(None, description="The address's id at the carrier: pass as address_sid")
 
 
 class AddressCreate(ZendeskRequest):

@@ -48,13 +48,9 @@ class ZendeskRequest(BaseModel):
 
     @model_validator(mode="after")
     def _no_null_where_zendesk_takes_none(self) -> ZendeskRequest:
-        bad = sorted(
-            f for f in self.model_fields_set if getattr(self, f) is None and f not in self.nullable_fields
-        )
+        bad = sorted(f for f in self.model_fields_set if getattr(self, f) is None and f not in self.nullable_fields)
         if bad:
-            raise ValueError(
-                f"{', '.join(bad)} cannot be null; leave the field out to keep its current value"
-            )
+            raise ValueError(f"{', '.join(bad)} cannot be null; leave the field out to keep its current value")
         return self
 
     def payload(self) -> dict[str, Any]:

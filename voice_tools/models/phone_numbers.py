@@ -18,9 +18,7 @@ INCLUDES: tuple[Include, ...] = ("settings", "ivrs", "all_greetings", "all_group
 class Capabilities(ZendeskResponse):
     """What the carrier lets the number do; Zendesk sets these and never takes them in a write."""
 
-    emergency_address: bool | None = read_only(
-        "Whether the number can be associated with an emergency address"
-    )
+    emergency_address: bool | None = read_only("Whether the number can be associated with an emergency address")
     mms: bool | None = read_only("Whether the number can send and receive MMS")
     sms: bool | None = read_only("Whether the number can send and receive SMS")
     voice: bool | None = read_only("Whether the number can take calls")
@@ -36,9 +34,7 @@ class PhoneNumber(ZendeskResponse):
     call_recording_consent: str | None = None
     capabilities: Capabilities | None = None
     categorised_greetings: dict[str, Any] | None = read_only("Greeting category ids and names")
-    categorised_greetings_with_sub_settings: dict[str, Any] | None = read_only(
-        "Greetings per category and setting"
-    )
+    categorised_greetings_with_sub_settings: dict[str, Any] | None = read_only("Greetings per category and setting")
     country_code: str | None = read_only("ISO 3166 alpha-2 country of the number")
     created_at: datetime | None = read_only("When the number was provisioned")
     default_greeting_ids: list[str] | None = read_only("Zendesk's system greetings in use")

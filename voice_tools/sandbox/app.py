@@ -120,9 +120,7 @@ def _admin_routes(sandbox: TalkSandbox) -> list[Route]:
                 path_contains=spec.get("path_contains"),
                 status=spec.get("status", 503),
             )
-        return json_response(
-            {"latency": f.latency, "outage": f.outage, "rates": f.rates, "injected": f.injected}
-        )
+        return json_response({"latency": f.latency, "outage": f.outage, "rates": f.rates, "injected": f.injected})
 
     return [
         Route("/__sandbox__/reset", reset, methods=["POST"]),
@@ -199,11 +197,7 @@ class ZendeskEdge:
         cfg = self.sandbox.config
         raw = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
         scheme, _, value = raw.partition(" ")
-        if (
-            scheme.lower() == "bearer"
-            and value
-            and hmac.compare_digest(value.encode(), cfg.oauth_token.encode())
-        ):
+        if scheme.lower() == "bearer" and value and hmac.compare_digest(value.encode(), cfg.oauth_token.encode()):
             return
         if scheme.lower() == "basic" and value:
             try:
@@ -280,10 +274,7 @@ async def _drop(send: Send) -> None:
 
 
 def describe_credentials(config: SandboxConfig) -> str:
-    return (
-        f"basic auth '{config.email}/token:{config.api_token}' "
-        f"or 'Authorization: Bearer {config.oauth_token}'"
-    )
+    return f"basic auth '{config.email}/token:{config.api_token}' or 'Authorization: Bearer {config.oauth_token}'"
 
 
 __all__ = ["TEXT_CONTENT_TYPE", "TalkSandbox", "describe_credentials"]

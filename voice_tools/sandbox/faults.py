@@ -28,9 +28,7 @@ FaultKind = Literal[
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 # Faults that act after the handler ran (the request took effect).
-AFTER_COMMIT: frozenset[str] = frozenset(
-    {"malformed_json", "text_plain", "commit_then_drop", "commit_then_timeout"}
-)
+AFTER_COMMIT: frozenset[str] = frozenset({"malformed_json", "text_plain", "commit_then_drop", "commit_then_timeout"})
 
 
 class ConnectionDropped(Exception):

@@ -81,9 +81,7 @@ def _candidate(rng: random.Random, number_range: NumberRange, pattern: str) -> s
         for i in range(number_range.length - len(pattern) + 1)
         # the pattern may overlap the prefix only where it agrees with it
         if all(
-            p in ("*", number_range.prefix[i + k])
-            for k, p in enumerate(pattern)
-            if i + k < len(number_range.prefix)
+            p in ("*", number_range.prefix[i + k]) for k, p in enumerate(pattern) if i + k < len(number_range.prefix)
         )
     ]
     if not offsets:
@@ -127,9 +125,7 @@ def search(
     return list(offers.values())
 
 
-def make_offer(
-    seed: int, plan: CountryPlan, number_range: NumberRange, national: str, toll_free: bool
-) -> Offer:
+def make_offer(seed: int, plan: CountryPlan, number_range: NumberRange, national: str, toll_free: bool) -> Offer:
     number = e164(plan, national)
     sms = (plan.sms_local and not toll_free) or (toll_free and plan.code in ("US", "CA"))
     return Offer(

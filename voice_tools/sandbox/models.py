@@ -120,11 +120,7 @@ def _bool(v: Any) -> str | None:
 
 
 def _int(v: Any) -> str | None:
-    return (
-        None
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 0
-        else "must be a whole number, 0 or more"
-    )
+    return None if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else "must be a whole number, 0 or more"
 
 
 def _str(v: Any) -> str | None:
@@ -139,9 +135,7 @@ def _int_list(v: Any) -> str | None:
 def _enum(*allowed: Any) -> Validator:
     def check(v: Any) -> str | None:
         return (
-            None
-            if v in allowed and type(v) is type(allowed[0])
-            else "must be one of " + ", ".join(map(str, allowed))
+            None if v in allowed and type(v) is type(allowed[0]) else "must be one of " + ", ".join(map(str, allowed))
         )
 
     return check
@@ -154,9 +148,7 @@ def _nullable(inner: Validator) -> Validator:
 def _e164_or_blank(v: Any) -> str | None:
     if v is None or v == "":
         return None
-    return (
-        None if isinstance(v, str) and E164.match(v) else "must be a number in E.164 form, like +14155550100"
-    )
+    return None if isinstance(v, str) and E164.match(v) else "must be a number in E.164 form, like +14155550100"
 
 
 def _locale(v: Any) -> str | None:
@@ -274,9 +266,7 @@ class TalkBackend:
             ranges = plan.toll_free if spec.toll_free else plan.local
             number_range = next(r for r in ranges if r.prefix == spec.prefix)
             created = (epoch + timedelta(days=37 * index, hours=index)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            record = self._provision(
-                plan.code, number_range, spec.prefix + spec.subscriber, spec.toll_free, created
-            )
+            record = self._provision(plan.code, number_range, spec.prefix + spec.subscriber, spec.toll_free, created)
             record.update(spec.attributes)
             record["name"] = record["nickname"] or record["display_number"]
             self.settings[record["id"]].update(spec.settings)
@@ -427,9 +417,7 @@ class TalkBackend:
             raise RecordInvalid({"number": _detail("taken", "Number has already been provisioned")})
         offer = self.offers.get(token)
         if offer is None:
-            raise RecordInvalid(
-                {"token": _detail("invalid", "Token is invalid; search for available numbers first")}
-            )
+            raise RecordInvalid({"token": _detail("invalid", "Token is invalid; search for available numbers first")})
         if offer.number in {n["number"] for n in self.numbers.values()}:
             raise RecordInvalid({"number": _detail("taken", "Number has already been provisioned")})
         self._check_address(offer, body.get("address_sid"))
@@ -453,16 +441,13 @@ class TalkBackend:
                 {
                     "address_sid": _detail(
                         "AddressRequired",
-                        f"This number requires an address {where}; pass an address's provider_reference "
-                        "as address_sid",
+                        f"This number requires an address {where}; pass an address's provider_reference as address_sid",
                     )
                 }
             )
         address = next((a for a in self.addresses.values() if a["provider_reference"] == address_sid), None)
         if address is None:
-            raise RecordInvalid(
-                {"address_sid": _detail("InvalidAddress", "No address with this provider_reference")}
-            )
+            raise RecordInvalid({"address_sid": _detail("InvalidAddress", "No address with this provider_reference")})
         fits = {
             "local": address["country_code"] == offer.country_code,
             "foreign": address["country_code"] != offer.country_code,
@@ -473,8 +458,7 @@ class TalkBackend:
                 {
                     "address_sid": _detail(
                         "AddressMismatch",
-                        f"This number requires an address {where}; the address given is in "
-                        f"{address['country_code']}",
+                        f"This number requires an address {where}; the address given is in {address['country_code']}",
                     )
                 }
             )
@@ -508,14 +492,10 @@ class TalkBackend:
                     if name not in SETTINGS_RULES or (
                         name.startswith("auto_accept") and not self.config.auto_accept_feature
                     ):
-                        errors[key] = _detail(
-                            "UnknownAttribute", f"{name} is not a setting of this phone number"
-                        )
+                        errors[key] = _detail("UnknownAttribute", f"{name} is not a setting of this phone number")
                     elif problem := SETTINGS_RULES[name](value):
                         errors[key] = _detail("InvalidValue", f"{name} {problem}")
-                    elif name == "outbound_calls_group_ids" and (
-                        problem := self._missing("group", self.groups, value)
-                    ):
+                    elif name == "outbound_calls_group_ids" and (problem := self._missing("group", self.groups, value)):
                         errors[key] = _detail("InvalidValue", problem)
         if errors:
             raise RecordInvalid(errors)  # nothing is applied: updates are all or nothing
@@ -583,9 +563,7 @@ class TalkBackend:
                 errors[name] = _detail("blank", f"{name} can't be blank")
         code = fields.get("country_code")
         if isinstance(code, str) and code and not re.fullmatch(r"[A-Z]{2}", code):
-            errors["country_code"] = _detail(
-                "InvalidValue", "country_code must be an ISO 3166 alpha-2 code like US"
-            )
+            errors["country_code"] = _detail("InvalidValue", "country_code must be an ISO 3166 alpha-2 code like US")
         return errors
 
     def create_address(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -628,18 +606,10 @@ class TalkBackend:
         if not isinstance(fields.get("name"), str) or not fields["name"].strip():
             errors["name"] = _detail("blank", "name can't be blank")
         category = fields.get("category_id")
-        if (
-            not isinstance(category, int)
-            or isinstance(category, bool)
-            or category not in self.greeting_categories
-        ):
-            errors["category_id"] = _detail(
-                "InvalidValue", "category_id must be the id of a greeting category"
-            )
+        if not isinstance(category, int) or isinstance(category, bool) or category not in self.greeting_categories:
+            errors["category_id"] = _detail("InvalidValue", "category_id must be the id of a greeting category")
         if unknown := set(fields) - {"name", "category_id"}:
-            errors |= {
-                k: _detail("UnknownAttribute", f"{k} is not an attribute of a greeting") for k in unknown
-            }
+            errors |= {k: _detail("UnknownAttribute", f"{k} is not an attribute of a greeting") for k in unknown}
         if errors:
             raise RecordInvalid(errors)
         greeting_id = max(self.greetings, default=360004000) + 1
@@ -656,10 +626,7 @@ class TalkBackend:
             raise RecordInvalid({"greeting": _detail("blank", "greeting must be an object")})
         if set(fields) - {"name"}:
             raise RecordInvalid(
-                {
-                    k: _detail("ReadOnly", f"{k} cannot be changed; only name can")
-                    for k in set(fields) - {"name"}
-                }
+                {k: _detail("ReadOnly", f"{k} cannot be changed; only name can") for k in set(fields) - {"name"}}
             )
         if "name" in fields and (not isinstance(fields["name"], str) or not fields["name"].strip()):
             raise RecordInvalid({"name": _detail("blank", "name can't be blank")})

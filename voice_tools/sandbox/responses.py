@@ -60,9 +60,7 @@ def page_links(request: Request, page: int, per_page: int, count: int) -> dict[s
     url = request.url
     return {
         "next_page": str(url.include_query_params(page=page + 1, per_page=per_page)) if page < last else None,
-        "previous_page": str(url.include_query_params(page=page - 1, per_page=per_page))
-        if page > 1
-        else None,
+        "previous_page": str(url.include_query_params(page=page - 1, per_page=per_page)) if page > 1 else None,
         "count": count,
     }
 
@@ -110,15 +108,11 @@ async def search_phone_numbers(request: Request) -> Response:
         area_code=q.get("area_code") or None,
         contains=q.get("contains"),
     )
-    return json_response(
-        {"phone_numbers": found, "next_page": None, "previous_page": None, "count": len(found)}
-    )
+    return json_response({"phone_numbers": found, "next_page": None, "previous_page": None, "count": len(found)})
 
 
 async def show_phone_number(request: Request) -> Response:
-    return json_response(
-        backend(request).show_number(record_id(request, "phone_number_id"), includes(request))
-    )
+    return json_response(backend(request).show_number(record_id(request, "phone_number_id"), includes(request)))
 
 
 async def create_phone_number(request: Request) -> Response:
@@ -127,9 +121,7 @@ async def create_phone_number(request: Request) -> Response:
 
 async def update_phone_number(request: Request) -> Response:
     body = await json_body(request)
-    return json_response(
-        backend(request).update_number(record_id(request, "phone_number_id"), body, includes(request))
-    )
+    return json_response(backend(request).update_number(record_id(request, "phone_number_id"), body, includes(request)))
 
 
 async def delete_phone_number(request: Request) -> Response:
@@ -194,9 +186,7 @@ async def greeting_audio(request: Request) -> Response:
 
 async def list_greeting_categories(request: Request) -> Response:
     items = backend(request).list_greeting_categories()
-    return json_response(
-        {"greeting_categories": items, "next_page": None, "previous_page": None, "count": len(items)}
-    )
+    return json_response({"greeting_categories": items, "next_page": None, "previous_page": None, "count": len(items)})
 
 
 async def show_greeting_category(request: Request) -> Response:

@@ -297,9 +297,7 @@ def phone_number_record(
             "sms": sms or (toll_free and plan.code in ("US", "CA")),
             "voice": True,
         },
-        "categorised_greetings": {
-            str(c["id"]): f"{c['name']}_en" for c in GREETING_CATEGORIES if c["id"] != 5
-        },
+        "categorised_greetings": {str(c["id"]): f"{c['name']}_en" for c in GREETING_CATEGORIES if c["id"] != 5},
         "categorised_greetings_with_sub_settings": {
             "1": {
                 "voicemail_on_outside_business_hours": "voicemail_en",
@@ -347,9 +345,7 @@ def generated_numbers(rng: random.Random, count: int) -> list[tuple[str, bool, N
         plan = rng.choice(plans)
         toll_free = rng.random() < 0.2
         number_range = rng.choice(plan.toll_free if toll_free else plan.local)
-        digits = "".join(
-            rng.choice("0123456789") for _ in range(number_range.length - len(number_range.prefix))
-        )
+        digits = "".join(rng.choice("0123456789") for _ in range(number_range.length - len(number_range.prefix)))
         national = number_range.prefix + digits
         if national in seen:
             continue

@@ -1,0 +1,117 @@
+"""What the model reads when something fails: what went wrong, whether retrying helps, what to do next.
+Never the bare "Error executing tool X"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.harness import ERAS, Era, connect, make_rig, text_of
+from voice_tools.sandbox import TalkSandbox
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=ERAS)
+def era(request: pytest.FixtureRequest) -> Era:
+    return request.param  # type: ignore[no-any-return]
+
+
+async def failure(era: Era, tool: str, args: dict[str, Any], sandbox: TalkSandbox | None = None) -> tuple[str, Any]:
+    rig = make_rig(sandbox)
+    async with connect(rig, era) as client:
+        result = await client.call_tool(tool, args)
+    assert result.is_error
+    text = text_of(result)
+    assert not re.fullmatch(r"Error executing tool \w+", text.strip()), "bare error reached the model"
+    return text, rig
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "expected"),
+    [
+        ("search_numbers", {"country": "USA"}, "not an ISO 3166 alpha-2 country code"),
+        ("search_numbers", {"country": "uk"}, "use GB for the United Kingdom"),
+        ("search_numbers", {"country": "GB", "area_code": "415"}, "area_code works only for US and CA"),
+        ("search_numbers", {"country": "US", "area_code": "12"}, "not a North American area code"),
+        ("search_numbers", {"country": "US", "contains": "HE LP"}, "cannot be searched"),
+        ("search_numbers", {"country": "US", "limit": 500}, "less than or equal to 20"),
+        ("get_number", {"number": "call me"}, "is not a phone number"),
+        ("list_numbers", {"capability": "fax"}, "'voice', 'sms' or 'mms'"),
+        ("buy_number", {"quote": "x", "address_sid": "nope"}, "is not an address_sid"),
+    ],
+)
+async def test_validation_errors_say_what_to_fix_and_send_nothing(
+    era: Era, tool: str, args: dict[str, Any], expected: str
+) -> None:
+    text, rig = await failure(era, tool, args)
+    assert expected in text
+    assert rig.transport.sent == []  # nothing reached Zendesk
+
+
+async def test_update_validation_names_read_only_fields_and_allowed_values(era: Era) -> None:
+    text, rig = await failure(
+        era,
+        "update_settings",
+        {
+            "phone_number_id": 900000120986,
+            "changes": {"number": "+1555", "toll_free": True, "colour": "red"},
+            "settings": {"call_recording_delete_after": "5.days", "voicemail": "maybe"},
+        },
+    )
+    assert "number is read-only" in text and "toll_free is read-only" in text
+    assert "colour is not a writable field of changes" in text
+    assert "settings.call_recording_delete_after" in text and "'2.years'" in text  # the allowed values are named
+    assert "settings.voicemail" in text
+    assert "Writable changes: " in text or "writable changes: " in text
+    assert "Retry: no" in text and rig.transport.sent == []
+
+
+async def test_not_found(era: Era) -> None:
+    text, _ = await failure(era, "get_number", {"phone_number_id": 12345})
+    assert text.endswith(
+        "Zendesk has no phone number 12345. Retry: no. Next: call list_numbers to find the right phone_number_id."
+    )
+
+
+async def test_rate_limited_says_after_how_long() -> None:
+    sandbox = TalkSandbox()
+    sandbox.faults.retry_after = 90  # beyond the client's 30 s cap: handed to the model instead of waited
+    sandbox.faults.inject("rate_limited")
+    text, _ = await failure("legacy", "list_numbers", {}, sandbox)
+    assert "rate limit" in text and "Retry: yes, after 90 s" in text and "wait 90 s" in text
+
+
+async def test_invalid_update_refused_by_zendesk(era: Era) -> None:
+    text, _ = await failure(era, "update_settings", {"phone_number_id": 900000120986, "changes": {"group_ids": [42]}})
+    assert "Zendesk refused the update of phone number 900000120986: group_ids: no group with id 42" in text
+    assert "Retry: no, not as it is" in text and "Next: fix those fields" in text
+
+
+async def test_zendesk_unavailable_on_a_read() -> None:
+    sandbox = TalkSandbox()
+    sandbox.faults.outage = True
+    text, _ = await failure("legacy", "search_numbers", {"country": "US"}, sandbox)
+    assert "Zendesk is unavailable" in text and "Retry: yes, in a minute or two" in text
+
+
+async def test_zendesk_unavailable_during_an_update_says_to_check_first() -> None:
+    sandbox = TalkSandbox()
+    sandbox.faults.inject("server_error", count=10, method="PUT")
+    text, _ = await failure(
+        "legacy", "update_settings", {"phone_number_id": 900000120986, "changes": {"nickname": "Z"}}, sandbox
+    )
+    assert "Zendesk is unavailable" in text and "Retry: only after checking" in text and "get_number" in text
+
+
+async def test_trial_account_and_refused_credentials() -> None:
+    trial = TalkSandbox()
+    trial.config.trial = True
+    text, _ = await failure("legacy", "search_numbers", {"country": "US"}, trial)
+    assert "Trial" in text and "Retry: no" in text
+    locked = TalkSandbox()
+    locked.config.api_token = "rotated"
+    text, _ = await failure("legacy", "list_numbers", {}, locked)
+    assert "refused this server's credentials (401)" in text and "ZENDESK_API_TOKEN" in text

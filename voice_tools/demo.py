@@ -1,0 +1,57 @@
+"""``voice-tools demo``: the real server, started as a chat client starts it, in a short scripted session.
+
+It spawns ``voice-tools serve --sandbox`` over stdio, connects with the official MCP client, lists the
+tools and walks through what an admin would ask: find a number, look at the account, preview a change,
+and buy a number (a client without a confirmation form gets a summary and a code: the demo plays the
+user who says yes). Everything runs against the built-in sandbox; nothing real is bought.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from mcp import Client, StdioServerParameters
+
+
+def _show(title: str, result: Any) -> Any:
+    print(f"\n> {title}")
+    text = result.content[0].text if result.content else ""
+    body = result.structured_content
+    if result.is_error or body is None:
+        print(("ERROR " if result.is_error else "") + text)
+        return None
+    print(json.dumps(body, indent=2, ensure_ascii=False)[:1500])
+    return body
+
+
+async def demo() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZENDESK_")}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "voice_tools", "serve", "--sandbox"], env=env)
+    async with Client(params) as client:
+        tools = (await client.list_tools()).tools
+        print("Tools: " + ", ".join(t.name for t in tools))
+        found = _show(
+            "search_numbers(country='US', toll_free=True, contains='HELP', limit=2)",
+            await client.call_tool(
+                "search_numbers", {"country": "US", "toll_free": True, "contains": "HELP", "limit": 2}
+            ),
+        )
+        _show("list_numbers(country='US')", await client.call_tool("list_numbers", {"country": "US"}))
+        _show(
+            "update_settings(900000120986, changes={'group_ids': [360001002]}, dry_run=True)",
+            await client.call_tool(
+                "update_settings",
+                {"phone_number_id": 900000120986, "changes": {"group_ids": [360001002]}, "dry_run": True},
+            ),
+        )
+        quote = found["numbers"][0]["quote"]
+        asked = _show("buy_number(quote)", await client.call_tool("buy_number", {"quote": quote}))
+        print("\n(the user reads the summary and says yes)")
+        _show(
+            "buy_number(quote, confirmation_code)",
+            await client.call_tool("buy_number", {"quote": quote, "confirmation_code": asked["confirmation_code"]}),
+        )
+    print("\nThat was the real server over stdio, against the built-in sandbox. Next: README, 'Use it from a client'.")

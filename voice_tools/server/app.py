@@ -1,0 +1,175 @@
+"""The MCP server: five tools over one Zendesk account, with a global read-only filter.
+
+Every tool's title and annotations are set here, in one table, so they can be reviewed together:
+the three reads are read-only and idempotent; update_settings overwrites values (destructive, but the
+same call twice ends in the same state); buy_number commits the account to a recurring charge that
+no other tool undoes (destructive, not idempotent). All five reach Zendesk (open world).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+from mcp.server import MCPServer
+from mcp.types import ToolAnnotations
+
+from voice_tools import __version__
+
+from . import buy, numbers, search, update
+from .settings import ServerSettings
+from .state import AppState, open_state
+
+# pydantic's "For further information visit https://errors.pydantic.dev/..." lines are noise to a model
+os.environ.setdefault("PYDANTIC_ERRORS_INCLUDE_URL", "0")
+
+INSTRUCTIONS = (
+    "Manage the Zendesk Talk phone numbers of one account. Buying a number costs money every month: "
+    "never buy without the user's explicit yes to the price. Before changing a number, show the user the "
+    "change (update_settings with dry_run=true)."
+)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    fn: Callable[..., Any]
+    title: str
+    description: str
+    annotations: ToolAnnotations
+    writes: bool
+
+
+def _annotations(*, read_only: bool, destructive: bool, idempotent: bool) -> ToolAnnotations:
+    return ToolAnnotations(
+        read_only_hint=read_only, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=True
+    )
+
+
+TOOLS = (
+    ToolSpec(
+        search.search_numbers,
+        "Search numbers to buy",
+        search.DESCRIPTION,
+        _annotations(read_only=True, destructive=False, idempotent=True),
+        writes=False,
+    ),
+    ToolSpec(
+        numbers.list_numbers,
+        "List the account's numbers",
+        numbers.LIST_DESCRIPTION,
+        _annotations(read_only=True, destructive=False, idempotent=True),
+        writes=False,
+    ),
+    ToolSpec(
+        numbers.get_number,
+        "Get one number",
+        numbers.GET_DESCRIPTION,
+        _annotations(read_only=True, destructive=False, idempotent=True),
+        writes=False,
+    ),
+    ToolSpec(
+        update.update_settings,
+        "Update a number's settings",
+        update.DESCRIPTION,
+        _annotations(read_only=False, destructive=True, idempotent=True),
+        writes=True,
+    ),
+    ToolSpec(
+        buy.buy_number,
+        "Buy a number",
+        buy.DESCRIPTION,
+        _annotations(read_only=False, destructive=True, idempotent=False),
+        writes=True,
+    ),
+)
+
+
+def compact_schema(schema: Any, *, descriptions: bool = True, parent: str | None = None) -> Any:
+    """The published JSON schema, without what costs tokens and tells a model nothing.
+
+    Every token of the tool list is paid on every conversation turn, so: no ``title`` annotations (they
+    repeat the property names); an optional value is ``{"type": X}`` rather than ``anyOf [X, null]`` with
+    ``default: null`` (an argument that is not ``required`` may be left out, and results leave out nulls);
+    and, for output schemas, no prose (``descriptions=False``). Validation is unaffected: it runs on the
+    pydantic models, not on these published dicts.
+    """
+    if isinstance(schema, list):
+        return [compact_schema(item, descriptions=descriptions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if parent == "properties":  # a mapping of property names: every value is a schema
+        return {name: compact_schema(sub, descriptions=descriptions) for name, sub in schema.items()}
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key == "description" and not descriptions:
+            continue
+        if key == "default" and (value is None or not descriptions):
+            continue
+        if key == "additionalProperties" and value is True:  # the JSON Schema default
+            continue
+        out[key] = compact_schema(value, descriptions=descriptions, parent=key)
+    options = out.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        (kept,) = [o for o in options if o != {"type": "null"}]
+        del out["anyOf"]
+        out = {**kept, **out}
+    return out
+
+
+def inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
+    """Replace ``{"$ref": "#/$defs/X"}`` with X itself: the result models are small trees, used once."""
+    definitions = schema.get("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(definitions[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = walk(schema)
+    return inlined
+
+
+def publish_schema(schema: dict[str, Any], *, descriptions: bool = True) -> dict[str, Any]:
+    compacted: dict[str, Any] = compact_schema(inline_definitions(schema), descriptions=descriptions)
+    return compacted
+
+
+def build_server(
+    settings: ServerSettings, *, transport: httpx2.AsyncBaseTransport | None = None
+) -> MCPServer[AppState]:
+    """The server for one account. ``transport`` replaces the network (tests give the sandbox's)."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        async with open_state(settings, transport) as app_state:
+            yield app_state
+
+    server: MCPServer[AppState] = MCPServer(
+        "voice-tools",
+        title="Zendesk Talk phone numbers",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=lifespan,
+        log_level="WARNING",
+    )
+    for spec in TOOLS:
+        if settings.read_only and spec.writes:
+            continue  # the read-only filter: write tools are not merely refused, they do not exist
+        server.add_tool(spec.fn, title=spec.title, description=spec.description, annotations=spec.annotations)
+        tool = server._tool_manager.get_tool(spec.fn.__name__)
+        assert tool is not None
+        tool.parameters = publish_schema(tool.parameters)
+        if tool.fn_metadata.output_schema is not None:
+            tool.fn_metadata.output_schema = publish_schema(tool.fn_metadata.output_schema, descriptions=False)
+    return server

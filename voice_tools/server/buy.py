@@ -1,0 +1,184 @@
+"""buy_number: a purchase from a signed quote, after a human's explicit yes.
+
+How the yes is asked is decided by the resolver, before the tool body runs:
+
+- the client can show a form (elicitation): the user sees the summary and must tick ``confirm``;
+  decline, cancel, or an accept without the tick buys nothing;
+- it cannot, and the operator allows codes (``elicit_or_code``): the first call buys nothing and returns
+  the summary with a single-use code; only a second call with that code buys;
+- it cannot, and the operator requires forms (``elicit_only``): refused.
+
+The quote, the spend policy and the address are checked first, in the resolver, so nobody is asked to
+confirm a purchase that would be refused, and the confirmation shows the exact purchase to be made.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import (
+    AcceptedElicitation,
+    CancelledElicitation,
+    Context,
+    DeclinedElicitation,
+    Elicit,
+    ElicitationResult,
+    Resolve,
+)
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field
+
+from voice_tools.client import ZendeskError
+from voice_tools.guard import GuardRefusal, PurchasePlan
+
+from .arguments import AddressSid
+from .errors import message, tool_error
+from .results import BuyResult, respond
+from .state import AppState, state
+
+DESCRIPTION = (
+    "Buy the number behind a search_numbers quote (a monthly charge). The user must say yes: the client shows "
+    "them a form, or, if it cannot, this returns a summary and a confirmation_code: show the user the summary "
+    "and call again with the code only after they say yes."
+)
+
+
+CODE_NEXT_STEP = (
+    "Nothing bought yet. Show the user the summary word for word and ask whether to buy. Only if they say yes, "
+    "call buy_number again with the same quote and address_sid and this confirmation_code."
+)
+
+
+class ConfirmPurchase(BaseModel):
+    """The form a client shows the user (flat primitives only, as elicitation requires)."""
+
+    confirm: bool = Field(default=False, description="Yes, buy this number and add its monthly charge to the bill")
+
+
+class CodeConfirmation(BaseModel):
+    """The resolver's answer for a client that cannot show a form: confirm with a single-use code."""
+
+    reason: str = "client cannot show a confirmation form"
+
+
+async def _plan(app: AppState, quote: str, address_sid: str | None) -> PurchasePlan:
+    try:
+        return await app.guard.prepare(quote, address_sid)
+    except GuardRefusal as refusal:
+        raise ToolError(message(f"not purchased: {refusal.message}", "no", _next_after_refusal(refusal))) from None
+    except ZendeskError as error:
+        raise tool_error(error, subject="the address check") from None
+
+
+def _next_after_refusal(refusal: GuardRefusal) -> str:
+    if refusal.rule == "address_required":
+        return "ask the user which address (see above), then call buy_number with quote and address_sid"
+    if refusal.rule == "invalid_quote":
+        return "call search_numbers and use a quote from its results, unchanged"
+    if refusal.rule == "confirmation_code":
+        return "call buy_number with the quote and no code, show the user the new summary, and wait for their yes"
+    if refusal.rule == "already_attempted":
+        return "check list_numbers; search again if the user wants another number"
+    return "tell the user the purchase is not allowed by this server's policy"
+
+
+async def ask_for_confirmation(
+    quote: str, address_sid: str | None, ctx: Context[Any, Any]
+) -> Elicit[ConfirmPurchase] | CodeConfirmation:
+    """Refuse early (quote, policy, address), then ask the user in the best way the client allows."""
+    app = state(ctx)
+    plan = await _plan(app, quote, address_sid)
+    capabilities = ctx.client_capabilities
+    if capabilities is not None and capabilities.elicitation is not None:
+        return Elicit(plan.summary() + " Tick confirm to buy.", ConfirmPurchase)
+    if app.guard.mode == "elicit_only":
+        app.guard.record_no(plan, "none", "client cannot show a confirmation form (elicit_only)")
+        raise ToolError(
+            message(
+                "not purchased: this server buys only after the user confirms in a form, and this client cannot "
+                "show one",
+                "no",
+                "tell the user to buy the number in Zendesk, or to use a client that supports elicitation",
+            )
+        )
+    return CodeConfirmation()
+
+
+async def buy_number(
+    quote: Annotated[str, Field(min_length=1, max_length=400, description="The quote from search_numbers, unchanged")],
+    ctx: Context[Any, Any],
+    confirmation: Annotated[ElicitationResult[ConfirmPurchase], Resolve(ask_for_confirmation)],
+    address_sid: AddressSid | None = None,
+    confirmation_code: Annotated[
+        str | None, Field(max_length=12, description="Only after the user said yes to the summary")
+    ] = None,
+) -> Annotated[CallToolResult, BuyResult]:
+    app = state(ctx)
+    plan = await _plan(app, quote, address_sid)
+    number = plan.quote.number
+    if isinstance(confirmation, DeclinedElicitation | CancelledElicitation):
+        how = "declined" if isinstance(confirmation, DeclinedElicitation) else "cancelled"
+        app.guard.record_no(plan, "elicitation", f"the user {how}")
+        return respond(
+            BuyResult(
+                status="not_purchased",
+                number=number,
+                summary=plan.summary(),
+                next_step=f"The user {how}; nothing was bought. Do not ask again unless they want to.",
+            )
+        )
+    if not isinstance(confirmation, AcceptedElicitation):
+        raise ToolError(message("not purchased: no confirmation was received", "no", "call buy_number again"))
+    data = confirmation.data
+    if isinstance(data, ConfirmPurchase):
+        if data.confirm is not True:
+            app.guard.record_no(plan, "elicitation", "accepted without ticking confirm")
+            return respond(
+                BuyResult(
+                    status="not_purchased",
+                    number=number,
+                    summary=plan.summary(),
+                    next_step="The user did not tick confirm; nothing was bought.",
+                )
+            )
+        return await _buy(app, plan, "elicitation")
+    if isinstance(data, CodeConfirmation):
+        if confirmation_code is None:
+            code = app.guard.issue_code(plan)
+            return respond(
+                BuyResult(
+                    status="confirmation_required",
+                    number=number,
+                    summary=plan.summary(),
+                    confirmation_code=code,
+                    next_step=CODE_NEXT_STEP,
+                )
+            )
+        try:
+            app.guard.redeem_code(plan, confirmation_code)
+        except GuardRefusal as refusal:
+            raise ToolError(message(f"not purchased: {refusal.message}", "no", _next_after_refusal(refusal))) from None
+        return await _buy(app, plan, "code")
+    raise ToolError(message("not purchased: the confirmation could not be read", "no", "call buy_number again"))
+
+
+async def _buy(app: AppState, plan: PurchasePlan, confirmed_by: str) -> CallToolResult:
+    try:
+        outcome = await app.guard.purchase(plan, confirmed_by)
+    except ZendeskError as error:
+        raise tool_error(error, subject=f"the purchase of {plan.quote.number}") from None
+    next_steps = {
+        "purchased": "Tell the user it is bought; offer to configure it with update_settings (nickname, group_ids).",
+        "not_purchased": "Tell the user nothing was bought; they may try again with a fresh search.",
+        "unknown": "Do not retry. Tell the user to check the account's numbers before doing anything else.",
+    }
+    return respond(
+        BuyResult(
+            status=outcome.outcome,
+            number=outcome.number,
+            phone_number_id=outcome.phone_number_id,
+            summary=outcome.message,
+            next_step=next_steps[outcome.outcome],
+        )
+    )

@@ -1,0 +1,80 @@
+"""Zendesk's failures, told to the model: what went wrong, whether retrying can help, what to do next.
+
+Every message has the same three parts, so a model learns the shape once:
+``<what happened>. Retry: <no | yes, after N s | ...>. Next: <the step to take>.``
+"""
+
+from __future__ import annotations
+
+from mcp.server.mcpserver.exceptions import ToolError
+
+from voice_tools.client import (
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    InvalidRecordError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnexpectedResponseError,
+    ZendeskError,
+)
+from voice_tools.client.errors import APIStatusError
+
+
+def message(what: str, retry: str, next_step: str) -> str:
+    return f"{what.rstrip('.')}. Retry: {retry.rstrip('.')}. Next: {next_step.rstrip('.')}."
+
+
+def explain(error: ZendeskError, *, subject: str = "the request", writes: bool = False) -> str:
+    """The model-facing text for a client error. ``writes``: the call may have changed something."""
+    if isinstance(error, NotFoundError):
+        return message(f"Zendesk has no {subject}", "no", "call list_numbers to find the right phone_number_id")
+    if isinstance(error, InvalidRecordError):
+        fields = "; ".join(f"{f}: {d}" for f, d in error.field_errors()) or (error.description or "invalid")
+        return message(f"Zendesk refused {subject}: {fields}", "no, not as it is", "fix those fields and call again")
+    if isinstance(error, RateLimitError):
+        wait = f"{error.retry_after:.0f} s" if error.retry_after is not None else "a minute"
+        return message(
+            "Zendesk's rate limit for this account is used up", f"yes, after {wait}", f"wait {wait}, then call again"
+        )
+    if isinstance(error, AuthenticationError):
+        return message(
+            "Zendesk refused this server's credentials (401)",
+            "no",
+            "tell the user the server's Zendesk credentials (ZENDESK_EMAIL and ZENDESK_API_TOKEN, or "
+            "ZENDESK_OAUTH_TOKEN) are wrong or revoked",
+        )
+    if isinstance(error, PermissionDeniedError):
+        return message(
+            f"Zendesk refused {subject}: {error.description or 'forbidden'} (403)",
+            "no",
+            "tell the user: the account may be a Trial account, have Talk turned off, or the agent's role may not "
+            "manage numbers",
+        )
+    if isinstance(error, BadRequestError):
+        return message(
+            f"Zendesk refused {subject} as malformed: {error.description or error.code}", "no", "fix the arguments"
+        )
+    if isinstance(error, OutcomeUnknownError):
+        return message(
+            f"{subject} may or may not have taken effect ({error.message})",
+            "not before checking",
+            "call get_number to see the current state",
+        )
+    unavailable = isinstance(error, APIConnectionError | UnexpectedResponseError) or (
+        isinstance(error, APIStatusError) and error.status_code >= 500
+    )
+    if unavailable:
+        what = f"Zendesk is unavailable ({error.message}), after retries"
+        if writes:
+            return message(
+                what, "only after checking", "call get_number to see whether the change was applied, then retry"
+            )
+        return message(what, "yes, in a minute or two", "try again later, or tell the user Zendesk is having problems")
+    return message(f"Zendesk answered with an error: {error.message}", "no", "tell the user what happened")
+
+
+def tool_error(error: ZendeskError, *, subject: str = "the request", writes: bool = False) -> ToolError:
+    return ToolError(explain(error, subject=subject, writes=writes))

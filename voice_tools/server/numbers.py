@@ -1,0 +1,134 @@
+"""list_numbers and get_number: the account's numbers, compact by default, in full on request."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from voice_tools.client import ZendeskError
+from voice_tools.models import Include, PhoneNumber
+
+from .arguments import Country, NumberText, PhoneNumberId
+from .errors import message, tool_error
+from .results import NumberDetails, NumberList, NumberSummary, respond
+from .state import state
+
+LIST_DESCRIPTION = (
+    "List the account's phone numbers (every page), filtered if asked. Use an id with get_number or update_settings."
+)
+GET_DESCRIPTION = (
+    "One number in full, by phone_number_id or by the number itself. include adds its settings, or the account's "
+    "groups, IVRs, schedules and greetings (ids for update_settings)."
+)
+# Noise for a model: Zendesk's internal greeting-category maps. They stay in the full record (view="full").
+NOISY_FIELDS = ("categorised_greetings", "categorised_greetings_with_sub_settings", "default_greeting_ids")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _matches(n: PhoneNumber, text: str) -> bool:
+    needle = text.strip().lower()
+    digits = _digits(needle)
+    haystack = " ".join(filter(None, [n.nickname, n.name, n.display_number])).lower()
+    return needle in haystack or (len(digits) >= 3 and digits in _digits(n.number or ""))
+
+
+async def list_numbers(
+    ctx: Context[Any, Any],
+    country: Country | None = None,
+    toll_free: Annotated[bool | None, Field(description="true: toll-free only; false: local only")] = None,
+    capability: Annotated[Literal["voice", "sms", "mms"] | None, Field(description="Numbers able to do this")] = None,
+    group_id: Annotated[int | None, Field(ge=1, description="Numbers routed to this group")] = None,
+    text: Annotated[str | None, Field(max_length=64, description="Match in nickname or number")] = None,
+    view: Annotated[Literal["compact", "full"], Field(description="full: every field")] = "compact",
+    limit: Annotated[int, Field(ge=1, le=500, description="Most numbers to return")] = 100,
+) -> Annotated[CallToolResult, NumberList]:
+    app = state(ctx)
+
+    async def progress(done: int, total: int) -> None:
+        await ctx.report_progress(done, total=total, message=f"read page {done} of {total}")
+
+    try:
+        numbers = await app.client.list_numbers().collect(progress=progress)
+    except ZendeskError as error:
+        raise tool_error(error, subject="the list of numbers") from None
+    matched = [
+        n
+        for n in numbers
+        if (country is None or n.country_code == country)
+        and (toll_free is None or bool(n.toll_free) == toll_free)
+        and (capability is None or (n.capabilities is not None and getattr(n.capabilities, capability)))
+        and (group_id is None or group_id in (n.group_ids or []) or n.default_group_id == group_id)
+        and (text is None or _matches(n, text))
+    ]
+    shown = matched[:limit]
+    if view == "full":
+        rows = [NumberSummary.model_validate(n.model_dump(mode="json", exclude_none=True)) for n in shown]
+    else:
+        rows = [NumberSummary(id=n.id, number=n.number, name=n.nickname, toll_free=n.toll_free or None) for n in shown]
+    if len(matched) > len(shown):
+        next_step = f"Showing {len(shown)} of {len(matched)}: narrow the filters or raise limit."
+    elif not matched:
+        next_step = "No number matched; try fewer filters."
+    else:
+        next_step = "Use an id with get_number for details or update_settings to change it."
+    return respond(NumberList(numbers=rows, matched=len(matched), total=len(numbers), next_step=next_step))
+
+
+async def _find_by_number(ctx: Context[Any, Any], number: str) -> int:
+    app = state(ctx)
+    wanted = _digits(number)
+    try:
+        numbers = await app.client.list_numbers().collect()
+    except ZendeskError as error:
+        raise tool_error(error, subject="the list of numbers") from None
+    exact = [n for n in numbers if _digits(n.number or "") == wanted]
+    # a national format ("(415) 555-0134") matches the end of the international number
+    found = exact or [n for n in numbers if len(wanted) >= 7 and _digits(n.number or "").endswith(wanted)]
+    if len(found) == 1:
+        return found[0].id
+    if not found:
+        raise ToolError(message(f"no number in the account matches {number}", "no", "call list_numbers to find it"))
+    listing = ", ".join(f"{n.id} ({n.number})" for n in found[:10])
+    raise ToolError(message(f"{number} matches several numbers: {listing}", "no", "call again with phone_number_id"))
+
+
+async def get_number(
+    ctx: Context[Any, Any],
+    phone_number_id: PhoneNumberId | None = None,
+    number: NumberText | None = None,
+    include: Annotated[list[Include] | None, Field(description="Extra data to add")] = None,
+) -> Annotated[CallToolResult, NumberDetails]:
+    if (phone_number_id is None) == (number is None):
+        raise ToolError(message("give either phone_number_id or number (one of them)", "no", "call again with one"))
+    number_id = phone_number_id if phone_number_id is not None else await _find_by_number(ctx, number or "")
+    app = state(ctx)
+    try:
+        details = await app.client.get_number(number_id, include or ())
+    except ZendeskError as error:
+        raise tool_error(error, subject=f"phone number {number_id}") from None
+    record = details.phone_number.model_dump(mode="json", exclude_none=True, exclude=set(NOISY_FIELDS))
+    related = {
+        name: [r.model_dump(mode="json", exclude_none=True) for r in rows]
+        for name, rows in (
+            ("groups", details.groups),
+            ("ivrs", details.ivrs),
+            ("schedules", details.schedules),
+            ("greetings", details.greetings),
+        )
+        if rows is not None
+    }
+    return respond(
+        NumberDetails(
+            phone_number=record,
+            related=related or None,
+            next_step="To change it, call update_settings with dry_run=true first and show the user the changes.",
+        )
+    )

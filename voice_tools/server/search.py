@@ -1,0 +1,72 @@
+"""search_numbers: numbers available to buy, each with the signed quote that buy_number takes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from voice_tools.client import ZendeskError
+from voice_tools.models import AvailableNumber
+
+from .arguments import AREA_CODE_COUNTRIES, AreaCode, Contains, Country
+from .errors import message, tool_error
+from .results import Offer, SearchResult, respond
+from .state import AppState, state
+
+DESCRIPTION = (
+    "Find phone numbers available to buy. Each result has a quote; to buy one, pass its quote to buy_number "
+    "(the user must confirm the price)."
+)
+
+
+def _offer(app: AppState, found: AvailableNumber) -> Offer:
+    caps = found.capabilities
+    quote = app.guard.signer.issue(found)
+    verified = app.guard.signer.verify(quote) if quote else None
+    refusal = app.guard.policy.refusal(verified, app.guard.purchases_today()) if verified else None
+    return Offer(
+        number=found.number,
+        display=found.display_number,
+        location=found.location,
+        toll_free=bool(found.toll_free),
+        price=found.price,
+        address=found.address_requirements,
+        caps=",".join(k for k in ("voice", "sms", "mms") if caps and getattr(caps, k)) or None,
+        quote=quote,
+        blocked=refusal.rule if refusal else (None if quote else "unpriced"),
+    )
+
+
+async def search_numbers(
+    country: Country,
+    ctx: Context[Any, Any],
+    area_code: AreaCode | None = None,
+    contains: Contains | None = None,
+    toll_free: Annotated[bool | None, Field(description="true: toll-free only; false: local only")] = None,
+    limit: Annotated[int, Field(ge=1, le=20, description="Most results to return")] = 5,
+) -> Annotated[CallToolResult, SearchResult]:
+    if area_code and country not in AREA_CODE_COUNTRIES:
+        raise ToolError(
+            message(
+                f"area_code works only for US and CA numbers, not {country}", "no", "search again without area_code"
+            )
+        )
+    app = state(ctx)
+    try:
+        found = await app.client.search_available(country, toll_free=toll_free, area_code=area_code, contains=contains)
+    except ZendeskError as error:
+        raise tool_error(error, subject="the search") from None
+    offers = [_offer(app, n) for n in found[:limit]]
+    if not offers:
+        next_step = "Nothing matched: try without contains or area_code, or another country."
+    elif any(o.blocked for o in offers):
+        next_step = (
+            "Results with 'blocked' would be refused by the spend policy; offer the others. Buy with buy_number(quote)."
+        )
+    else:
+        next_step = "Show the user the numbers and prices; to buy one, call buy_number with its quote."
+    return respond(SearchResult(numbers=offers, next_step=next_step))

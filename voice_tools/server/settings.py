@@ -1,0 +1,142 @@
+"""The server's configuration, from the environment (and the command line on top).
+
+| variable | meaning |
+|---|---|
+| ZENDESK_SUBDOMAIN, ZENDESK_EMAIL, ZENDESK_API_TOKEN | a real account, API-token auth |
+| ZENDESK_OAUTH_TOKEN | a real account, OAuth bearer auth (instead of email + API token) |
+| (none of the above) | the in-process sandbox, announced on stderr |
+| VOICE_TOOLS_READ_ONLY | "yes": only the three read tools are listed |
+| VOICE_TOOLS_QUOTE_SECRET | HMAC secret for purchase quotes (replicas share it); random per process if unset |
+| VOICE_TOOLS_QUOTE_TTL | seconds a quote stays valid (default 900) |
+| VOICE_TOOLS_CONFIRMATION | elicit_or_code (default) or elicit_only |
+| VOICE_TOOLS_PURCHASES | on (default) or off |
+| VOICE_TOOLS_MAX_MONTHLY_PRICE | ceiling on one number's monthly price, e.g. 10.00 (default 25.00; "none" lifts it) |
+| VOICE_TOOLS_MAX_PURCHASES_PER_DAY | cap on purchases per UTC day (default 5; "none" lifts it) |
+| VOICE_TOOLS_ALLOWED_COUNTRIES | comma-separated ISO codes, e.g. US,CA (default: any) |
+| VOICE_TOOLS_ALLOW_TOLL_FREE | yes (default) or no |
+| VOICE_TOOLS_AUDIT_LOG | path of the JSON-lines audit log (default: the voice_tools.audit logger only) |
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from voice_tools.client import ConfigurationError, ZendeskConfig
+from voice_tools.guard import CONFIRMATION_MODES, ConfirmationMode, SpendPolicy
+
+SANDBOX_CONFIG = ZendeskConfig(
+    base_url="https://sandbox.zendesk.com", email="admin@example.com", api_token=SecretStr("sandbox-api-token")
+)
+YES, NO = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class ServerSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    zendesk: ZendeskConfig
+    sandbox: bool
+    read_only: bool = False
+    quote_secret: SecretStr
+    quote_ttl_seconds: int = 900
+    confirmation: ConfirmationMode = "elicit_or_code"
+    policy: SpendPolicy = SpendPolicy()
+    audit_log: Path | None = None
+
+    @property
+    def account(self) -> str:
+        return "sandbox" if self.sandbox else self.zendesk.account
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str], *, sandbox: bool = False, read_only: bool | None = None
+    ) -> ServerSettings:
+        """Settings from environment variables; ConfigurationError names the variable that is wrong."""
+        credentials = {k: env.get(k, "").strip() for k in ("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN")}
+        oauth = env.get("ZENDESK_OAUTH_TOKEN", "").strip()
+        use_sandbox = sandbox or not (any(credentials.values()) or oauth)
+        if use_sandbox:
+            zendesk = SANDBOX_CONFIG
+        else:
+            zendesk = ZendeskConfig(
+                subdomain=credentials["ZENDESK_SUBDOMAIN"] or None,
+                email=credentials["ZENDESK_EMAIL"] or None,
+                api_token=SecretStr(credentials["ZENDESK_API_TOKEN"]) if credentials["ZENDESK_API_TOKEN"] else None,
+                oauth_token=SecretStr(oauth) if oauth else None,
+            )
+        secret = env.get("VOICE_TOOLS_QUOTE_SECRET", "")
+        if secret and len(secret) < 16:
+            raise ConfigurationError(
+                "VOICE_TOOLS_QUOTE_SECRET must be at least 16 characters (32 random bytes is best)"
+            )
+        confirmation = env.get("VOICE_TOOLS_CONFIRMATION", "elicit_or_code").strip()
+        if confirmation not in CONFIRMATION_MODES:
+            raise ConfigurationError(f"VOICE_TOOLS_CONFIRMATION must be one of {', '.join(CONFIRMATION_MODES)}")
+        audit = env.get("VOICE_TOOLS_AUDIT_LOG", "").strip()
+        return cls(
+            zendesk=zendesk,
+            sandbox=use_sandbox,
+            read_only=_flag(env, "VOICE_TOOLS_READ_ONLY", False) if read_only is None else read_only,
+            quote_secret=SecretStr(secret or secrets.token_urlsafe(32)),
+            quote_ttl_seconds=_int(env, "VOICE_TOOLS_QUOTE_TTL", 900) or 900,
+            confirmation=confirmation,
+            policy=SpendPolicy(
+                purchases_enabled=_flag(env, "VOICE_TOOLS_PURCHASES", True),
+                max_monthly_price=_price(env, "VOICE_TOOLS_MAX_MONTHLY_PRICE", Decimal("25.00")),
+                max_purchases_per_day=_int(env, "VOICE_TOOLS_MAX_PURCHASES_PER_DAY", 5),
+                allowed_countries=_countries(env, "VOICE_TOOLS_ALLOWED_COUNTRIES"),
+                allow_toll_free=_flag(env, "VOICE_TOOLS_ALLOW_TOLL_FREE", True),
+            ),
+            audit_log=Path(audit).expanduser() if audit else None,
+        )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in YES | NO:
+        return raw in YES
+    raise ConfigurationError(f"{name} must be yes or no (got {raw!r})")
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw == "none":
+        return None
+    if raw.isdigit():
+        return int(raw)
+    raise ConfigurationError(f"{name} must be a whole number, or none (got {raw!r})")
+
+
+def _price(env: Mapping[str, str], name: str, default: Decimal | None) -> Decimal | None:
+    raw = env.get(name, "").strip().lower().lstrip("$")
+    if not raw:
+        return default
+    if raw == "none":
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if value < 0 or not value.is_finite():
+        raise ConfigurationError(f"{name} must be a price like 10 or 10.00, or none (got {raw!r})")
+    return value
+
+
+def _countries(env: Mapping[str, str], name: str) -> frozenset[str] | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    codes = {c.strip().upper() for c in raw.split(",") if c.strip()}
+    bad = sorted(c for c in codes if not re.fullmatch(r"[A-Z]{2}", c))
+    if bad:
+        raise ConfigurationError(f"{name} must be ISO 3166 alpha-2 codes like US,CA (not {', '.join(bad)})")
+    return frozenset(codes)

@@ -1,0 +1,78 @@
+"""What every tool call shares: one Zendesk client, the purchase guard, the audit log, the settings.
+
+Built once per process by the server's lifespan (over stdio and HTTP alike) and reached from a tool
+through its ``Context``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+from mcp.server.mcpserver import Context
+
+from voice_tools.client import TalkClient
+from voice_tools.guard import AuditLog, ConfirmationCodes, PurchaseGuard, QuoteSigner
+
+from .settings import ServerSettings
+
+logger = logging.getLogger("voice_tools.server")
+
+
+@dataclass
+class AppState:
+    settings: ServerSettings
+    client: TalkClient
+    guard: PurchaseGuard
+    audit: AuditLog
+
+    @property
+    def account(self) -> str:
+        return self.settings.account
+
+
+def state(ctx: Context[Any, Any]) -> AppState:
+    app: AppState = ctx.request_context.lifespan_context
+    return app
+
+
+def _sandbox_transport() -> httpx2.AsyncBaseTransport:
+    from voice_tools.sandbox import TalkSandbox, describe_credentials
+
+    sandbox = TalkSandbox()
+    print(
+        "voice-tools: no Zendesk credentials configured, so serving the built-in Zendesk Talk sandbox "
+        f"(a simulated account with {len(sandbox.backend.numbers)} numbers; nothing real is bought). "
+        "Set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN to use a real account.",
+        file=sys.stderr,
+        flush=True,
+    )
+    logger.debug("sandbox credentials: %s", describe_credentials(sandbox.config))
+    transport: httpx2.AsyncBaseTransport = sandbox.transport()
+    return transport
+
+
+@asynccontextmanager
+async def open_state(settings: ServerSettings, transport: httpx2.AsyncBaseTransport | None) -> AsyncIterator[AppState]:
+    if transport is None and settings.sandbox:
+        transport = _sandbox_transport()
+    audit = AuditLog(settings.audit_log, settings.account)
+    async with TalkClient(settings.zendesk, transport=transport) as client:
+        signer = QuoteSigner(
+            settings.quote_secret.get_secret_value().encode(), settings.account, ttl_seconds=settings.quote_ttl_seconds
+        )
+        guard = PurchaseGuard(
+            client,
+            account=settings.account,
+            signer=signer,
+            policy=settings.policy,
+            codes=ConfirmationCodes(),
+            audit=audit,
+            mode=settings.confirmation,
+        )
+        yield AppState(settings=settings, client=client, guard=guard, audit=audit)

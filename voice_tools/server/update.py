@@ -1,0 +1,146 @@
+"""update_settings: change a number's attributes and settings, sending only what differs, showing before/after."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import Field, ValidationError
+
+from voice_tools.client import ZendeskError
+from voice_tools.models import PhoneNumber, PhoneNumberSettings, PhoneNumberUpdate, SettingsUpdate
+
+from .arguments import PhoneNumberId
+from .errors import message, tool_error
+from .results import Change, UpdateResult, respond
+from .state import state
+
+DESCRIPTION = (
+    "Change a number's attributes (changes, e.g. nickname, group_ids, recorded) and settings (settings, e.g. "
+    "voicemail, call_recording_delete_after). Only fields that differ are sent. Use dry_run=true first and apply "
+    "after the user agrees."
+)
+WRITABLE = sorted(set(PhoneNumberUpdate.model_fields) - {"settings"})
+SETTINGS = sorted(SettingsUpdate.model_fields)
+
+
+def _problems(error: ValidationError, where: str) -> list[str]:
+    problems: list[str] = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or where
+        if item["type"] == "extra_forbidden":
+            read_only = field in PhoneNumber.read_only_fields() or field in {"token", "capabilities"}
+            problems.append(f"{field} is read-only" if read_only else f"{field} is not a writable field of {where}")
+        else:
+            problems.append(f"{where}.{field}: {item['msg']}")
+    return problems
+
+
+def _parse_all(changes: dict[str, Any] | None, settings: dict[str, Any] | None) -> tuple[Any, Any]:
+    """Both groups validated, every problem reported at once (a model fixes them in one go)."""
+    parsed: list[Any] = []
+    problems: list[str] = []
+    allowed: list[str] = []
+    for model, data, where, names in (
+        (PhoneNumberUpdate, changes, "changes", WRITABLE),
+        (SettingsUpdate, settings, "settings", SETTINGS),
+    ):
+        try:
+            parsed.append(None if data is None else model.model_validate(data))
+        except ValidationError as error:
+            parsed.append(None)
+            problems += _problems(error, where)
+            allowed.append(f"writable {where}: {', '.join(names)}")
+    if problems:
+        raise ToolError(message(f"invalid arguments: {'; '.join(problems)}", "no", f"fix them. {'. '.join(allowed)}"))
+    return parsed[0], parsed[1]
+
+
+def _diff(wanted: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[Change]:
+    return [
+        Change(field=prefix + name, before=current.get(name), after=value)
+        for name, value in wanted.items()
+        if current.get(name) != value
+    ]
+
+
+async def update_settings(
+    phone_number_id: PhoneNumberId,
+    ctx: Context[Any, Any],
+    changes: Annotated[
+        dict[str, Any] | None, Field(description='Attributes to set, e.g. {"nickname": "Billing"}')
+    ] = None,
+    settings: Annotated[dict[str, Any] | None, Field(description='Settings to set, e.g. {"voicemail": false}')] = None,
+    dry_run: Annotated[bool, Field(description="true: show what would change, change nothing")] = False,
+) -> Annotated[CallToolResult, UpdateResult]:
+    attributes, new_settings = _parse_all(changes, settings)
+    if attributes is None and new_settings is None:
+        raise ToolError(message("nothing to change", "no", "pass changes and/or settings"))
+    app = state(ctx)
+    subject = f"phone number {phone_number_id}"
+    try:
+        current = (await app.client.get_number(phone_number_id, ["settings"])).phone_number
+    except ZendeskError as error:
+        raise tool_error(error, subject=subject) from None
+    before = current.model_dump(mode="json")
+    before_settings = (current.settings or PhoneNumberSettings()).model_dump(mode="json")
+    diff = _diff(attributes.payload() if attributes else {}, before)
+    diff += _diff(new_settings.payload() if new_settings else {}, before_settings, "settings.")
+    if not diff:
+        return respond(
+            UpdateResult(
+                phone_number_id=phone_number_id,
+                applied=False,
+                changes=[],
+                next_step="Nothing to do: every field already has that value.",
+            )
+        )
+    if dry_run:
+        return respond(
+            UpdateResult(
+                phone_number_id=phone_number_id,
+                applied=False,
+                changes=diff,
+                next_step="Show the user these changes; call again with dry_run=false once they agree.",
+            )
+        )
+    update = PhoneNumberUpdate.model_validate(
+        {c.field: c.after for c in diff if not c.field.startswith("settings.")}
+        | (
+            {"settings": {c.field.removeprefix("settings."): c.after for c in diff if c.field.startswith("settings.")}}
+            if any(c.field.startswith("settings.") for c in diff)
+            else {}
+        )
+    )
+    try:
+        result = await app.client.update_number(phone_number_id, update)
+    except ZendeskError as error:
+        app.audit.write("update", phone_number_id=phone_number_id, fields=[c.field for c in diff], outcome="failed")
+        raise tool_error(error, subject=f"the update of {subject}", writes=True) from None
+    after = result.phone_number.model_dump(mode="json")
+    after_settings = (result.phone_number.settings or PhoneNumberSettings()).model_dump(mode="json")
+    for change in diff:
+        name = change.field.removeprefix("settings.")
+        change.after = (after_settings if change.field.startswith("settings.") else after).get(name)
+    requested = {c.field: c for c in diff}
+    wanted = update.payload()
+    missed = [
+        f
+        for f, c in requested.items()
+        if c.after
+        != (wanted.get("settings", {}) if f.startswith("settings.") else wanted).get(f.removeprefix("settings."))
+    ]
+    app.audit.write(
+        "update",
+        phone_number_id=phone_number_id,
+        number=current.number,
+        fields=[c.field for c in diff],
+        outcome="partial" if missed else "applied",
+    )
+    if missed:
+        next_step = f"Zendesk did not apply {', '.join(missed)}; tell the user and check with get_number."
+    else:
+        next_step = "Done. Tell the user what changed."
+    return respond(UpdateResult(phone_number_id=phone_number_id, applied=not missed, changes=diff, next_step=next_step))
