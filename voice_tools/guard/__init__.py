@@ -6,6 +6,7 @@ from .policy import PolicyRefusal, SpendPolicy
 from .purchase import (
     CONFIRMATION_MODES,
     ConfirmationMode,
+    GuardMemory,
     GuardRefusal,
     PurchaseGuard,
     PurchaseOutcome,
@@ -18,6 +19,7 @@ __all__ = [
     "AuditLog",
     "ConfirmationCodes",
     "ConfirmationMode",
+    "GuardMemory",
     "GuardRefusal",
     "PolicyRefusal",
     "PurchaseGuard",

@@ -9,7 +9,7 @@ guard never resends it, but looks the number up in the account and says what it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, NoReturn
 
@@ -62,6 +62,16 @@ class PurchasePlan:
         )
 
 
+@dataclass
+class GuardMemory:
+    """What the guard remembers between calls: issued codes, quotes already sent, today's purchases.
+    It belongs to the server, not to a connection, so every session of one server shares it."""
+
+    codes: ConfirmationCodes = field(default_factory=ConfirmationCodes)
+    attempted_tokens: set[str] = field(default_factory=set)
+    bought_today: tuple[str, int] | None = None
+
+
 @dataclass(frozen=True)
 class PurchaseOutcome:
     outcome: Outcome
@@ -78,23 +88,21 @@ class PurchaseGuard:
         account: str,
         signer: QuoteSigner,
         policy: SpendPolicy,
-        codes: ConfirmationCodes,
+        memory: GuardMemory,
         audit: AuditLog,
         mode: ConfirmationMode = "elicit_or_code",
         today: Callable[[], str] = lambda: datetime.now(UTC).strftime("%Y-%m-%d"),
     ) -> None:
         self.client, self.account = client, account
-        self.signer, self.policy, self.codes, self.audit, self.mode = signer, policy, codes, audit, mode
-        self._today = today
-        self._bought_today: tuple[str, int] | None = None
-        self._attempted_tokens: set[str] = set()
+        self.signer, self.policy, self.audit, self.mode = signer, policy, audit, mode
+        self.memory, self._today = memory, today
 
     # ---------------------------------------------------------------- before asking
     def purchases_today(self) -> int:
         day = self._today()
-        if self._bought_today is None or self._bought_today[0] != day:
-            self._bought_today = (day, self.audit.purchases_on(day))
-        return self._bought_today[1]
+        if self.memory.bought_today is None or self.memory.bought_today[0] != day:
+            self.memory.bought_today = (day, self.audit.purchases_on(day))
+        return self.memory.bought_today[1]
 
     async def prepare(self, quote_text: str, address_sid: str | None) -> PurchasePlan:
         """Verify the quote, apply the policy and resolve the address; GuardRefusal if any fails."""
@@ -102,7 +110,7 @@ class PurchaseGuard:
             quote = self.signer.verify(quote_text)
         except QuoteError as error:
             self._refused("invalid_quote", str(error))
-        if quote.token in self._attempted_tokens:
+        if quote.token in self.memory.attempted_tokens:
             self._refused(
                 "already_attempted",
                 f"{quote.number} was already bought (or a purchase of it was already sent) from this quote. "
@@ -160,7 +168,7 @@ class PurchaseGuard:
 
     # ------------------------------------------------------------- confirmation
     def issue_code(self, plan: PurchasePlan) -> str:
-        code = self.codes.issue(plan.quote_text, _sid(plan))
+        code = self.memory.codes.issue(plan.quote_text, _sid(plan))
         self.audit.write(
             "purchase",
             outcome="confirmation_requested",
@@ -172,7 +180,7 @@ class PurchaseGuard:
 
     def redeem_code(self, plan: PurchasePlan, code: str) -> None:
         try:
-            self.codes.redeem(code, plan.quote_text, _sid(plan))
+            self.memory.codes.redeem(code, plan.quote_text, _sid(plan))
         except CodeRefusal as error:
             self._refused("confirmation_code", str(error), plan.quote)
 
@@ -190,13 +198,13 @@ class PurchaseGuard:
     async def purchase(self, plan: PurchasePlan, confirmed_by: str) -> PurchaseOutcome:
         """Send the create request once, and settle its outcome without ever resending it."""
         q = plan.quote
-        self._attempted_tokens.add(q.token)
+        self.memory.attempted_tokens.add(q.token)
         try:
             created = await self.client.create_number(q.token, address_sid=_sid(plan))
         except OutcomeUnknownError as unknown:
             outcome = await self._settle(plan, unknown)
         except ZendeskError:
-            self._attempted_tokens.discard(q.token)  # Zendesk refused it outright: nothing was bought
+            self.memory.attempted_tokens.discard(q.token)  # Zendesk refused it outright: nothing was bought
             self.audit.write(
                 "purchase", outcome="failed", number=q.number, price=q.price_text, confirmed_by=confirmed_by
             )
@@ -239,7 +247,7 @@ class PurchaseGuard:
                 f"Bought {number} (id {match.id}). The answer to the purchase was lost, "
                 "but the number is in the account.",
             )
-        self._attempted_tokens.discard(plan.quote.token)
+        self.memory.attempted_tokens.discard(plan.quote.token)
         return PurchaseOutcome(
             "not_purchased",
             number,
@@ -250,7 +258,7 @@ class PurchaseGuard:
     def _count_purchase(self) -> None:
         day = self._today()
         count = self.purchases_today()
-        self._bought_today = (day, count + 1)
+        self.memory.bought_today = (day, count + 1)
 
 
 def _fits(address: Address, quote: Quote) -> bool:

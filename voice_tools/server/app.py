@@ -19,10 +19,11 @@ from mcp.server import MCPServer
 from mcp.types import ToolAnnotations
 
 from voice_tools import __version__
+from voice_tools.guard import AuditLog, GuardMemory
 
 from . import buy, numbers, search, update
 from .settings import ServerSettings
-from .state import AppState, open_state
+from .state import AppState, open_state, sandbox_transport
 
 # pydantic's "For further information visit https://errors.pydantic.dev/..." lines are noise to a model
 os.environ.setdefault("PYDANTIC_ERRORS_INCLUDE_URL", "0")
@@ -150,9 +151,13 @@ def build_server(
 ) -> MCPServer[AppState]:
     """The server for one account. ``transport`` replaces the network (tests give the sandbox's)."""
 
+    if transport is None and settings.sandbox:
+        transport = sandbox_transport()
+    memory, audit = GuardMemory(), AuditLog(settings.audit_log, settings.account)
+
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with open_state(settings, transport) as app_state:
+        async with open_state(settings, transport, memory, audit) as app_state:
             yield app_state
 
     server: MCPServer[AppState] = MCPServer(

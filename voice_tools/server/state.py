@@ -17,7 +17,7 @@ import httpx2
 from mcp.server.mcpserver import Context
 
 from voice_tools.client import TalkClient
-from voice_tools.guard import AuditLog, ConfirmationCodes, PurchaseGuard, QuoteSigner
+from voice_tools.guard import AuditLog, GuardMemory, PurchaseGuard, QuoteSigner
 
 from .settings import ServerSettings
 
@@ -41,7 +41,7 @@ def state(ctx: Context[Any, Any]) -> AppState:
     return app
 
 
-def _sandbox_transport() -> httpx2.AsyncBaseTransport:
+def sandbox_transport() -> httpx2.AsyncBaseTransport:
     from voice_tools.sandbox import TalkSandbox, describe_credentials
 
     sandbox = TalkSandbox()
@@ -58,10 +58,10 @@ def _sandbox_transport() -> httpx2.AsyncBaseTransport:
 
 
 @asynccontextmanager
-async def open_state(settings: ServerSettings, transport: httpx2.AsyncBaseTransport | None) -> AsyncIterator[AppState]:
-    if transport is None and settings.sandbox:
-        transport = _sandbox_transport()
-    audit = AuditLog(settings.audit_log, settings.account)
+async def open_state(
+    settings: ServerSettings, transport: httpx2.AsyncBaseTransport | None, memory: GuardMemory, audit: AuditLog
+) -> AsyncIterator[AppState]:
+    """The per-lifespan part (the HTTP connection pool) around the per-server part (guard memory, audit)."""
     async with TalkClient(settings.zendesk, transport=transport) as client:
         signer = QuoteSigner(
             settings.quote_secret.get_secret_value().encode(), settings.account, ttl_seconds=settings.quote_ttl_seconds
@@ -71,7 +71,7 @@ async def open_state(settings: ServerSettings, transport: httpx2.AsyncBaseTransp
             account=settings.account,
             signer=signer,
             policy=settings.policy,
-            codes=ConfirmationCodes(),
+            memory=memory,
             audit=audit,
             mode=settings.confirmation,
         )
