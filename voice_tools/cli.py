@@ -77,7 +77,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigurationError as error:
         print(f"voice-tools: {error}", file=sys.stderr)
         return 2
-    server = build_server(settings)
+    from voice_tools.server.prompts import PromptFileError
+
+    try:
+        server = build_server(settings)
+    except PromptFileError as error:
+        print(f"voice-tools: cannot start: prompt file {error.path}: {error.problem}", file=sys.stderr)
+        return 2
     if not args.http:
         server.run()
         return 0

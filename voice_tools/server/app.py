@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -22,6 +23,8 @@ from voice_tools import __version__
 from voice_tools.guard import AuditLog, GuardMemory
 
 from . import buy, numbers, search, update
+from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
+from .resources import StateHolder, register_completions, register_resources
 from .settings import ServerSettings
 from .state import AppState, open_state, sandbox_transport
 
@@ -147,18 +150,28 @@ def publish_schema(schema: dict[str, Any], *, descriptions: bool = True) -> dict
 
 
 def build_server(
-    settings: ServerSettings, *, transport: httpx2.AsyncBaseTransport | None = None
+    settings: ServerSettings,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    prompts_dir: Path | None = None,
 ) -> MCPServer[AppState]:
-    """The server for one account. ``transport`` replaces the network (tests give the sandbox's)."""
+    """The server for one account. ``transport`` replaces the network (tests give the sandbox's).
+    Raises PromptFileError when a prompt file is malformed: start-up stops rather than lose a prompt."""
+    prompt_files = load_prompt_files(prompts_dir or settings.prompts_dir or default_prompts_dir())
 
     if transport is None and settings.sandbox:
         transport = sandbox_transport()
     memory, audit = GuardMemory(), AuditLog(settings.audit_log, settings.account)
+    holder = StateHolder()
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         async with open_state(settings, transport, memory, audit) as app_state:
-            yield app_state
+            holder.current = app_state
+            try:
+                yield app_state
+            finally:
+                holder.current = None
 
     server: MCPServer[AppState] = MCPServer(
         "voice-tools",
@@ -177,4 +190,8 @@ def build_server(
         tool.parameters = publish_schema(tool.parameters)
         if tool.fn_metadata.output_schema is not None:
             tool.fn_metadata.output_schema = publish_schema(tool.fn_metadata.output_schema, descriptions=False)
+    for prompt in prompt_files:
+        server.add_prompt(prompt.to_prompt())
+    register_resources(server, holder)
+    register_completions(server, holder, argument_kinds(prompt_files))
     return server

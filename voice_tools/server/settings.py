@@ -15,6 +15,7 @@
 | VOICE_TOOLS_ALLOWED_COUNTRIES | comma-separated ISO codes, e.g. US,CA (default: any) |
 | VOICE_TOOLS_ALLOW_TOLL_FREE | yes (default) or no |
 | VOICE_TOOLS_AUDIT_LOG | path of the JSON-lines audit log (default: the voice_tools.audit logger only) |
+| VOICE_TOOLS_PROMPTS_DIR | folder of prompt files (default: the project's prompts/) |
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class ServerSettings(BaseModel):
     confirmation: ConfirmationMode = "elicit_or_code"
     policy: SpendPolicy = SpendPolicy()
     audit_log: Path | None = None
+    prompts_dir: Path | None = None
 
     @property
     def account(self) -> str:
@@ -93,6 +95,9 @@ class ServerSettings(BaseModel):
                 allow_toll_free=_flag(env, "VOICE_TOOLS_ALLOW_TOLL_FREE", True),
             ),
             audit_log=Path(audit).expanduser() if audit else None,
+            prompts_dir=Path(prompts).expanduser()
+            if (prompts := env.get("VOICE_TOOLS_PROMPTS_DIR", "").strip())
+            else None,
         )
 
 
