@@ -32,3 +32,15 @@ async def http(sandbox: TalkSandbox) -> AsyncIterator[httpx2.AsyncClient]:
     """A plain HTTP client on the in-process sandbox, authenticated as Zendesk expects."""
     async with httpx2.AsyncClient(base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH) as c:
         yield c
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The reliability suite's figures: fuzz cases run, faults injected and survived, requests refused."""
+    from tests.reliability.report import FIGURES, LINES
+
+    if FIGURES or LINES:
+        terminalreporter.section("reliability figures")
+        for name, value in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {value}")
+        for line in LINES:
+            terminalreporter.write_line(line)

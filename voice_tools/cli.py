@@ -69,39 +69,28 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from voice_tools.client import ConfigurationError
     from voice_tools.server.app import build_server
+    from voice_tools.server.prompts import PromptFileError
     from voice_tools.server.settings import ServerSettings
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = ServerSettings.from_env(os.environ, sandbox=args.sandbox, read_only=args.read_only or None)
+        if not args.http:
+            build_server(settings).run()
+            return 0
+        from voice_tools.server.http import HttpSettings, http_app, uvicorn_server
+
+        http = HttpSettings.from_env(os.environ, host=args.host, port=args.port, path=args.path)
+        app = http_app(settings, http)
     except ConfigurationError as error:
         print(f"voice-tools: {error}", file=sys.stderr)
         return 2
-    from voice_tools.server.prompts import PromptFileError
-
-    try:
-        server = build_server(settings)
     except PromptFileError as error:
         print(f"voice-tools: cannot start: prompt file {error.path}: {error.problem}", file=sys.stderr)
         return 2
-    if not args.http:
-        server.run()
-        return 0
-    from voice_tools.client.config import is_loopback_host
-
-    if not is_loopback_host(args.host):
-        print(
-            f"voice-tools: refusing to serve HTTP on {args.host}: only loopback addresses are served until "
-            "HTTP authentication is configured (see SECURITY.md).",
-            file=sys.stderr,
-        )
-        return 2
-    print(
-        f"voice-tools: MCP over streamable HTTP at http://{args.host}:{args.port}{args.path}",
-        file=sys.stderr,
-        flush=True,
-    )
-    server.run(transport="streamable-http", host=args.host, port=args.port, streamable_http_path=args.path)
+    auth = "bearer token required" if http.token else "no authentication: loopback only"
+    print(f"voice-tools: MCP over streamable HTTP at {http.url} ({auth})", file=sys.stderr, flush=True)
+    uvicorn_server(app, http).run()
     return 0
 
 

@@ -65,7 +65,10 @@ def test_http_on_a_public_address_is_refused_without_auth() -> None:
         timeout=60,
         check=False,
     )
-    assert done.returncode == 2 and b"refusing to serve HTTP on 0.0.0.0" in done.stderr
+    assert (
+        done.returncode == 2
+        and b"refusing to serve HTTP on 0.0.0.0: a non-loopback address needs authentication" in done.stderr
+    )
 
 
 def test_bad_configuration_stops_start_up_with_the_variable_named() -> None:

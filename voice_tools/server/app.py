@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx2
 from mcp.server import MCPServer
+from mcp.server.auth.provider import TokenVerifier
+from mcp.server.auth.settings import AuthSettings
 from mcp.types import ToolAnnotations
 
 from voice_tools import __version__
@@ -154,6 +156,8 @@ def build_server(
     *,
     transport: httpx2.AsyncBaseTransport | None = None,
     prompts_dir: Path | None = None,
+    token_verifier: TokenVerifier | None = None,
+    auth: AuthSettings | None = None,
 ) -> MCPServer[AppState]:
     """The server for one account. ``transport`` replaces the network (tests give the sandbox's).
     Raises PromptFileError when a prompt file is malformed: start-up stops rather than lose a prompt."""
@@ -180,6 +184,8 @@ def build_server(
         version=__version__,
         lifespan=lifespan,
         log_level="WARNING",
+        token_verifier=token_verifier,
+        auth=auth,
     )
     for spec in TOOLS:
         if settings.read_only and spec.writes:

@@ -16,6 +16,8 @@
 | VOICE_TOOLS_ALLOW_TOLL_FREE | yes (default) or no |
 | VOICE_TOOLS_AUDIT_LOG | path of the JSON-lines audit log (default: the voice_tools.audit logger only) |
 | VOICE_TOOLS_PROMPTS_DIR | folder of prompt files (default: the project's prompts/) |
+| VOICE_TOOLS_MAX_RETRIES | retries of a failed read or update (default 3); purchases are never resent |
+| VOICE_TOOLS_ZENDESK_TIMEOUT | seconds to wait for Zendesk's answer (default 20) |
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from voice_tools.client import ConfigurationError, ZendeskConfig
+from voice_tools.client import ConfigurationError, RetryPolicy, ZendeskConfig
 from voice_tools.guard import CONFIRMATION_MODES, ConfirmationMode, SpendPolicy
 
 SANDBOX_CONFIG = ZendeskConfig(
@@ -49,6 +51,8 @@ class ServerSettings(BaseModel):
     policy: SpendPolicy = SpendPolicy()
     audit_log: Path | None = None
     prompts_dir: Path | None = None
+    retry: RetryPolicy = RetryPolicy()
+    zendesk_timeout: float = 20.0
 
     @property
     def account(self) -> str:

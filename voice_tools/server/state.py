@@ -62,7 +62,9 @@ async def open_state(
     settings: ServerSettings, transport: httpx2.AsyncBaseTransport | None, memory: GuardMemory, audit: AuditLog
 ) -> AsyncIterator[AppState]:
     """The per-lifespan part (the HTTP connection pool) around the per-server part (guard memory, audit)."""
-    async with TalkClient(settings.zendesk, transport=transport) as client:
+    async with TalkClient(
+        settings.zendesk, transport=transport, retry=settings.retry, timeout=settings.zendesk_timeout
+    ) as client:
         signer = QuoteSigner(
             settings.quote_secret.get_secret_value().encode(), settings.account, ttl_seconds=settings.quote_ttl_seconds
         )

@@ -1,0 +1,129 @@
+"""Serving over streamable HTTP, with the defences an exposed MCP endpoint needs.
+
+- Authentication: with ``VOICE_TOOLS_HTTP_TOKEN`` set, every request must carry
+  ``Authorization: Bearer <token>``; the SDK's bearer middleware checks it (through our verifier) before
+  anything runs, and answers 401 with ``WWW-Authenticate`` and RFC 9728 metadata otherwise. Without a
+  token the server serves loopback addresses only.
+- DNS rebinding: Host (and Origin) checks stay on; a non-loopback address must list the host names
+  clients use (``VOICE_TOOLS_ALLOWED_HOSTS``).
+- Exhaustion: request bodies are capped (256 KiB: the largest real request is a few KB), sessions are
+  capped and expire when idle, and uvicorn refuses connections past a concurrency limit (503).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx2
+import uvicorn
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import SecretStr
+from starlette.applications import Starlette
+
+from voice_tools.client import ConfigurationError
+from voice_tools.client.config import is_loopback_host
+
+from .app import build_server
+from .settings import ServerSettings
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_SESSIONS = 200
+SESSION_IDLE_SECONDS = 10 * 60
+MAX_CONCURRENT_CONNECTIONS = 256
+MIN_TOKEN_LENGTH = 24
+
+
+class StaticTokenVerifier:
+    """Accepts exactly one bearer token, compared in constant time (the SDK's TokenVerifier protocol)."""
+
+    def __init__(self, token: SecretStr) -> None:
+        self._token = token
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        if hmac.compare_digest(token.encode(), self._token.get_secret_value().encode()):
+            return AccessToken(token=token, client_id="voice-tools-http", scopes=[])
+        return None
+
+    def __repr__(self) -> str:
+        return "<StaticTokenVerifier>"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    path: str = "/mcp"
+    token: SecretStr | None = None
+    allowed_hosts: tuple[str, ...] = field(default=())
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}{self.path}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, host: str, port: int, path: str) -> HttpSettings:
+        token = env.get("VOICE_TOOLS_HTTP_TOKEN", "").strip()
+        if token and len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigurationError(
+                f"VOICE_TOOLS_HTTP_TOKEN must be at least {MIN_TOKEN_LENGTH} characters (use 32 random bytes)"
+            )
+        hosts = tuple(h.strip() for h in env.get("VOICE_TOOLS_ALLOWED_HOSTS", "").split(",") if h.strip())
+        made = cls(host=host, port=port, path=path, token=SecretStr(token) if token else None, allowed_hosts=hosts)
+        made.check()
+        return made
+
+    def check(self) -> None:
+        if is_loopback_host(self.host):
+            return
+        if self.token is None:
+            raise ConfigurationError(
+                f"refusing to serve HTTP on {self.host}: a non-loopback address needs authentication "
+                "(set VOICE_TOOLS_HTTP_TOKEN; see SECURITY.md)"
+            )
+        if not self.allowed_hosts:
+            raise ConfigurationError(
+                f"serving on {self.host} needs VOICE_TOOLS_ALLOWED_HOSTS: the host names clients use, e.g. "
+                "voice.internal:8000 (Host checks protect against DNS rebinding)"
+            )
+
+    def transport_security(self) -> TransportSecuritySettings | None:
+        if not self.allowed_hosts:
+            return None  # the SDK protects loopback hosts by default
+        return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=list(self.allowed_hosts))
+
+
+def http_app(
+    settings: ServerSettings, http: HttpSettings, *, transport: httpx2.AsyncBaseTransport | None = None
+) -> Starlette:
+    """The ASGI app: the MCP server at ``http.path``, behind auth and limits."""
+    verifier = StaticTokenVerifier(http.token) if http.token is not None else None
+    auth = None
+    if verifier is not None:
+        base = f"http://{http.host}:{http.port}"
+        auth = AuthSettings(issuer_url=base, resource_server_url=http.url, required_scopes=None)
+    server = build_server(settings, transport=transport, token_verifier=verifier, auth=auth)
+    return server.streamable_http_app(
+        streamable_http_path=http.path,
+        max_request_body_size=MAX_BODY_BYTES,
+        max_sessions=MAX_SESSIONS,
+        session_idle_timeout=SESSION_IDLE_SECONDS,
+        transport_security=http.transport_security(),
+        host=http.host,
+    )
+
+
+def uvicorn_server(app: Starlette, http: HttpSettings) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        host=http.host,
+        port=http.port,
+        log_level="warning",
+        limit_concurrency=MAX_CONCURRENT_CONNECTIONS,
+        timeout_keep_alive=5,
+        server_header=False,
+    )
+    return uvicorn.Server(config)
