@@ -284,3 +284,26 @@ async def test_no_secret_in_errors_or_logs(
     assert "retry 1 of 3" in caplog.text
     for text in texts:
         assert secret not in text and "admin@example.com" not in text and "Basic " not in text
+
+
+async def test_collect_stays_within_the_rate_budget(clock: Clock) -> None:
+    """With little budget left, pages are fetched one at a time rather than all at once."""
+    sandbox = TalkSandbox(SandboxConfig(numbers=300, rate_limit=25))
+    in_flight, peak = 0, 0
+    inner = sandbox.transport()
+
+    class Counting(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            try:
+                return await inner.handle_async_request(request)
+            finally:
+                in_flight -= 1
+
+    sandbox.faults.latency = 0.01
+    async with TalkClient(SANDBOX, transport=Counting(), sleep=clock.sleep) as client:
+        numbers = await client.list_numbers(per_page=20).collect(concurrency=16)
+    assert len(numbers) == 300
+    assert peak <= 5  # 25 - 20 reserve

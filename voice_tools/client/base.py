@@ -57,6 +57,25 @@ class _HeaderAuth(httpx2.Auth):
         return "<ZendeskAuth>"
 
 
+class DeferredTransport(httpx2.AsyncBaseTransport):
+    """A transport built on first use. Building the default one loads the system's CA certificates
+    (about 100 ms); a server that is only starting, or only listing its tools, never needs it, and chat
+    clients start the server once per session."""
+
+    def __init__(self, factory: Callable[[], httpx2.AsyncBaseTransport]) -> None:
+        self._factory = factory
+        self._transport: httpx2.AsyncBaseTransport | None = None
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if self._transport is None:
+            self._transport = self._factory()
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
+
+
 @dataclass
 class RateBudget:
     """What Zendesk last said of the account's request budget (``X-Rate-Limit-*`` headers)."""
@@ -124,7 +143,7 @@ class BaseClient:
         self._sleep, self._jitter = sleep, jitter
         self._http = httpx2.AsyncClient(
             base_url=config.url,
-            transport=transport,
+            transport=transport or DeferredTransport(lambda: httpx2.AsyncHTTPTransport(limits=DEFAULT_LIMITS)),
             timeout=timeout,
             limits=DEFAULT_LIMITS,
             auth=_HeaderAuth(config),
@@ -244,4 +263,4 @@ class BaseClient:
         logger.warning("retry %d of %d in %.2fs: %s", state.attempt_number, self.retry.max_retries, wait, reason)
 
 
-__all__ = ["USER_AGENT", "BaseClient", "RateBudget", "status_error"]
+__all__ = ["USER_AGENT", "BaseClient", "DeferredTransport", "RateBudget", "status_error"]

@@ -1,5 +1,6 @@
 """The purchase guard: signed quotes, the spend policy, human confirmation, and the audit log."""
 
+from . import quotes
 from .audit import AuditLog
 from .codes import ConfirmationCodes
 from .policy import PolicyRefusal, SpendPolicy
@@ -29,4 +30,5 @@ __all__ = [
     "QuoteError",
     "QuoteSigner",
     "SpendPolicy",
+    "quotes",
 ]

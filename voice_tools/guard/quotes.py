@@ -6,16 +6,15 @@ an expiry, all under an HMAC of the server's secret. Anything the model invents,
 enough) or carries over from another account or from an hour ago fails verification, and nothing is
 sent to Zendesk. Quotes hold no server state, so replicas that share the secret accept each other's.
 
-Every search result carries one, so the format is compact binary (base64url, about 80 characters):
+Every search result carries one, so the format is compact: packed binary, written as decimal digits
+(cl100k reads digits three at a time, 0.8 tokens a byte against base64's 0.97), about 120 digits:
 
-    version(1) flags(1) expires(4) price_cents(4) account(4) country(2) number(8) token(16|n) location(n)
-    + HMAC-SHA256 tag truncated to 12 bytes (96 bits; forging needs an online guess per try)
+    flags(1) expires(3, minutes) price_cents(3) account(3) country(2) number(7) token(16|1+n) location(n)
+    + HMAC-SHA256 tag truncated to 10 bytes (80 bits: forging one takes about 2^79 online tries)
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import struct
@@ -27,12 +26,13 @@ from decimal import Decimal
 
 from voice_tools.models import AvailableNumber
 
-VERSION = 1
-TAG_BYTES = 12
-EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z: expiry is stored in seconds from here
+VERSION = 1  # the low two bits of the flags byte
+TAG_BYTES = 10
+EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z: expiry is stored in minutes from here (3 bytes: until 2051)
 DEFAULT_TTL_SECONDS = 15 * 60
 ADDRESS_REQUIREMENTS = ("none", "local", "any", "foreign")
-_HEAD = struct.Struct(">BBIII2sQ")  # version, flags, expires, price cents, account, country, number
+_HEAD = struct.Struct(">B3s3s3s2s7s")  # flags, expires (minutes), price cents, account, country, number
+FLAG_TOLL_FREE, FLAG_RAW_TOKEN = 1 << 2, 1 << 5
 
 
 class QuoteError(Exception):
@@ -62,16 +62,28 @@ class Quote:
         return datetime.fromtimestamp(self.expires_at, UTC).strftime("%H:%M UTC")
 
 
-def account_tag(account: str) -> int:
-    return int.from_bytes(hashlib.sha256(account.lower().encode()).digest()[:4], "big")
+def account_tag(account: str) -> bytes:
+    return hashlib.sha256(account.lower().encode()).digest()[:3]
 
 
-def _b64encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+def encode(raw: bytes) -> str:
+    """Bytes as decimal digits; a leading 0x01 keeps leading zero bytes through the integer."""
+    return str(int.from_bytes(b"\x01" + raw, "big"))
 
 
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def decode(text: str) -> bytes:
+    """The bytes behind ``encode``; ValueError when the text is not one of its outputs."""
+    if not text.isdigit() or len(text) > 400:
+        raise ValueError("not a quote")
+    value = int(text)
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    if not raw.startswith(b"\x01"):
+        raise ValueError("not a quote")
+    return raw[1:]
+
+
+def _int(value: int, size: int) -> bytes:
+    return value.to_bytes(size, "big")
 
 
 class QuoteSigner:
@@ -106,29 +118,34 @@ class QuoteSigner:
             token = bytes.fromhex(offer.token) if len(offer.token) == 32 else None
         except ValueError:
             token = None
-        token_bytes = token if token is not None else offer.token.encode()
-        location = (offer.location or "").encode()[:60]
-        flags = int(bool(offer.toll_free)) | ADDRESS_REQUIREMENTS.index(requirement) << 1 | int(token is None) << 3
-        expires = int(self._clock()) + self.ttl_seconds - EPOCH
-        head = _HEAD.pack(
-            VERSION,
-            flags,
-            expires,
-            int(price * 100),
-            self._account_tag,
-            offer.country_code.upper().encode()[:2],
-            int(digits),
+        token_part = (
+            token if token is not None else bytes([len(offer.token.encode()[:255])]) + offer.token.encode()[:255]
         )
-        body = head + bytes([len(token_bytes)]) + token_bytes + location
-        return _b64encode(body + self._tag(body))
+        location = (offer.location or "").encode()[:60]
+        flags = VERSION | FLAG_TOLL_FREE * bool(offer.toll_free) | ADDRESS_REQUIREMENTS.index(requirement) << 3
+        flags |= FLAG_RAW_TOKEN * (token is None)
+        expires = (int(self._clock()) + self.ttl_seconds - EPOCH + 59) // 60
+        cents = int(price * 100)
+        if cents >= 1 << 24 or int(digits) >= 1 << 56:
+            return None
+        head = _HEAD.pack(
+            flags,
+            _int(expires, 3),
+            _int(cents, 3),
+            self._account_tag,
+            offer.country_code.upper().encode()[:2].ljust(2),
+            _int(int(digits), 7),
+        )
+        body = head + token_part + location
+        return encode(body + self._tag(body))
 
     def verify(self, quote: str) -> Quote:
         """The quote's contents, or QuoteError saying why it cannot be used."""
         try:
-            raw = _b64decode(quote.strip())
-        except (binascii.Error, ValueError):
+            raw = decode(quote.strip())
+        except ValueError:
             raw = b""
-        if len(raw) < _HEAD.size + 1 + TAG_BYTES or raw[0] != VERSION:
+        if len(raw) < _HEAD.size + 1 + TAG_BYTES or raw[0] & 3 != VERSION:
             raise QuoteError(
                 "this is not a quote issued by search_numbers (it cannot be read). Quotes are copied from "
                 "search_numbers results; call search_numbers and use the quote of the number the user chose."
@@ -139,25 +156,27 @@ class QuoteSigner:
                 "this quote was altered or was not issued by this server, so it was refused. Use the quote "
                 "exactly as search_numbers returned it."
             )
-        _, flags, expires, cents, account, country, number = _HEAD.unpack_from(body)
+        flags, expires, cents, account, country, number = _HEAD.unpack_from(body)
         if account != self._account_tag:
             raise QuoteError("this quote was issued for another Zendesk account; search this account's numbers.")
-        expires_at = expires + EPOCH
+        expires_at = int.from_bytes(expires, "big") * 60 + EPOCH
         if self._clock() > expires_at:
             raise QuoteError(
                 f"this quote expired at {datetime.fromtimestamp(expires_at, UTC):%H:%M UTC} (quotes last "
                 f"{self.ttl_seconds // 60} minutes). Call search_numbers again for a fresh quote."
             )
-        length = body[_HEAD.size]
-        token_bytes = body[_HEAD.size + 1 : _HEAD.size + 1 + length]
-        location = body[_HEAD.size + 1 + length :].decode(errors="replace")
+        rest = body[_HEAD.size :]
+        if flags & FLAG_RAW_TOKEN:
+            token, location = rest[1 : 1 + rest[0]].decode(errors="replace"), rest[1 + rest[0] :]
+        else:
+            token, location = rest[:16].hex(), rest[16:]
         return Quote(
-            token=token_bytes.decode() if flags & 8 else token_bytes.hex(),
-            number=f"+{number}",
-            country=country.decode(),
-            location=location,
-            toll_free=bool(flags & 1),
-            price_cents=cents,
-            address_requirement=ADDRESS_REQUIREMENTS[(flags >> 1) & 3],
+            token=token,
+            number=f"+{int.from_bytes(number, 'big')}",
+            country=country.decode(errors="replace"),
+            location=location.decode(errors="replace"),
+            toll_free=bool(flags & FLAG_TOLL_FREE),
+            price_cents=int.from_bytes(cents, "big"),
+            address_requirement=ADDRESS_REQUIREMENTS[(flags >> 3) & 3],
             expires_at=expires_at,
         )

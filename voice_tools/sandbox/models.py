@@ -245,6 +245,7 @@ class TalkBackend:
         self.settings: dict[int, dict[str, Any]] = {}
         self.offers: dict[str, inventory.Offer] = {}
         self.used_tokens: set[str] = set()
+        self._order: list[int] | None = None
         self._next_number_id = FIRST_NUMBER_ID
         self._next_address_id = FIRST_ADDRESS_ID
         for name, street, zip_code, city, province, country in ADDRESSES:
@@ -304,6 +305,7 @@ class TalkBackend:
             created_at=created,
         )
         self.numbers[number_id] = record
+        self._order = None
         self.settings[number_id] = default_settings(auto_accept=self.config.auto_accept_feature)
         return record
 
@@ -347,12 +349,15 @@ class TalkBackend:
             raise RecordNotFound from None
 
     def list_numbers(self, *, page: int, per_page: int, minimal: bool) -> tuple[list[dict[str, Any]], int]:
+        """One page, in id order. The records are returned as they are, not copied: the HTTP layer
+        serialises them at once (a listing of thousands of numbers must not copy them page after page)."""
         self._require_paid_plan()
-        ordered = [self.numbers[k] for k in sorted(self.numbers)]
-        chunk = ordered[(page - 1) * per_page : page * per_page]
+        if self._order is None or len(self._order) != len(self.numbers):
+            self._order = sorted(self.numbers)
+        chunk = [self.numbers[k] for k in self._order[(page - 1) * per_page : page * per_page]]
         if minimal:
             chunk = [self._minimal(n) for n in chunk]
-        return copy.deepcopy(chunk), len(ordered)
+        return chunk, len(self._order)
 
     @staticmethod
     def _minimal(record: dict[str, Any]) -> dict[str, Any]:
@@ -532,6 +537,7 @@ class TalkBackend:
         self._number(number_id)
         del self.numbers[number_id]
         del self.settings[number_id]
+        self._order = None
         self._link_greetings()
 
     # ------------------------------------------------------------ addresses

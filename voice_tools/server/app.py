@@ -158,6 +158,7 @@ def build_server(
     prompts_dir: Path | None = None,
     token_verifier: TokenVerifier | None = None,
     auth: AuthSettings | None = None,
+    compact_schemas: bool = True,
 ) -> MCPServer[AppState]:
     """The server for one account. ``transport`` replaces the network (tests give the sandbox's).
     Raises PromptFileError when a prompt file is malformed: start-up stops rather than lose a prompt."""
@@ -193,6 +194,8 @@ def build_server(
         server.add_tool(spec.fn, title=spec.title, description=spec.description, annotations=spec.annotations)
         tool = server._tool_manager.get_tool(spec.fn.__name__)
         assert tool is not None
+        if not compact_schemas:  # the SDK's schemas as they come (the benchmarks' baseline)
+            continue
         tool.parameters = publish_schema(tool.parameters)
         if tool.fn_metadata.output_schema is not None:
             tool.fn_metadata.output_schema = publish_schema(tool.fn_metadata.output_schema, descriptions=False)

@@ -19,7 +19,7 @@ class Offer(BaseModel):
     number: str
     display: str | None = None
     location: str | None = None
-    toll_free: bool = False
+    toll_free: bool | None = None  # left out when false: one less thing to read per result
     price: str | None = None
     address: str | None = None
     caps: str | None = None

@@ -32,7 +32,7 @@ def _offer(app: AppState, found: AvailableNumber) -> Offer:
         number=found.number,
         display=found.display_number,
         location=found.location,
-        toll_free=bool(found.toll_free),
+        toll_free=True if found.toll_free else None,
         price=found.price,
         address=found.address_requirements,
         caps=",".join(k for k in ("voice", "sms", "mms") if caps and getattr(caps, k)) or None,

