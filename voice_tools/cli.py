@@ -88,7 +88,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except PromptFileError as error:
         print(f"voice-tools: cannot start: prompt file {error.path}: {error.problem}", file=sys.stderr)
         return 2
-    auth = "bearer token required" if http.token else "no authentication: loopback only"
+    auth = (
+        "OAuth access token required"
+        if http.oauth
+        else "bearer token required"
+        if http.token
+        else "no authentication: loopback only"
+    )
     print(f"voice-tools: MCP over streamable HTTP at {http.url} ({auth})", file=sys.stderr, flush=True)
     uvicorn_server(app, http).run()
     return 0

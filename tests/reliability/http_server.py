@@ -16,13 +16,13 @@ from voice_tools.server.http import HttpSettings, http_app, uvicorn_server
 
 @contextmanager
 def running_http(
-    env: dict[str, str] | None = None, **overrides: Any
+    env: dict[str, str] | None = None, *, verifier: Any = None, **overrides: Any
 ) -> Iterator[tuple[str, TalkSandbox, RecordingTransport]]:
     sandbox = TalkSandbox()
     transport = RecordingTransport(sandbox.transport())
     port = free_port()
     http = HttpSettings.from_env(env or {}, host="127.0.0.1", port=port, path="/mcp")
-    server = uvicorn_server(http_app(settings(env, **overrides), http, transport=transport), http)
+    server = uvicorn_server(http_app(settings(env, **overrides), http, transport=transport, verifier=verifier), http)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

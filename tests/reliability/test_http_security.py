@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 import httpx2
 import pytest
@@ -80,3 +81,98 @@ def test_public_addresses_need_a_token_and_allowed_hosts() -> None:
         command, capture_output=True, env={**env, "VOICE_TOOLS_HTTP_TOKEN": "short"}, timeout=60, check=False
     )
     assert done.returncode == 2 and b"at least 24 characters" in done.stderr
+
+
+OAUTH_ENV = {
+    "VOICE_TOOLS_OAUTH_ISSUER": "https://auth.example.test",
+    "VOICE_TOOLS_OAUTH_INTROSPECTION_URL": "https://auth.example.test/oauth/introspect",
+    "VOICE_TOOLS_OAUTH_CLIENT_ID": "voice-tools",
+    "VOICE_TOOLS_OAUTH_CLIENT_SECRET": "as-client-secret",
+    "VOICE_TOOLS_OAUTH_SCOPES": "talk:numbers",
+}
+
+
+def fake_authorization_server(resource: str, introspections: list[str]) -> httpx2.MockTransport:
+    """RFC 7662 introspection, as an authorization server answers it, for a handful of known tokens."""
+    now = int(__import__("time").time())
+    answers = {
+        "good": {
+            "active": True,
+            "scope": "talk:numbers openid",
+            "client_id": "agent-7",
+            "aud": resource,
+            "exp": now + 600,
+        },
+        "revoked": {"active": False},
+        "other-service": {
+            "active": True,
+            "scope": "talk:numbers",
+            "aud": "https://other.example/mcp",
+            "exp": now + 600,
+        },
+        "no-scope": {"active": True, "scope": "openid", "aud": resource, "exp": now + 600},
+        "expired": {"active": True, "scope": "talk:numbers", "aud": resource, "exp": now - 5},
+    }
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        assert request.headers["authorization"].startswith("Basic ")  # the resource server authenticates
+        token = dict(x.split("=", 1) for x in request.content.decode().split("&"))["token"]
+        introspections.append(token)
+        if token == "as-down":
+            return httpx2.Response(503, text="down")
+        return httpx2.Response(200, json=answers.get(token, {"active": False}))
+
+    return httpx2.MockTransport(handler)
+
+
+async def test_oauth_resource_server_mode_checks_every_token_at_the_authorization_server() -> None:
+    from voice_tools.server.http import HttpSettings
+    from voice_tools.server.oauth import IntrospectionTokenVerifier
+
+    introspections: list[str] = []
+    probe = HttpSettings.from_env(OAUTH_ENV, host="127.0.0.1", port=1, path="/mcp")
+    assert probe.oauth is not None and probe.oauth.required_scopes == ("talk:numbers",)
+
+    def verifier_for(url: str) -> IntrospectionTokenVerifier:
+        assert probe.oauth is not None
+        return IntrospectionTokenVerifier(probe.oauth, url, transport=fake_authorization_server(url, introspections))
+
+    holder: dict[str, IntrospectionTokenVerifier] = {}
+
+    class Lazy:
+        async def verify_token(self, token: str) -> Any:
+            return await holder["verifier"].verify_token(token)
+
+    with running_http(OAUTH_ENV, verifier=Lazy()) as (url, _, transport):
+        holder["verifier"] = verifier_for(url)
+        async with httpx2.AsyncClient() as http:
+            for token in ("revoked", "other-service", "no-scope", "expired", "as-down", "unknown"):
+                r = await http.post(url, json=CALL, headers={**HEADERS, "Authorization": f"Bearer {token}"})
+                assert r.status_code in (401, 403), (token, r.status_code)
+                FIGURES["HTTP requests refused (OAuth)"] += 1
+        assert transport.sent == []
+        authorized = httpx2.AsyncClient(headers={"Authorization": "Bearer good"})
+        async with authorized, Client(streamable_http_client(url, http_client=authorized)) as client:
+            result = await client.call_tool("list_numbers", {"country": "DE"})
+            again = await client.call_tool("list_numbers", {"country": "AU"})
+        assert not result.is_error and not again.is_error
+    assert introspections.count("good") == 1  # cached between requests, within the token's lifetime
+
+
+def test_oauth_settings_are_complete_and_exclusive() -> None:
+    from voice_tools.client import ConfigurationError
+    from voice_tools.server.http import HttpSettings
+
+    with pytest.raises(ConfigurationError, match="VOICE_TOOLS_OAUTH_CLIENT_SECRET"):
+        HttpSettings.from_env(
+            {k: v for k, v in OAUTH_ENV.items() if "SECRET" not in k}, host="127.0.0.1", port=1, path="/m"
+        )
+    with pytest.raises(ConfigurationError, match="not both"):
+        HttpSettings.from_env({**OAUTH_ENV, "VOICE_TOOLS_HTTP_TOKEN": TOKEN}, host="127.0.0.1", port=1, path="/m")
+    with pytest.raises(ConfigurationError, match="INTROSPECTION_URL must be https"):
+        HttpSettings.from_env(
+            {**OAUTH_ENV, "VOICE_TOOLS_OAUTH_INTROSPECTION_URL": "http://10.0.0.1/i"},
+            host="127.0.0.1",
+            port=1,
+            path="/m",
+        )

@@ -1,9 +1,10 @@
 """Serving over streamable HTTP, with the defences an exposed MCP endpoint needs.
 
 - Authentication: with ``VOICE_TOOLS_HTTP_TOKEN`` set, every request must carry
-  ``Authorization: Bearer <token>``; the SDK's bearer middleware checks it (through our verifier) before
-  anything runs, and answers 401 with ``WWW-Authenticate`` and RFC 9728 metadata otherwise. Without a
-  token the server serves loopback addresses only.
+  ``Authorization: Bearer <token>``; with ``VOICE_TOOLS_OAUTH_*`` set, the bearer token is an OAuth access
+  token checked at the authorization server's introspection endpoint (``oauth.py``). Either way the SDK's
+  bearer middleware checks it before anything runs, and answers 401 with ``WWW-Authenticate`` and RFC
+  9728 metadata otherwise. Without either, the server serves loopback addresses only.
 - DNS rebinding: Host (and Origin) checks stay on; a non-loopback address must list the host names
   clients use (``VOICE_TOOLS_ALLOWED_HOSTS``).
 - Exhaustion: request bodies are capped (256 KiB: the largest real request is a few KB), sessions are
@@ -18,16 +19,17 @@ from dataclasses import dataclass, field
 
 import httpx2
 import uvicorn
-from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from voice_tools.client import ConfigurationError
-from voice_tools.client.config import is_loopback_host
+from voice_tools.client.config import check_base_url, is_loopback_host
 
 from .app import build_server
+from .oauth import IntrospectionTokenVerifier, OAuthSettings
 from .settings import ServerSettings
 
 MAX_BODY_BYTES = 256 * 1024
@@ -59,6 +61,11 @@ class HttpSettings:
     path: str = "/mcp"
     token: SecretStr | None = None
     allowed_hosts: tuple[str, ...] = field(default=())
+    oauth: OAuthSettings | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.token is not None or self.oauth is not None
 
     @property
     def url(self) -> str:
@@ -72,17 +79,22 @@ class HttpSettings:
                 f"VOICE_TOOLS_HTTP_TOKEN must be at least {MIN_TOKEN_LENGTH} characters (use 32 random bytes)"
             )
         hosts = tuple(h.strip() for h in env.get("VOICE_TOOLS_ALLOWED_HOSTS", "").split(",") if h.strip())
-        made = cls(host=host, port=port, path=path, token=SecretStr(token) if token else None, allowed_hosts=hosts)
+        oauth = _oauth_from_env(env)
+        if oauth is not None and token:
+            raise ConfigurationError("set VOICE_TOOLS_HTTP_TOKEN or the VOICE_TOOLS_OAUTH_* settings, not both")
+        made = cls(
+            host=host, port=port, path=path, token=SecretStr(token) if token else None, allowed_hosts=hosts, oauth=oauth
+        )
         made.check()
         return made
 
     def check(self) -> None:
         if is_loopback_host(self.host):
             return
-        if self.token is None:
+        if not self.authenticated:
             raise ConfigurationError(
                 f"refusing to serve HTTP on {self.host}: a non-loopback address needs authentication "
-                "(set VOICE_TOOLS_HTTP_TOKEN; see SECURITY.md)"
+                "(set VOICE_TOOLS_HTTP_TOKEN, or VOICE_TOOLS_OAUTH_*; see SECURITY.md)"
             )
         if not self.allowed_hosts:
             raise ConfigurationError(
@@ -97,15 +109,24 @@ class HttpSettings:
 
 
 def http_app(
-    settings: ServerSettings, http: HttpSettings, *, transport: httpx2.AsyncBaseTransport | None = None
+    settings: ServerSettings,
+    http: HttpSettings,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    verifier: TokenVerifier | None = None,
 ) -> Starlette:
-    """The ASGI app: the MCP server at ``http.path``, behind auth and limits."""
-    verifier = StaticTokenVerifier(http.token) if http.token is not None else None
+    """The ASGI app: the MCP server at ``http.path``, behind auth and limits. ``verifier`` replaces the
+    one the settings describe (tests give an introspection verifier a fake authorization server)."""
     auth = None
-    if verifier is not None:
+    if http.oauth is not None:
+        verifier = verifier or IntrospectionTokenVerifier(http.oauth, http.url)
+        scopes = list(http.oauth.required_scopes) or None
+        auth = AuthSettings(issuer_url=http.oauth.issuer_url, resource_server_url=http.url, required_scopes=scopes)
+    elif http.token is not None:
+        verifier = verifier or StaticTokenVerifier(http.token)
         base = f"http://{http.host}:{http.port}"
         auth = AuthSettings(issuer_url=base, resource_server_url=http.url, required_scopes=None)
-    server = build_server(settings, transport=transport, token_verifier=verifier, auth=auth)
+    server = build_server(settings, transport=transport, token_verifier=verifier if auth else None, auth=auth)
     return server.streamable_http_app(
         streamable_http_path=http.path,
         max_request_body_size=MAX_BODY_BYTES,
@@ -113,6 +134,28 @@ def http_app(
         session_idle_timeout=SESSION_IDLE_SECONDS,
         transport_security=http.transport_security(),
         host=http.host,
+    )
+
+
+def _oauth_from_env(env: Mapping[str, str]) -> OAuthSettings | None:
+    names = ("ISSUER", "INTROSPECTION_URL", "CLIENT_ID", "CLIENT_SECRET")
+    values = {n: env.get(f"VOICE_TOOLS_OAUTH_{n}", "").strip() for n in names}
+    if not any(values.values()):
+        return None
+    if missing := [f"VOICE_TOOLS_OAUTH_{n}" for n, v in values.items() if not v]:
+        raise ConfigurationError(f"OAuth resource-server mode needs {', '.join(missing)}")
+    for name in ("ISSUER", "INTROSPECTION_URL"):
+        try:
+            check_base_url(values[name])
+        except ConfigurationError:
+            raise ConfigurationError(f"VOICE_TOOLS_OAUTH_{name} must be https://..., or http:// to loopback") from None
+    scopes = tuple(x for x in env.get("VOICE_TOOLS_OAUTH_SCOPES", "").replace(",", " ").split() if x)
+    return OAuthSettings(
+        issuer_url=values["ISSUER"],
+        introspection_url=values["INTROSPECTION_URL"],
+        client_id=values["CLIENT_ID"],
+        client_secret=SecretStr(values["CLIENT_SECRET"]),
+        required_scopes=scopes,
     )
 
 
