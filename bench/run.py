@@ -15,7 +15,9 @@ import json
 import os
 import platform
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,29 @@ def sandbox_config(base_url: str) -> ZendeskConfig:
     return ZendeskConfig.model_validate(
         {"base_url": base_url, "email": "admin@example.com", "api_token": SANDBOX_AUTH[1]}
     )
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """A sandbox in its own process on loopback, and how the server and the client reach it."""
+
+    base_url: str
+    server_env: dict[str, str]
+    client_config: ZendeskConfig
+
+
+@contextmanager
+def standalone_sandbox(*options: str) -> Iterator[Standalone]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        "VOICE_TOOLS_ZENDESK_BASE_URL": base,
+        "ZENDESK_EMAIL": "admin@example.com",
+        "ZENDESK_API_TOKEN": SANDBOX_AUTH[1],
+    }
+    command = [*VOICE_TOOLS, "sandbox", "--port", str(port), "--rate-limit", "100000000", *options]
+    with background(command, port):
+        yield Standalone(base, env, sandbox_config(base))
 
 
 class Report:
@@ -202,14 +227,6 @@ async def latencies(call: Callable[[], Awaitable[Any]], calls: int) -> float:
 
 async def bench_overhead(report: Report, runs: int, calls: int) -> None:
     print("per-call overhead (stdio server vs the client, both against the standalone sandbox)", flush=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        "VOICE_TOOLS_ZENDESK_BASE_URL": base,
-        "ZENDESK_EMAIL": "admin@example.com",
-        "ZENDESK_API_TOKEN": "sandbox-api-token",
-    }
-    config = sandbox_config(base)
     echo = []
     async with Client(stdio(BARE)) as bare:
         for _ in range(runs):
@@ -222,8 +239,9 @@ async def bench_overhead(report: Report, runs: int, calls: int) -> None:
         "paid by any stdio server; the direct client does not pay it",
         protocol=protocol.as_json(),
     )
-    with background([*VOICE_TOOLS, "sandbox", "--port", str(port), "--rate-limit", "100000000"], port):
-        async with Client(stdio([*VOICE_TOOLS, "serve"], env)) as server, TalkClient(config) as direct:
+    with standalone_sandbox() as zendesk:
+        server_transport = stdio([*VOICE_TOOLS, "serve"], zendesk.server_env)
+        async with Client(server_transport) as server, TalkClient(zendesk.client_config) as direct:
             for name, tool_call, client_call in (
                 (
                     "get_number",
@@ -259,29 +277,10 @@ async def bench_overhead(report: Report, runs: int, calls: int) -> None:
 # ---------------------------------------------------------------- large accounts
 async def bench_large_account(report: Report, runs: int) -> None:
     print("large account (5,000 numbers, 20 ms per request, standalone sandbox)", flush=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        "VOICE_TOOLS_ZENDESK_BASE_URL": base,
-        "ZENDESK_EMAIL": "admin@example.com",
-        "ZENDESK_API_TOKEN": "sandbox-api-token",
-    }
-    config = sandbox_config(base)
-    sandbox = [
-        *VOICE_TOOLS,
-        "sandbox",
-        "--port",
-        str(port),
-        "--numbers",
-        "5000",
-        "--latency",
-        "0.02",
-        "--rate-limit",
-        "100000000",
-    ]
     one_page, sequential, tool, rss = [], [], [], []
-    with background(sandbox, port):
-        async with TalkClient(config) as client, Client(stdio([*VOICE_TOOLS, "serve"], env)) as mcp:
+    with standalone_sandbox("--numbers", "5000", "--latency", "0.02") as zendesk:
+        server_transport = stdio([*VOICE_TOOLS, "serve"], zendesk.server_env)
+        async with TalkClient(zendesk.client_config) as client, Client(server_transport) as mcp:
             pid = child_pid("voice_tools serve")
             rss_before = rss_mb(pid)
             for _ in range(runs):
@@ -378,17 +377,10 @@ async def load(url: str, tool: str, args: dict[str, Any], clients: int, calls: i
 
 async def bench_throughput(report: Report, calls: int) -> None:
     print("throughput over streamable HTTP (server and sandbox in their own processes)", flush=True)
-    ours_port, bare_port, sandbox_port = free_port(), free_port(), free_port()
-    base = f"http://127.0.0.1:{sandbox_port}"
-    env = {
-        "VOICE_TOOLS_ZENDESK_BASE_URL": base,
-        "ZENDESK_EMAIL": "admin@example.com",
-        "ZENDESK_API_TOKEN": SANDBOX_AUTH[1],
-    }
-    sandbox = [*VOICE_TOOLS, "sandbox", "--port", str(sandbox_port), "--rate-limit", "100000000"]
+    ours_port, bare_port = free_port(), free_port()
     with (
-        background(sandbox, sandbox_port),
-        background([*VOICE_TOOLS, "serve", "--http", "--port", str(ours_port)], ours_port, env),
+        standalone_sandbox() as zendesk,
+        background([*VOICE_TOOLS, "serve", "--http", "--port", str(ours_port)], ours_port, zendesk.server_env),
         background([*BARE, "--http", str(bare_port)], bare_port),
     ):
         for clients in (1, 8, 32):
