@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from typing import Any
 
+import anyio
 import httpx2
 import pytest
 from mcp import Client
@@ -94,7 +96,7 @@ OAUTH_ENV = {
 
 def fake_authorization_server(resource: str, introspections: list[str]) -> httpx2.MockTransport:
     """RFC 7662 introspection, as an authorization server answers it, for a handful of known tokens."""
-    now = int(__import__("time").time())
+    now = int(time.time())
     answers = {
         "good": {
             "active": True,
@@ -176,3 +178,30 @@ def test_oauth_settings_are_complete_and_exclusive() -> None:
             port=1,
             path="/m",
         )
+
+
+async def test_connections_past_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn answers 503 past the concurrency limit (256 in production; 3 here, to see it happen)."""
+    import voice_tools.server.http as http_module
+
+    monkeypatch.setattr(http_module, "MAX_CONCURRENT_CONNECTIONS", 3)
+    outcomes: list[str] = []
+    with running_http() as (url, sandbox, _):
+        sandbox.faults.latency = 0.3
+
+        async def session() -> None:
+            try:
+                async with Client(url, mode="legacy") as client:
+                    result = await client.call_tool("get_number", {"phone_number_id": 900000120986})
+                    outcomes.append("served" if not result.is_error else "error")
+            except Exception:
+                outcomes.append("refused")
+
+        async with anyio.create_task_group() as group:
+            for _ in range(6):
+                group.start_soon(session)
+        sandbox.faults.latency = 0
+        async with Client(url, mode="legacy") as client:  # the server is still there for others
+            assert not (await client.call_tool("list_numbers", {})).is_error
+    assert "refused" in outcomes or "error" in outcomes
+    FIGURES["HTTP connections refused (limit)"] += outcomes.count("refused") + outcomes.count("error")

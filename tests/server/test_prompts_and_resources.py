@@ -196,8 +196,12 @@ async def test_argument_completion(era: Era) -> None:
             ResourceTemplateReference(uri="zendesk-talk://phone-numbers/{id}"), {"name": "id", "value": ""}
         )
         free_text = await client.complete(PromptReference(name="audit_numbers"), {"name": "policy", "value": "rec"})
+        group_ids = await client.complete(
+            PromptReference(name="provision_support_line"), {"name": "group", "value": "36000100"}
+        )
     assert countries.completion.values == ["ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT"]
     assert groups.completion.values == ["Sales", "Support"]
     assert "900000120986" in numbers.completion.values
     assert len(ids.completion.values) == 12
     assert free_text.completion.values == []
+    assert "360001002" in group_ids.completion.values and len(group_ids.completion.values) == 6

@@ -129,6 +129,8 @@ async def _candidates(holder: StateHolder, kind: str, typed: str) -> list[str]:
             details = await app.client.get_number(numbers[0].id, ["all_groups"])
         except ZendeskError:
             return []
-        names = [g.name for g in details.groups or [] if g.name]
-        return sorted(n for n in names if n.lower().startswith(typed.lower()))
+        groups = details.groups or []
+        if typed.isdigit():  # an id being typed: complete ids
+            return sorted(str(g.id) for g in groups if str(g.id).startswith(typed))
+        return sorted(g.name for g in groups if g.name and g.name.lower().startswith(typed.lower()))
     return []
