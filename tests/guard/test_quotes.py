@@ -37,6 +37,8 @@ def test_every_offer_round_trips(offer: AvailableNumber) -> None:
     )
     assert read.monthly_price == offer.monthly_price() and read.address_requirement == offer.address_requirements
     assert read.location == (offer.location or "").encode()[:60].decode(errors="replace")
+    issued = signer.issue_with_contents(offer)
+    assert issued is not None and issued[1] == signer.verify(issued[0])  # what was bound is what is read
 
 
 @settings(max_examples=300)

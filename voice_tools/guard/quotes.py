@@ -107,6 +107,11 @@ class QuoteSigner:
 
     def issue(self, offer: AvailableNumber) -> str | None:
         """A quote for a search result, or None when the offer lacks what a purchase must bind."""
+        issued = self.issue_with_contents(offer)
+        return issued[0] if issued else None
+
+    def issue_with_contents(self, offer: AvailableNumber) -> tuple[str, Quote] | None:
+        """The quote and what it binds (what ``verify`` would return), without verifying it again."""
         price = offer.monthly_price()
         digits = offer.number.lstrip("+")
         if price is None or not digits.isdigit() or len(digits) > 18 or not offer.country_code:
@@ -137,7 +142,17 @@ class QuoteSigner:
             _int(int(digits), 7),
         )
         body = head + token_part + location
-        return encode(body + self._tag(body))
+        contents = Quote(
+            token=offer.token if token is None else token.hex(),
+            number=f"+{int(digits)}",
+            country=offer.country_code.upper()[:2],
+            location=location.decode(errors="replace"),
+            toll_free=bool(offer.toll_free),
+            price_cents=cents,
+            address_requirement=requirement,
+            expires_at=expires * 60 + EPOCH,
+        )
+        return encode(body + self._tag(body)), contents
 
     def verify(self, quote: str) -> Quote:
         """The quote's contents, or QuoteError saying why it cannot be used."""

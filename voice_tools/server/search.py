@@ -25,9 +25,9 @@ DESCRIPTION = (
 
 def _offer(app: AppState, found: AvailableNumber) -> Offer:
     caps = found.capabilities
-    quote = app.guard.signer.issue(found)
-    verified = app.guard.signer.verify(quote) if quote else None
-    refusal = app.guard.policy.refusal(verified, app.guard.purchases_today()) if verified else None
+    issued = app.guard.signer.issue_with_contents(found)
+    quote, contents = issued if issued else (None, None)
+    refusal = app.guard.policy.refusal(contents, app.guard.purchases_today()) if contents else None
     return Offer(
         number=found.number,
         display=found.display_number,
