@@ -70,9 +70,17 @@ async def update_settings(
     phone_number_id: PhoneNumberId,
     ctx: Context[Any, Any],
     changes: Annotated[
-        dict[str, Any] | None, Field(description='Attributes to set, e.g. {"nickname": "Billing"}')
+        dict[str, Any] | None,
+        Field(
+            description=(
+                "Attributes: nickname, group_ids, default_group_id, ivr_id, schedule_id, recorded, transcription, ..."
+            )
+        ),
     ] = None,
-    settings: Annotated[dict[str, Any] | None, Field(description='Settings to set, e.g. {"voicemail": false}')] = None,
+    settings: Annotated[
+        dict[str, Any] | None,
+        Field(description="Settings: voicemail, call_recording_delete_after, overflow_number, maximum_queue_size, ..."),
+    ] = None,
     dry_run: Annotated[bool, Field(description="true: show what would change, change nothing")] = False,
 ) -> Annotated[CallToolResult, UpdateResult]:
     attributes, new_settings = _parse_all(changes, settings)
