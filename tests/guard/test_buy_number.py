@@ -214,6 +214,8 @@ async def test_an_address_is_required_where_regulation_says_so(era: Era) -> None
     assert bought.structured_content["status"] == "purchased"
     assert "Zendesk Dublin" in answer.asked[-1].message
     assert rig.transport.bodies("POST")[0]["address_sid"] == dublin["provider_reference"]
+    address_lists = sum(1 for r in rig.transport.sent if r.url.path.endswith("/addresses"))
+    assert address_lists == 1  # remembered across the resolver, the body and the three attempts
 
 
 # ------------------------------------------------------- nothing bought twice

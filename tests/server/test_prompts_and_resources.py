@@ -205,3 +205,13 @@ async def test_argument_completion(era: Era) -> None:
     assert len(ids.completion.values) == 12
     assert free_text.completion.values == []
     assert "360001002" in group_ids.completion.values and len(group_ids.completion.values) == 6
+
+
+async def test_completion_reads_the_account_once_a_minute_not_per_keystroke() -> None:
+    rig = make_rig()
+    async with connect(rig, "legacy") as client:
+        for typed in ("", "9", "90", "900", "9000"):
+            await client.complete(PromptReference(name="explain_number"), {"name": "number", "value": typed})
+        for typed in ("B", "Bi", "Bil"):
+            await client.complete(PromptReference(name="reroute_number"), {"name": "target", "value": typed})
+    assert rig.transport.count("GET") == 2  # one listing and one group look-up for all eight keystrokes

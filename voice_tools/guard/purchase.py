@@ -8,6 +8,7 @@ guard never resends it, but looks the number up in the account and says what it 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from .quotes import Quote, QuoteError, QuoteSigner
 ConfirmationMode = Literal["elicit_or_code", "elicit_only"]
 Outcome = Literal["purchased", "not_purchased", "unknown"]
 CONFIRMATION_MODES: tuple[ConfirmationMode, ...] = ("elicit_or_code", "elicit_only")
+ADDRESS_CACHE_SECONDS = 10.0
 WHERE = {"local": "in the same country", "foreign": "outside the number's country", "any": "anywhere"}
 
 
@@ -70,6 +72,7 @@ class GuardMemory:
     codes: ConfirmationCodes = field(default_factory=ConfirmationCodes)
     attempted_tokens: set[str] = field(default_factory=set)
     bought_today: tuple[str, int] | None = None
+    addresses: tuple[float, list[Address]] | None = None  # (read at, the account's addresses)
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class PurchaseGuard:
         need = quote.address_requirement
         if need == "none":
             return None
-        addresses = [a async for a in self.client.list_addresses()]
+        addresses = await self._addresses()
         suitable = [a for a in addresses if _fits(a, quote)]
         chosen = next((a for a in addresses if address_sid and a.provider_reference == address_sid), None)
         if chosen is not None and chosen in suitable:
@@ -152,6 +155,14 @@ class PurchaseGuard:
                 "(Admin Center > Channels > Talk > Addresses) first."
             )
         self._refused("address_required", f"{problem}. {next_step}", quote, suitable)
+
+    async def _addresses(self) -> list[Address]:
+        """The account's addresses, remembered for a few seconds: one purchase checks its address in the
+        resolver and again in the tool body, and should not list them from Zendesk each time."""
+        now = time.monotonic()
+        if self.memory.addresses is None or now - self.memory.addresses[0] > ADDRESS_CACHE_SECONDS:
+            self.memory.addresses = (now, [a async for a in self.client.list_addresses()])
+        return self.memory.addresses[1]
 
     def _refused(
         self, rule: str, message: str, quote: Quote | None = None, suitable: list[Address] | None = None

@@ -12,6 +12,7 @@ account through ``StateHolder``, which the server's lifespan fills.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,14 +32,49 @@ NUMBER_URI = "zendesk-talk://phone-numbers/{id}"
 POLICY_URI = "zendesk-talk://policy"
 
 
+COMPLETION_CACHE_SECONDS = 60.0
+
+
+@dataclass
+class CompletionSnapshot:
+    """What completion offers from the account: read once a minute at most, not on every keystroke."""
+
+    taken_at: float
+    number_ids: list[str]
+    numbers: list[str]
+    groups: list[tuple[str, str]]  # (id, name)
+
+
 @dataclass
 class StateHolder:
     current: AppState | None = None
+    snapshot: CompletionSnapshot | None = None
 
     def get(self) -> AppState:
         if self.current is None:
             raise ResourceError("the server is still starting; try again")
         return self.current
+
+    async def completion_snapshot(self) -> CompletionSnapshot | None:
+        app = self.current
+        now = time.monotonic()
+        if app is None:
+            return None
+        if self.snapshot is not None and now - self.snapshot.taken_at < COMPLETION_CACHE_SECONDS:
+            return self.snapshot
+        try:
+            numbers = await app.client.list_numbers().collect()
+            details = await app.client.get_number(numbers[0].id, ["all_groups"]) if numbers else None
+        except ZendeskError:
+            return self.snapshot  # completion is a convenience: never an error for the user
+        groups = [(str(g.id), g.name) for g in (details.groups or [])] if details else []
+        self.snapshot = CompletionSnapshot(
+            now,
+            [str(n.id) for n in numbers],
+            [n.number for n in numbers if n.number],
+            [(i, n or "") for i, n in groups],
+        )
+        return self.snapshot
 
 
 def _json(data: Any) -> str:
@@ -112,25 +148,16 @@ def register_completions(server: MCPServer[Any], holder: StateHolder, kinds: dic
 async def _candidates(holder: StateHolder, kind: str, typed: str) -> list[str]:
     if kind == "country":
         return sorted(c for c in ISO_COUNTRIES if c.startswith(typed.upper()))
-    app = holder.current
-    if app is None:
+    snapshot = await holder.completion_snapshot()
+    if snapshot is None:
         return []
-    try:
-        numbers = await app.client.list_numbers().collect()
-    except ZendeskError:
-        return []  # completion is a convenience: never an error for the user
     if kind in ("number", "number_id"):
-        out = [str(n.id) for n in numbers if str(n.id).startswith(typed)]
+        out = [i for i in snapshot.number_ids if i.startswith(typed)]
         if kind == "number":
-            out += [n.number for n in numbers if n.number and typed.lstrip("+") in n.number]
+            out += [n for n in snapshot.numbers if typed.lstrip("+") in n]
         return out
-    if kind == "group" and numbers:
-        try:
-            details = await app.client.get_number(numbers[0].id, ["all_groups"])
-        except ZendeskError:
-            return []
-        groups = details.groups or []
+    if kind == "group":
         if typed.isdigit():  # an id being typed: complete ids
-            return sorted(str(g.id) for g in groups if str(g.id).startswith(typed))
-        return sorted(g.name for g in groups if g.name and g.name.lower().startswith(typed.lower()))
+            return sorted(i for i, _ in snapshot.groups if i.startswith(typed))
+        return sorted(n for _, n in snapshot.groups if n and n.lower().startswith(typed.lower()))
     return []
