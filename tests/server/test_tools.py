@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from mcp import Client
 
 from tests.harness import ERAS, Era, connect, make_rig, text_of
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
@@ -186,3 +187,39 @@ async def test_read_only_mode_hides_the_write_tools(era: Era) -> None:
         refused = await client.call_tool("buy_number", {"quote": "x"})
     assert names == {"search_numbers", "list_numbers", "get_number"}
     assert refused.is_error
+
+
+async def test_a_field_zendesk_ignores_is_reported_not_hidden(era: Era) -> None:
+    """If Zendesk answers 200 but leaves a field as it was, the answer says so (no silent partial update)."""
+    import json as json_module
+
+    import httpx2
+
+    from tests.harness import RecordingTransport
+    from tests.harness import settings as make_settings
+    from voice_tools.server.app import build_server
+
+    sandbox = TalkSandbox()
+    inner = sandbox.transport()
+
+    class IgnoresNickname(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            if request.method == "PUT":
+                body = json_module.loads(await request.aread())
+                body["phone_number"].pop("nickname", None)
+                request = httpx2.Request(
+                    "PUT", request.url, headers=request.headers, json=body, extensions=request.extensions
+                )
+            return await inner.handle_async_request(request)
+
+    server = build_server(make_settings(), transport=RecordingTransport(IgnoresNickname()))
+    async with Client(server, mode=era) as client:  # type: ignore[arg-type]
+        result = await client.call_tool(
+            "update_settings",
+            {"phone_number_id": 900000120986, "changes": {"nickname": "Ignored", "recorded": False}},
+        )
+    body = result.structured_content
+    assert body["applied"] is False and "did not apply nickname" in body["next_step"]
+    changes = {c["field"]: c for c in body["changes"]}
+    assert changes["nickname"]["after"] == "US Support"  # what Zendesk holds, not what was asked
+    assert changes["recorded"]["after"] is False

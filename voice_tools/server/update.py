@@ -58,12 +58,28 @@ def _parse_all(changes: dict[str, Any] | None, settings: dict[str, Any] | None) 
     return parsed[0], parsed[1]
 
 
+SETTING = "settings."
+
+
 def _diff(wanted: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[Change]:
     return [
         Change(field=prefix + name, before=current.get(name), after=value)
         for name, value in wanted.items()
         if current.get(name) != value
     ]
+
+
+def _request(changes: list[Change]) -> PhoneNumberUpdate:
+    """The update that makes exactly these changes (settings nested, as Zendesk takes them)."""
+    attributes = {c.field: c.after for c in changes if not c.field.startswith(SETTING)}
+    settings = {c.field.removeprefix(SETTING): c.after for c in changes if c.field.startswith(SETTING)}
+    return PhoneNumberUpdate.model_validate(attributes | ({"settings": settings} if settings else {}))
+
+
+def _value(number: PhoneNumber, field: str) -> Any:
+    if field.startswith(SETTING):
+        return (number.settings or PhoneNumberSettings()).model_dump(mode="json").get(field.removeprefix(SETTING))
+    return number.model_dump(mode="json").get(field)
 
 
 async def update_settings(
@@ -92,10 +108,9 @@ async def update_settings(
         current = (await app.client.get_number(phone_number_id, ["settings"])).phone_number
     except ZendeskError as error:
         raise tool_error(error, subject=subject) from None
-    before = current.model_dump(mode="json")
-    before_settings = (current.settings or PhoneNumberSettings()).model_dump(mode="json")
-    diff = _diff(attributes.payload() if attributes else {}, before)
-    diff += _diff(new_settings.payload() if new_settings else {}, before_settings, "settings.")
+    diff = _diff(attributes.payload() if attributes else {}, current.model_dump(mode="json"))
+    current_settings = (current.settings or PhoneNumberSettings()).model_dump(mode="json")
+    diff += _diff(new_settings.payload() if new_settings else {}, current_settings, SETTING)
     if not diff:
         return respond(
             UpdateResult(
@@ -114,32 +129,18 @@ async def update_settings(
                 next_step="Show the user these changes; call again with dry_run=false once they agree.",
             )
         )
-    update = PhoneNumberUpdate.model_validate(
-        {c.field: c.after for c in diff if not c.field.startswith("settings.")}
-        | (
-            {"settings": {c.field.removeprefix("settings."): c.after for c in diff if c.field.startswith("settings.")}}
-            if any(c.field.startswith("settings.") for c in diff)
-            else {}
-        )
-    )
     try:
-        result = await app.client.update_number(phone_number_id, update)
+        result = await app.client.update_number(phone_number_id, _request(diff))
     except ZendeskError as error:
         app.audit.write("update", phone_number_id=phone_number_id, fields=[c.field for c in diff], outcome="failed")
         raise tool_error(error, subject=f"the update of {subject}", writes=True) from None
-    after = result.phone_number.model_dump(mode="json")
-    after_settings = (result.phone_number.settings or PhoneNumberSettings()).model_dump(mode="json")
+    # what Zendesk now holds; a field that did not take the requested value is said, never hidden
+    missed = []
     for change in diff:
-        name = change.field.removeprefix("settings.")
-        change.after = (after_settings if change.field.startswith("settings.") else after).get(name)
-    requested = {c.field: c for c in diff}
-    wanted = update.payload()
-    missed = [
-        f
-        for f, c in requested.items()
-        if c.after
-        != (wanted.get("settings", {}) if f.startswith("settings.") else wanted).get(f.removeprefix("settings."))
-    ]
+        applied = _value(result.phone_number, change.field)
+        if applied != change.after:
+            missed.append(change.field)
+        change.after = applied
     app.audit.write(
         "update",
         phone_number_id=phone_number_id,
