@@ -223,3 +223,23 @@ async def test_a_field_zendesk_ignores_is_reported_not_hidden(era: Era) -> None:
     changes = {c["field"]: c for c in body["changes"]}
     assert changes["nickname"]["after"] == "US Support"  # what Zendesk holds, not what was asked
     assert changes["recorded"]["after"] is False
+
+
+async def test_numbers_are_found_without_listing_the_account_each_time(era: Era) -> None:
+    rig = make_rig()
+    listings = lambda: sum(1 for r in rig.transport.sent if r.method == "GET" and r.url.path.endswith("/phone_numbers"))  # noqa: E731
+    async with connect(rig, era) as client:
+        for number in ("+1 415-555-0134", "(212) 555-0178", "+353 1 555 0147"):
+            assert not (await client.call_tool("get_number", {"number": number})).is_error
+        assert listings() == 1
+        # a number bought since the listing is found all the same (a miss reads the account again)
+        token = rig.sandbox.backend.search(country="CA", toll_free=None, area_code=None, contains=None)[0]["token"]
+        created = rig.sandbox.backend.create_number({"phone_number": {"token": token}})["phone_number"]
+        found = await client.call_tool("get_number", {"number": created["number"]})
+        assert found.structured_content["phone_number"]["id"] == created["id"] and listings() == 2
+        # a released number: Zendesk says 404, and the next look-up reads the account again
+        rig.sandbox.backend.delete_number(created["id"])
+        gone = await client.call_tool("get_number", {"number": created["number"]})
+        assert gone.is_error and "no phone number" in text_of(gone)
+        again = await client.call_tool("get_number", {"number": created["number"]})
+        assert again.is_error and "no number in the account matches" in text_of(again) and listings() == 3

@@ -10,7 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from voice_tools.client import ZendeskError
+from voice_tools.client import NotFoundError, ZendeskError
 from voice_tools.models import Include, PhoneNumber
 
 from .arguments import Country, NumberText, PhoneNumberId
@@ -83,15 +83,10 @@ async def list_numbers(
 
 
 async def _find_by_number(ctx: Context[Any, Any], number: str) -> int:
-    app = state(ctx)
-    wanted = _digits(number)
     try:
-        numbers = await app.client.list_numbers().collect()
+        found = await state(ctx).directory.find(number)
     except ZendeskError as error:
         raise tool_error(error, subject="the list of numbers") from None
-    exact = [n for n in numbers if _digits(n.number or "") == wanted]
-    # a national format ("(415) 555-0134") matches the end of the international number
-    found = exact or [n for n in numbers if len(wanted) >= 7 and _digits(n.number or "").endswith(wanted)]
     if len(found) == 1:
         return found[0].id
     if not found:
@@ -112,6 +107,9 @@ async def get_number(
     app = state(ctx)
     try:
         details = await app.client.get_number(number_id, include or ())
+    except NotFoundError as error:
+        app.directory.forget()  # a number released since the directory was read: read it again next time
+        raise tool_error(error, subject=f"phone number {number_id}") from None
     except ZendeskError as error:
         raise tool_error(error, subject=f"phone number {number_id}") from None
     record = details.phone_number.model_dump(mode="json", exclude_none=True, exclude=set(NOISY_FIELDS))

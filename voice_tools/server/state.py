@@ -20,6 +20,7 @@ from voice_tools.client import TalkClient
 from voice_tools.client.base import DeferredTransport
 from voice_tools.guard import AuditLog, GuardMemory, PurchaseGuard, QuoteSigner
 
+from .directory import NumberDirectory
 from .settings import ServerSettings
 
 logger = logging.getLogger("voice_tools.server")
@@ -31,6 +32,7 @@ class AppState:
     client: TalkClient
     guard: PurchaseGuard
     audit: AuditLog
+    directory: NumberDirectory
 
     @property
     def account(self) -> str:
@@ -81,4 +83,4 @@ async def open_state(
             audit=audit,
             mode=settings.confirmation,
         )
-        yield AppState(settings=settings, client=client, guard=guard, audit=audit)
+        yield AppState(settings=settings, client=client, guard=guard, audit=audit, directory=NumberDirectory(client))
