@@ -46,7 +46,10 @@ class ToolSpec:
     title: str
     description: str
     annotations: ToolAnnotations
-    writes: bool
+
+    @property
+    def writes(self) -> bool:
+        return not self.annotations.read_only_hint
 
 
 def _annotations(*, read_only: bool, destructive: bool, idempotent: bool) -> ToolAnnotations:
@@ -55,42 +58,16 @@ def _annotations(*, read_only: bool, destructive: bool, idempotent: bool) -> Too
     )
 
 
+READS = _annotations(read_only=True, destructive=False, idempotent=True)
+OVERWRITES = _annotations(read_only=False, destructive=True, idempotent=True)  # the same call twice: same state
+COMMITS_MONEY = _annotations(read_only=False, destructive=True, idempotent=False)  # a recurring charge, not undone
+
 TOOLS = (
-    ToolSpec(
-        search.search_numbers,
-        "Search numbers to buy",
-        search.DESCRIPTION,
-        _annotations(read_only=True, destructive=False, idempotent=True),
-        writes=False,
-    ),
-    ToolSpec(
-        numbers.list_numbers,
-        "List the account's numbers",
-        numbers.LIST_DESCRIPTION,
-        _annotations(read_only=True, destructive=False, idempotent=True),
-        writes=False,
-    ),
-    ToolSpec(
-        numbers.get_number,
-        "Get one number",
-        numbers.GET_DESCRIPTION,
-        _annotations(read_only=True, destructive=False, idempotent=True),
-        writes=False,
-    ),
-    ToolSpec(
-        update.update_settings,
-        "Update a number's settings",
-        update.DESCRIPTION,
-        _annotations(read_only=False, destructive=True, idempotent=True),
-        writes=True,
-    ),
-    ToolSpec(
-        buy.buy_number,
-        "Buy a number",
-        buy.DESCRIPTION,
-        _annotations(read_only=False, destructive=True, idempotent=False),
-        writes=True,
-    ),
+    ToolSpec(search.search_numbers, "Search numbers to buy", search.DESCRIPTION, READS),
+    ToolSpec(numbers.list_numbers, "List the account's numbers", numbers.LIST_DESCRIPTION, READS),
+    ToolSpec(numbers.get_number, "Get one number", numbers.GET_DESCRIPTION, READS),
+    ToolSpec(update.update_settings, "Update a number's settings", update.DESCRIPTION, OVERWRITES),
+    ToolSpec(buy.buy_number, "Buy a number", buy.DESCRIPTION, COMMITS_MONEY),
 )
 
 
