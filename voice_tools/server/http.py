@@ -121,11 +121,20 @@ def http_app(
     if http.oauth is not None:
         verifier = verifier or IntrospectionTokenVerifier(http.oauth, http.url)
         scopes = list(http.oauth.required_scopes) or None
-        auth = AuthSettings(issuer_url=http.oauth.issuer_url, resource_server_url=http.url, required_scopes=scopes)
+        # the verifier checks the token's audience; the SDK checks it again against resource_server_url
+        auth = AuthSettings(
+            issuer_url=http.oauth.issuer_url,
+            resource_server_url=http.url,
+            required_scopes=scopes,
+            validate_token_resource=True,
+        )
     elif http.token is not None:
         verifier = verifier or StaticTokenVerifier(http.token)
         base = f"http://{http.host}:{http.port}"
-        auth = AuthSettings(issuer_url=base, resource_server_url=http.url, required_scopes=None)
+        # a static token is not issued for a resource: there is no audience to check
+        auth = AuthSettings(
+            issuer_url=base, resource_server_url=http.url, required_scopes=None, validate_token_resource=False
+        )
     server = build_server(settings, transport=transport, token_verifier=verifier if auth else None, auth=auth)
     return server.streamable_http_app(
         streamable_http_path=http.path,
