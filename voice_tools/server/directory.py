@@ -34,10 +34,18 @@ class NumberDirectory:
     _entries: list[Entry] = field(default_factory=list)
     _read_at: float | None = None
 
+    def _fresh(self) -> bool:
+        return self._read_at is not None and self.clock() - self._read_at < MAX_AGE_SECONDS
+
+    async def entries(self) -> list[Entry]:
+        """Every number in the account, read again when older than a minute."""
+        if not self._fresh():
+            await self.refresh()
+        return self._entries
+
     async def find(self, number: str) -> list[Entry]:
         """The numbers that ``number`` (any format) names: exact digits, else a national-format suffix."""
-        fresh = self._read_at is not None and self.clock() - self._read_at < MAX_AGE_SECONDS
-        if fresh and (found := self._match(number)):
+        if self._fresh() and (found := self._match(number)):
             return found
         await self.refresh()
         return self._match(number)

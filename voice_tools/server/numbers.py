@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -14,6 +13,7 @@ from voice_tools.client import NotFoundError, ZendeskError
 from voice_tools.models import Include, PhoneNumber
 
 from .arguments import Country, NumberText, PhoneNumberId
+from .directory import digits
 from .errors import message, tool_error
 from .results import NumberDetails, NumberList, NumberSummary, respond
 from .state import state
@@ -29,15 +29,11 @@ GET_DESCRIPTION = (
 NOISY_FIELDS = ("categorised_greetings", "categorised_greetings_with_sub_settings", "default_greeting_ids")
 
 
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
-
-
 def _matches(n: PhoneNumber, text: str) -> bool:
     needle = text.strip().lower()
-    digits = _digits(needle)
+    wanted = digits(needle)
     haystack = " ".join(filter(None, [n.nickname, n.name, n.display_number])).lower()
-    return needle in haystack or (len(digits) >= 3 and digits in _digits(n.number or ""))
+    return needle in haystack or (len(wanted) >= 3 and wanted in digits(n.number or ""))
 
 
 async def list_numbers(

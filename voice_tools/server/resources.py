@@ -32,49 +32,32 @@ NUMBER_URI = "zendesk-talk://phone-numbers/{id}"
 POLICY_URI = "zendesk-talk://policy"
 
 
-COMPLETION_CACHE_SECONDS = 60.0
-
-
-@dataclass
-class CompletionSnapshot:
-    """What completion offers from the account: read once a minute at most, not on every keystroke."""
-
-    taken_at: float
-    number_ids: list[str]
-    numbers: list[str]
-    groups: list[tuple[str, str]]  # (id, name)
+GROUPS_CACHE_SECONDS = 60.0
 
 
 @dataclass
 class StateHolder:
+    """The live state for resources and completion; the account's groups, as completion offers them,
+    are read once a minute at most (numbers come from the server's NumberDirectory)."""
+
     current: AppState | None = None
-    snapshot: CompletionSnapshot | None = None
+    groups: tuple[float, list[tuple[str, str]]] | None = None  # (read at, [(id, name)])
 
     def get(self) -> AppState:
         if self.current is None:
             raise ResourceError("the server is still starting; try again")
         return self.current
 
-    async def completion_snapshot(self) -> CompletionSnapshot | None:
-        app = self.current
+    async def account_groups(self, app: AppState) -> list[tuple[str, str]]:
         now = time.monotonic()
-        if app is None:
-            return None
-        if self.snapshot is not None and now - self.snapshot.taken_at < COMPLETION_CACHE_SECONDS:
-            return self.snapshot
-        try:
-            numbers = await app.client.list_numbers().collect()
-            details = await app.client.get_number(numbers[0].id, ["all_groups"]) if numbers else None
-        except ZendeskError:
-            return self.snapshot  # completion is a convenience: never an error for the user
-        groups = [(str(g.id), g.name) for g in (details.groups or [])] if details else []
-        self.snapshot = CompletionSnapshot(
-            now,
-            [str(n.id) for n in numbers],
-            [n.number for n in numbers if n.number],
-            [(i, n or "") for i, n in groups],
-        )
-        return self.snapshot
+        if self.groups is not None and now - self.groups[0] < GROUPS_CACHE_SECONDS:
+            return self.groups[1]
+        entries = await app.directory.entries()
+        if not entries:
+            return []
+        details = await app.client.get_number(entries[0].id, ["all_groups"])  # Talk has no groups endpoint
+        self.groups = (now, [(str(g.id), g.name or "") for g in details.groups or []])
+        return self.groups[1]
 
 
 def _json(data: Any) -> str:
@@ -148,16 +131,21 @@ def register_completions(server: MCPServer[Any], holder: StateHolder, kinds: dic
 async def _candidates(holder: StateHolder, kind: str, typed: str) -> list[str]:
     if kind == "country":
         return sorted(c for c in ISO_COUNTRIES if c.startswith(typed.upper()))
-    snapshot = await holder.completion_snapshot()
-    if snapshot is None:
+    app = holder.current
+    if app is None:
         return []
-    if kind in ("number", "number_id"):
-        out = [i for i in snapshot.number_ids if i.startswith(typed)]
-        if kind == "number":
-            out += [n for n in snapshot.numbers if typed.lstrip("+") in n]
-        return out
-    if kind == "group":
-        if typed.isdigit():  # an id being typed: complete ids
-            return sorted(i for i, _ in snapshot.groups if i.startswith(typed))
-        return sorted(n for _, n in snapshot.groups if n and n.lower().startswith(typed.lower()))
+    try:
+        if kind in ("number", "number_id"):
+            entries = await app.directory.entries()
+            out = [str(e.id) for e in entries if str(e.id).startswith(typed)]
+            if kind == "number":
+                out += [e.number for e in entries if typed.lstrip("+") in e.number]
+            return out
+        if kind == "group":
+            groups = await holder.account_groups(app)
+            if typed.isdigit():  # an id being typed: complete ids
+                return sorted(i for i, _ in groups if i.startswith(typed))
+            return sorted(n for _, n in groups if n and n.lower().startswith(typed.lower()))
+    except ZendeskError:
+        return []  # completion is a convenience: never an error for the user
     return []
