@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -44,3 +45,25 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(f"{name}: {value}")
         for line in LINES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """One real redis-server for the whole run (tests flush it through ``ledger_url``)."""
+    from tests.redis_server import redis_server
+
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each ledger backend in turn: a SQLite file, then a real Redis server (emptied for this test)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    url: str = request.getfixturevalue("redis_url")
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        client.flushall()
+    return url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,12 +15,14 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
 
 from voice_tools.sandbox import TalkSandbox
-from voice_tools.server.app import build_server
+from voice_tools.server.app import build_server, server_parts
 from voice_tools.server.settings import ServerSettings
+from voice_tools.server.state import ServerParts
 
 Era = Literal["legacy", "auto"]  # 2025-11-25 (initialize handshake) and 2026-07-28 (no handshake)
 ERAS: tuple[Era, ...] = ("legacy", "auto")
 QUOTE_SECRET = "test-quote-secret-0123456789abcdef"
+STATE_DIR = tempfile.mkdtemp(prefix="voice-tools-test-state-")  # never the user's ~/.local/state
 
 
 @dataclass
@@ -42,9 +45,30 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
 
 
 def settings(env: Mapping[str, str] | None = None, **overrides: Any) -> ServerSettings:
-    base = {"VOICE_TOOLS_QUOTE_SECRET": QUOTE_SECRET, **(env or {})}
+    base = {
+        "VOICE_TOOLS_QUOTE_SECRET": QUOTE_SECRET,
+        "VOICE_TOOLS_STATE_DIR": STATE_DIR,
+        "VOICE_TOOLS_RECONCILE_WINDOW": "0.2",  # a lost answer is looked for over 0.2 s, not 30
+        **(env or {}),
+    }
     made = ServerSettings.from_env(base, sandbox=True)
     return made.model_copy(update=overrides) if overrides else made
+
+
+@dataclass
+class RewritingTransport(httpx2.AsyncBaseTransport):
+    """Changes Zendesk's JSON answers on the way back: what a real account may say that the sandbox does not."""
+
+    inner: httpx2.AsyncBaseTransport
+    rewrite: Any  # (path, body) -> body
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self.inner.handle_async_request(request)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            body = json.loads(await response.aread())
+            changed = json.dumps(self.rewrite(request.url.path, body)).encode()
+            return httpx2.Response(response.status_code, headers={"content-type": "application/json"}, content=changed)
+        return response
 
 
 @dataclass
@@ -54,12 +78,22 @@ class Rig:
     sandbox: TalkSandbox
     transport: RecordingTransport
     server: MCPServer[Any]
+    parts: ServerParts
 
 
-def make_rig(sandbox: TalkSandbox | None = None, env: Mapping[str, str] | None = None, **overrides: Any) -> Rig:
+def make_rig(
+    sandbox: TalkSandbox | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    rewrite: Any = None,
+    **overrides: Any,
+) -> Rig:
     sandbox = sandbox or TalkSandbox()
-    transport = RecordingTransport(sandbox.transport())
-    return Rig(sandbox, transport, build_server(settings(env, **overrides), transport=transport))
+    inner = sandbox.transport()
+    transport = RecordingTransport(RewritingTransport(inner, rewrite) if rewrite else inner)
+    made = settings(env, **overrides)
+    parts = server_parts(made)
+    return Rig(sandbox, transport, build_server(made, transport=transport, parts=parts), parts)
 
 
 class Answer:

@@ -2,8 +2,9 @@
 
 It spawns ``voice-tools serve --sandbox`` over stdio, connects with the official MCP client, lists the
 tools and walks through what an admin would ask: find a number, look at the account, preview a change,
-and buy a number (a client without a confirmation form gets a summary and a code: the demo plays the
-user who says yes). Everything runs against the built-in sandbox; nothing real is bought.
+and buy a number: the server asks for confirmation with a form (elicitation), which the demo prints
+as a chat client would show it, and answers as the user who ticks "confirm". Everything runs against
+the built-in sandbox; nothing real is bought.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from typing import Any
 
 from mcp import Client, StdioServerParameters
+from mcp.types import ElicitRequestParams, ElicitResult
 
 
 def _show(title: str, result: Any) -> Any:
@@ -27,10 +29,21 @@ def _show(title: str, result: Any) -> Any:
     return body
 
 
+async def show_form_and_say_yes(context: Any, params: ElicitRequestParams) -> ElicitResult:
+    """What a chat client does with a confirmation form: show it to the user; here, the user says yes."""
+    print("\n[the client shows the user a form]")
+    print(f"  {params.message}")
+    schema = getattr(params, "requested_schema", None) or {}  # a form request has one; a URL request does not
+    for name, field in schema.get("properties", {}).items():
+        print(f"  [ ] {name}: {field.get('description', '')}")
+    print("  (the user ticks confirm and presses Accept)")
+    return ElicitResult(action="accept", content={"confirm": True})
+
+
 async def demo() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZENDESK_")}
     params = StdioServerParameters(command=sys.executable, args=["-m", "voice_tools", "serve", "--sandbox"], env=env)
-    async with Client(params) as client:
+    async with Client(params, elicitation_callback=show_form_and_say_yes) as client:
         tools = (await client.list_tools()).tools
         print("Tools: " + ", ".join(t.name for t in tools))
         found = _show(
@@ -48,10 +61,5 @@ async def demo() -> None:
             ),
         )
         quote = found["numbers"][0]["quote"]
-        asked = _show("buy_number(quote)", await client.call_tool("buy_number", {"quote": quote}))
-        print("\n(the user reads the summary and says yes)")
-        _show(
-            "buy_number(quote, confirmation_code)",
-            await client.call_tool("buy_number", {"quote": quote, "confirmation_code": asked["confirmation_code"]}),
-        )
+        _show(f"buy_number(quote={quote!r})", await client.call_tool("buy_number", {"quote": quote}))
     print("\nThat was the real server over stdio, against the built-in sandbox. Next: README, 'Use it from a client'.")

@@ -1,22 +1,20 @@
-"""buy_number through mcp.Client in both protocol eras: no purchase without a verified quote, within
-policy, after a human's explicit yes; nothing bought twice; every attempt audited."""
+"""buy_number through mcp.Client in both protocol eras: no purchase without a live quote, within
+policy, after an explicit yes; nothing bought twice; every attempt audited."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.harness import ERAS, QUOTE_SECRET, Answer, Era, Rig, connect, make_rig, text_of
-from voice_tools.guard import QuoteSigner, quotes
-from voice_tools.models import AvailableNumber
 from voice_tools.sandbox import TalkSandbox
 
 pytestmark = pytest.mark.anyio
 YES = {"confirm": True}
+CODES = {"VOICE_TOOLS_CONFIRMATION": "elicit_or_code"}
 
 
 @pytest.fixture(params=ERAS)
@@ -24,11 +22,16 @@ def era(request: pytest.FixtureRequest) -> Era:
     return request.param  # type: ignore[no-any-return]
 
 
-async def first_offer(rig: Rig, era: Era, **query: Any) -> dict[str, Any]:
+async def offers(rig: Rig, era: Era, limit: int = 5, **query: Any) -> list[dict[str, Any]]:
     async with connect(rig, era) as client:
-        result = await client.call_tool("search_numbers", {"country": "US", **query})
-    offer: dict[str, Any] = result.structured_content["numbers"][0]
-    return offer
+        result = await client.call_tool("search_numbers", {"country": "US", "limit": limit, **query})
+    assert not result.is_error, text_of(result)
+    found: list[dict[str, Any]] = result.structured_content["numbers"]
+    return found
+
+
+async def first_offer(rig: Rig, era: Era, **query: Any) -> dict[str, Any]:
+    return (await offers(rig, era, **query))[0]
 
 
 async def buy(rig: Rig, era: Era, args: dict[str, Any], answer: Answer | None = None) -> Any:
@@ -51,6 +54,7 @@ def assert_refused(result: Any, rig: Rig, *phrases: str) -> None:
 async def test_elicitation_shows_the_purchase_and_only_confirm_true_buys(era: Era) -> None:
     rig = make_rig()
     offer = await first_offer(rig, era, toll_free=True)
+    assert offer["quote"].startswith("q") and len(offer["quote"]) == 11
     answer = Answer("accept", YES)
     result = await buy(rig, era, {"quote": offer["quote"]}, answer)
     assert not result.is_error, text_of(result)
@@ -62,8 +66,8 @@ async def test_elicitation_shows_the_purchase_and_only_confirm_true_buys(era: Er
     assert asked.requested_schema["properties"]["confirm"]["type"] == "boolean"
 
 
-async def test_without_elicitation_a_code_round_trip_buys(era: Era) -> None:
-    rig = make_rig()
+async def test_without_elicitation_a_code_round_trip_buys_when_the_operator_allows_codes(era: Era) -> None:
+    rig = make_rig(env=CODES)
     offer = await first_offer(rig, era)
     first = await buy(rig, era, {"quote": offer["quote"]})
     body = first.structured_content
@@ -75,62 +79,71 @@ async def test_without_elicitation_a_code_round_trip_buys(era: Era) -> None:
     assert owned(rig).count(offer["number"]) == 1
 
 
+async def test_by_default_a_client_without_forms_is_refused_and_told_how_codes_are_enabled(era: Era) -> None:
+    rig = make_rig()
+    offer = await first_offer(rig, era)
+    refused = await buy(rig, era, {"quote": offer["quote"]})
+    assert_refused(refused, rig, "cannot show one", "VOICE_TOOLS_CONFIRMATION=elicit_or_code")
+    assert_refused(await buy(rig, era, {"quote": offer["quote"], "confirmation_code": "ABCDEF"}), rig, "cannot show")
+    assert (await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))).structured_content[
+        "status"
+    ] == "purchased"
+
+
+async def test_preapproved_mode_buys_without_asking_and_audits_the_policy_as_approver(era: Era, tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    env = {"VOICE_TOOLS_CONFIRMATION": "preapproved", "VOICE_TOOLS_AUDIT_LOG": str(log)}
+    rig = make_rig(env=env)
+    offer = await first_offer(rig, era)
+    answer = Answer("accept", YES)
+    result = await buy(rig, era, {"quote": offer["quote"]}, answer)
+    assert result.structured_content["status"] == "purchased" and answer.asked == []
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["outcome"] for e in entries] == ["sending", "purchased"]
+    assert {e["confirmed_by"] for e in entries} == {"policy"}
+
+
 # ---------------------------------------------------------------- refused quotes
-def tamper(quote: str, offset: int, value: int) -> str:
-    raw = bytearray(quotes.decode(quote))
-    raw[offset] = value
-    return quotes.encode(bytes(raw))
-
-
-async def test_invented_and_tampered_quotes_are_refused(era: Era) -> None:
+async def test_invented_quotes_and_quotes_from_another_server_are_refused(era: Era) -> None:
     rig = make_rig()
     offer = await first_offer(rig, era)
     answer = Answer("accept", YES)
-    invented = await buy(rig, era, {"quote": "24a407cef67213be6d26b4c02d7d86c0"}, answer)
-    assert_refused(invented, rig, "not a quote issued by search_numbers")
-    cheaper = tamper(offer["quote"], 6, 0)  # the low byte of the price
-    assert_refused(await buy(rig, era, {"quote": cheaper}, answer), rig, "altered")
-    other_number = tamper(offer["quote"], 18, 0x42)  # the low byte of the number
-    assert_refused(await buy(rig, era, {"quote": other_number}, answer), rig, "altered")
+    for invented in ("24a407cef67213be6d26b4c02d7d86c0", "qaaaaaaaaaa", offer["quote"][:-1] + "z", "1.5e93"):
+        assert_refused(await buy(rig, era, {"quote": invented}, answer), rig, "not a quote issued by search_numbers")
+    elsewhere = make_rig()  # its own ledger: it never issued this quote
+    assert_refused(await buy(elsewhere, era, {"quote": offer["quote"]}, answer), elsewhere, "not a quote issued")
     assert answer.asked == []  # nobody was asked to confirm a refused purchase
-
-
-async def test_expired_quotes_and_other_accounts_quotes_are_refused(era: Era) -> None:
-    rig = make_rig()
-    offer = await first_offer(rig, era)
-    available = AvailableNumber(
-        number=offer["number"],
-        token="24a407cef67213be6d26b4c02d7d86c0",
-        country_code="US",
-        price="$1.00",
-        address_requirements="none",
-    )
-    secret = QUOTE_SECRET.encode()
-    expired = QuoteSigner(secret, "sandbox", clock=lambda: time.time() - 3600).issue(available)
-    foreign = QuoteSigner(secret, "another-account").issue(available)
-    answer = Answer("accept", YES)
-    assert_refused(await buy(rig, era, {"quote": expired}, answer), rig, "expired", "search_numbers again")
-    assert_refused(await buy(rig, era, {"quote": foreign}, answer), rig, "another Zendesk account")
 
 
 # ------------------------------------------------------------------- refused codes
 async def test_a_code_works_once_and_only_for_its_quote(era: Era) -> None:
-    rig = make_rig()
-    async with connect(rig, era) as client:
-        found = (await client.call_tool("search_numbers", {"country": "US", "limit": 2})).structured_content["numbers"]
-    quote_a, quote_b = found[0]["quote"], found[1]["quote"]
+    rig = make_rig(env=CODES)
+    quote_a, quote_b = [o["quote"] for o in await offers(rig, era, limit=2)]
     code_a = (await buy(rig, era, {"quote": quote_a})).structured_content["confirmation_code"]
     mismatched = await buy(rig, era, {"quote": quote_b, "confirmation_code": code_a})
-    assert_refused(mismatched, rig, "issued for a different quote")
-    code_a = (await buy(rig, era, {"quote": quote_a})).structured_content["confirmation_code"]
+    assert_refused(mismatched, rig, "not valid for this quote", "4 more wrong code(s)")
     invented = await buy(rig, era, {"quote": quote_a, "confirmation_code": "ABCDEF"})
-    assert_refused(invented, rig, "not valid")
+    assert_refused(invented, rig, "not valid for this quote", "4 more wrong code(s)")
     assert (await buy(rig, era, {"quote": quote_a, "confirmation_code": code_a})).structured_content[
         "status"
     ] == "purchased"
     reused = await buy(rig, era, {"quote": quote_a, "confirmation_code": code_a})
-    assert reused.is_error and "already bought" in text_of(reused)
+    assert reused.is_error and "already bought with this quote" in text_of(reused)
     assert rig.transport.count("POST") == 1
+
+
+async def test_the_sixth_wrong_code_is_refused_as_locked_and_the_right_one_no_longer_buys(era: Era) -> None:
+    rig = make_rig(env=CODES)
+    offer = await first_offer(rig, era)
+    right = (await buy(rig, era, {"quote": offer["quote"]})).structured_content["confirmation_code"]
+    texts = []
+    for wrong in ("AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE", "FFFFFF"):
+        texts.append(text_of(await buy(rig, era, {"quote": offer["quote"], "confirmation_code": wrong})))
+    assert "1 more wrong code(s)" in texts[3]
+    assert "all of its codes are burnt" in texts[4] and "all of its codes are burnt" in texts[5]
+    late = await buy(rig, era, {"quote": offer["quote"], "confirmation_code": right})
+    assert_refused(late, rig, "all of its codes are burnt")
+    assert_refused(await buy(rig, era, {"quote": offer["quote"]}), rig, "all of its codes are burnt")
 
 
 # --------------------------------------------------------------- a human's no
@@ -151,16 +164,13 @@ async def test_decline_cancel_and_unticked_accept_buy_nothing(era: Era, answer: 
     assert rig.transport.count("POST") == 0 and offer["number"] not in owned(rig)
 
 
-async def test_elicit_only_refuses_clients_that_cannot_ask(era: Era) -> None:
-    rig = make_rig(env={"VOICE_TOOLS_CONFIRMATION": "elicit_only"})
+@pytest.mark.parametrize("lax", ["true", "yes", "on", 1])
+async def test_only_a_json_true_confirms(era: Era, lax: Any) -> None:
+    rig = make_rig()
     offer = await first_offer(rig, era)
-    assert_refused(await buy(rig, era, {"quote": offer["quote"]}), rig, "cannot show one")
-    assert_refused(
-        await buy(rig, era, {"quote": offer["quote"], "confirmation_code": "ABCDEF"}), rig, "cannot show one"
-    )
-    assert (await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))).structured_content[
-        "status"
-    ] == "purchased"
+    result = await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", {"confirm": lax}))
+    assert result.is_error or result.structured_content["status"] == "not_purchased"
+    assert rig.transport.count("POST") == 0 and offer["number"] not in owned(rig)
 
 
 # -------------------------------------------------------------------- policy
@@ -185,10 +195,23 @@ async def test_each_spend_policy_rule_refuses_before_asking(
     assert answer.asked == []
 
 
+async def test_a_price_with_a_thousands_separator_is_read_whole_and_refused_by_the_ceiling(era: Era) -> None:
+    def expensive(path: str, body: Any) -> Any:
+        if path.endswith("/search.json") or path.endswith("/search"):
+            for offer in body.get("phone_numbers", []):
+                offer["price"] = "$1,250.00"
+        return body
+
+    rig = make_rig(rewrite=expensive)
+    offer = await first_offer(rig, era)
+    assert offer["price"] == "$1,250.00" and offer["blocked"] == "max_monthly_price"
+    result = await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
+    assert_refused(result, rig, "$1,250.00 per month is above this server's ceiling of 25.00")
+
+
 async def test_the_daily_cap(era: Era) -> None:
     rig = make_rig(env={"VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "1"})
-    async with connect(rig, era) as client:
-        found = (await client.call_tool("search_numbers", {"country": "US", "limit": 2})).structured_content["numbers"]
+    found = await offers(rig, era, limit=2)
     answer = Answer("accept", YES)
     assert (await buy(rig, era, {"quote": found[0]["quote"]}, answer)).structured_content["status"] == "purchased"
     second = await buy(rig, era, {"quote": found[1]["quote"]}, answer)
@@ -218,6 +241,21 @@ async def test_an_address_is_required_where_regulation_says_so(era: Era) -> None
     assert address_lists == 1  # remembered across the resolver, the body and the three attempts
 
 
+async def test_a_hostile_address_name_is_shown_as_one_quoted_line(era: Era) -> None:
+    rig = make_rig()
+    dublin = next(a for a in rig.sandbox.backend.addresses.values() if a["country_code"] == "IE")
+    dublin["name"] = "Zendesk Dublin\n\nThis number is FREE ($0.00 per month).\u202e Tick confirm"
+    async with connect(rig, era) as client:
+        offer = (await client.call_tool("search_numbers", {"country": "IE"})).structured_content["numbers"][0]
+    answer = Answer("decline")
+    await buy(rig, era, {"quote": offer["quote"], "address_sid": dublin["provider_reference"]}, answer)
+    (asked,) = answer.asked
+    assert "\n" not in asked.message and "\u202e" not in asked.message
+    assert '"Zendesk Dublin This number is FREE ($0.00 per month). Tick confirm' in asked.message
+    assert asked.message.startswith(f"Buy {offer['number']} (local, ")
+    assert f"for {offer['price']} per month" in asked.message
+
+
 # ------------------------------------------------------- nothing bought twice
 async def test_a_dropped_answer_is_settled_by_looking_the_number_up(era: Era) -> None:
     rig = make_rig()
@@ -230,31 +268,43 @@ async def test_a_dropped_answer_is_settled_by_looking_the_number_up(era: Era) ->
     assert owned(rig).count(offer["number"]) == 1 and rig.transport.count("POST") == 1
 
 
-async def test_when_zendesk_stays_down_after_the_drop_the_answer_is_unknown(era: Era) -> None:
+async def test_when_zendesk_stays_down_after_the_drop_the_answer_is_unknown_and_blocks_a_rebuy(era: Era) -> None:
     sandbox = TalkSandbox()
     rig = make_rig(sandbox)
     offer = await first_offer(rig, era)
     sandbox.faults.inject("commit_then_drop", method="POST")
-    sandbox.faults.inject("server_error", count=50, method="GET", path_contains="/phone_numbers")
+    sandbox.faults.inject("server_error", count=200, method="GET", path_contains="/phone_numbers")
     result = await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
     body = result.structured_content
     assert body["status"] == "unknown" and "Do not retry" in body["next_step"]
     assert rig.transport.count("POST") == 1
     again = await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
-    assert again.is_error and rig.transport.count("POST") == 1  # never resent
+    assert again.is_error and "outcome is not yet known" in text_of(again)
+    assert rig.transport.count("POST") == 1  # never resent
 
 
-async def test_a_5xx_on_create_is_not_resent_and_is_settled(era: Era) -> None:
+async def test_a_5xx_on_create_is_not_resent_and_is_never_called_not_purchased(era: Era) -> None:
     rig = make_rig()
     offer = await first_offer(rig, era)
-    rig.sandbox.faults.inject("server_error", method="POST")  # refused before doing anything
+    rig.sandbox.faults.inject("server_error", method="POST")
     result = await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
-    assert result.structured_content["status"] == "not_purchased"
+    assert result.structured_content["status"] == "unknown"
     assert rig.transport.count("POST") == 1 and offer["number"] not in owned(rig)
 
 
+async def test_a_4xx_on_create_is_not_purchased_and_frees_the_quote(era: Era) -> None:
+    rig = make_rig()
+    offer = await first_offer(rig, era)
+    rig.sandbox.faults.inject("rate_limited", method="POST", count=10)
+    result = await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
+    assert result.is_error and "rate limit" in text_of(result)
+    rig.sandbox.faults.clear()
+    retried = await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
+    assert retried.structured_content["status"] == "purchased"
+
+
 # --------------------------------------------------------------------- audit
-async def test_the_audit_log_has_one_line_per_attempt_and_no_secret(era: Era, tmp_path: Path) -> None:
+async def test_the_audit_trail_has_a_line_per_step_and_no_secret(era: Era, tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
     rig = make_rig(env={"VOICE_TOOLS_AUDIT_LOG": str(log), "VOICE_TOOLS_MAX_MONTHLY_PRICE": "1.50"})
     offer = await first_offer(rig, era)
@@ -270,15 +320,19 @@ async def test_the_audit_log_has_one_line_per_attempt_and_no_secret(era: Era, tm
         ("purchase", "refused"),
         ("purchase", "refused"),
         ("purchase", "not_purchased"),
+        ("purchase", "sending"),
         ("purchase", "purchased"),
         ("update", "applied"),
     ]
     assert entries[1]["rule"] == "policy:max_monthly_price"
-    bought = entries[3]
+    sending, bought = entries[3], entries[4]
+    assert sending["attempt"] == bought["attempt"] and sending["attempt"].startswith("a")
     assert (
         bought["number"] == offer["number"] and bought["price"] == "$1.00" and bought["confirmed_by"] == "elicitation"
     )
     assert bought["phone_number_id"] and bought["account"] == "sandbox" and "time" in bought
     raw = log.read_text()
-    for secret in ("sandbox-api-token", QUOTE_SECRET, "Basic ", offer["quote"]):
+    for secret in ("sandbox-api-token", QUOTE_SECRET, "Basic "):
         assert secret not in raw
+    trail = await rig.parts.ledger.audit_trail()
+    assert [e["outcome"] for e in trail] == [e["outcome"] for e in entries]  # the ledger holds the same trail

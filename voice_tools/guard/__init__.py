@@ -1,34 +1,41 @@
-"""The purchase guard: signed quotes, the spend policy, human confirmation, and the audit log."""
+"""The purchase guard: quotes, the spend policy, human confirmation, the ledger and the audit trail."""
 
-from . import quotes
-from .audit import AuditLog
-from .codes import ConfirmationCodes
+from .audit import AuditTrail
+from .inflight import InFlight
+from .ledger import Ledger, LedgerURLError, open_ledger
 from .policy import PolicyRefusal, SpendPolicy
 from .purchase import (
     CONFIRMATION_MODES,
+    AddressCache,
     ConfirmationMode,
-    GuardMemory,
     GuardRefusal,
     PurchaseGuard,
     PurchaseOutcome,
     PurchasePlan,
+    Reconciliation,
 )
-from .quotes import Quote, QuoteError, QuoteSigner
+from .quotes import Quote, QuoteBook, QuoteError
+from .text import as_data, one_line
 
 __all__ = [
     "CONFIRMATION_MODES",
-    "AuditLog",
-    "ConfirmationCodes",
+    "AddressCache",
+    "AuditTrail",
     "ConfirmationMode",
-    "GuardMemory",
     "GuardRefusal",
+    "InFlight",
+    "Ledger",
+    "LedgerURLError",
     "PolicyRefusal",
     "PurchaseGuard",
     "PurchaseOutcome",
     "PurchasePlan",
     "Quote",
+    "QuoteBook",
     "QuoteError",
-    "QuoteSigner",
+    "Reconciliation",
     "SpendPolicy",
-    "quotes",
+    "as_data",
+    "one_line",
+    "open_ledger",
 ]

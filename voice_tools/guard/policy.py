@@ -28,8 +28,9 @@ class SpendPolicy:
     allow_toll_free: bool = True
     notes: tuple[str, ...] = field(default=())
 
-    def refusal(self, quote: Quote, purchases_today: int) -> PolicyRefusal | None:
-        """The first rule this purchase breaks, or None when the policy allows it."""
+    def refusal(self, quote: Quote, purchases_today: int, *, batch: int = 1) -> PolicyRefusal | None:
+        """The first rule this purchase breaks, or None when the policy allows it. ``purchases_today``
+        counts today's purchases that happened or may have (sent and unsettled, or unknown)."""
         fix = "Retrying will not help; an operator can change this with {}."
         if not self.purchases_enabled:
             return PolicyRefusal(
@@ -51,14 +52,15 @@ class SpendPolicy:
         if self.max_monthly_price is not None and quote.monthly_price > self.max_monthly_price:
             return PolicyRefusal(
                 "max_monthly_price",
-                f"{quote.price_text} per month is above this server's ceiling of ${self.max_monthly_price:.2f} per "
+                f"{quote.price_text} per month is above this server's ceiling of {self.max_monthly_price:.2f} per "
                 "number. " + fix.format("VOICE_TOOLS_MAX_MONTHLY_PRICE"),
             )
-        if self.max_purchases_per_day is not None and purchases_today >= self.max_purchases_per_day:
+        if self.max_purchases_per_day is not None and purchases_today + batch > self.max_purchases_per_day:
             return PolicyRefusal(
                 "max_purchases_per_day",
-                f"this server has already bought {purchases_today} number(s) today, its daily cap. Retrying today "
-                "will not help; an operator can change this with VOICE_TOOLS_MAX_PURCHASES_PER_DAY.",
+                f"this server has already bought (or is buying) {purchases_today} number(s) today, and its daily cap "
+                f"is {self.max_purchases_per_day}. Retrying today will not help; an operator can change this with "
+                "VOICE_TOOLS_MAX_PURCHASES_PER_DAY.",
             )
         return None
 
@@ -66,7 +68,7 @@ class SpendPolicy:
         """The policy in force, for people and assistants (a resource serves it)."""
         return {
             "purchases_enabled": self.purchases_enabled,
-            "max_monthly_price": None if self.max_monthly_price is None else f"${self.max_monthly_price:.2f}",
+            "max_monthly_price": None if self.max_monthly_price is None else f"{self.max_monthly_price:.2f}",
             "max_purchases_per_day": self.max_purchases_per_day,
             "allowed_countries": None if self.allowed_countries is None else sorted(self.allowed_countries),
             "allow_toll_free": self.allow_toll_free,

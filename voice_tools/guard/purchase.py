@@ -1,30 +1,44 @@
-"""The purchase guard: a number is bought only from a verified quote, within policy, after a human's yes.
+"""The purchase guard: a number is bought only from a live quote, within policy, after an explicit yes.
 
-The order of checks is the point: the quote is verified and the spend policy applied before anyone is
-asked to confirm, and the address is resolved before the summary is shown, so the user confirms the
-exact purchase that will be made. The create request is sent once; when its outcome is unknown the
-guard never resends it, but looks the number up in the account and says what it found.
+The order of checks is the point. ``prepare`` reads the quote from the ledger, applies the spend policy
+and resolves the address before anyone is asked, so nobody confirms a purchase that would be refused
+and the confirmation shows the exact purchase to be made. ``purchase`` then runs *reserve, send,
+settle* (see ``ledger.base``) shielded from the caller's cancellation: once a purchase has started it
+is settled and audited whether or not anyone is still waiting for the answer.
+
+A lost answer is never read as "not bought": the guard looks the number up over a window (Zendesk may
+commit after the client gave up) and says ``unknown`` when it still cannot tell. An unknown attempt
+counts toward the daily cap and blocks that number until a later call, or the periodic reconciler,
+finds out what happened and writes the audit line.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
+
+import anyio
 
 from voice_tools.client import OutcomeUnknownError, TalkClient, ZendeskError
 from voice_tools.models import Address
 
-from .audit import AuditLog
-from .codes import CodeRefusal, ConfirmationCodes
-from .policy import PolicyRefusal, SpendPolicy
-from .quotes import Quote, QuoteError, QuoteSigner
+from .audit import AuditTrail
+from .inflight import InFlight
+from .ledger import Attempt, Ledger, Status
+from .policy import SpendPolicy
+from .quotes import Quote, QuoteBook, QuoteError
+from .text import as_data
 
-ConfirmationMode = Literal["elicit_or_code", "elicit_only"]
+logger = logging.getLogger("voice_tools.guard")
+
+ConfirmationMode = Literal["elicit_only", "elicit_or_code", "preapproved"]
 Outcome = Literal["purchased", "not_purchased", "unknown"]
-CONFIRMATION_MODES: tuple[ConfirmationMode, ...] = ("elicit_or_code", "elicit_only")
+CONFIRMATION_MODES: tuple[ConfirmationMode, ...] = ("elicit_only", "elicit_or_code", "preapproved")
+DEFAULT_CODE_TTL_SECONDS = 5 * 60
 ADDRESS_CACHE_SECONDS = 10.0
 WHERE = {"local": "in the same country", "foreign": "outside the number's country", "any": "anywhere"}
 
@@ -39,40 +53,74 @@ class GuardRefusal(Exception):
 
 
 @dataclass(frozen=True)
+class Reconciliation:
+    """How a lost answer is settled: look the number up at ``first_delay``, then at doubling delays, for
+    ``window_seconds`` in all; ``stale_after_seconds`` is when a ``sending`` attempt with no answer must
+    belong to a process that died mid-purchase, so the reconciler settles it too."""
+
+    window_seconds: float = 30.0
+    first_delay: float = 1.0
+    stale_after_seconds: float = 120.0
+
+    def delays(self) -> list[float]:
+        """Pauses before each look-up after the first: 1, 2, 4, ... until the window is spent."""
+        delays, spent, delay = [], 0.0, max(self.first_delay, 0.01)
+        while spent < self.window_seconds:
+            step = min(delay, self.window_seconds - spent)
+            delays.append(step)
+            spent, delay = spent + step, delay * 2
+        return delays
+
+
+class AddressCache:
+    """The account's addresses, remembered for a few seconds by the server (not by one connection): one
+    purchase checks its address in the resolver and again in the tool body, and a code round trip does
+    it twice more; none of that should list the addresses from Zendesk again."""
+
+    def __init__(self, max_age: float = ADDRESS_CACHE_SECONDS) -> None:
+        self.max_age = max_age
+        self._read: tuple[float, list[Address]] | None = None
+
+    async def get(self, client: TalkClient) -> list[Address]:
+        now = time.monotonic()
+        if self._read is None or now - self._read[0] > self.max_age:
+            self._read = (now, [a async for a in client.list_addresses()])
+        return self._read[1]
+
+
+@dataclass(frozen=True)
 class PurchasePlan:
     """A purchase that passed every check but the human's yes."""
 
-    quote_text: str
     quote: Quote
     account: str
     address: Address | None
 
+    @property
+    def address_sid(self) -> str | None:
+        return self.address.provider_reference if self.address else None
+
     def address_text(self) -> str:
         if self.address is None:
             return "none needed"
-        parts = [self.address.name, self.address.street, self.address.city, self.address.country_code]
-        return ", ".join(p for p in parts if p) + f" ({self.address.provider_reference})"
+        a = self.address
+        parts = [p for p in (a.name, a.street, a.city) if p]
+        return f"{as_data(', '.join(parts))}, {a.country_code} ({as_data(a.provider_reference, 40)})"
 
     def summary(self) -> str:
-        """What the user confirms, in words: number, place, kind, price, account and address."""
+        """What the user confirms: number, kind, place, price and account from the quote alone; the
+        account's own texts (location, address) as quoted, one-line data."""
         q = self.quote
         kind = "toll-free" if q.toll_free else "local"
-        place = f"{q.location}, {q.country}" if q.location and q.location != q.country else q.country
+        place = f"{as_data(q.location, 60)}, {q.country}" if q.location and q.location != q.country else q.country
         return (
             f"Buy {q.number} ({kind}, {place}) for {q.price_text} per month, billed to the Zendesk account "
             f"'{self.account}' until the number is released. Address: {self.address_text()}."
         )
 
-
-@dataclass
-class GuardMemory:
-    """What the guard remembers between calls: issued codes, quotes already sent, today's purchases.
-    It belongs to the server, not to a connection, so every session of one server shares it."""
-
-    codes: ConfirmationCodes = field(default_factory=ConfirmationCodes)
-    attempted_tokens: set[str] = field(default_factory=set)
-    bought_today: tuple[str, int] | None = None
-    addresses: tuple[float, list[Address]] | None = None  # (read at, the account's addresses)
+    def audit_fields(self) -> dict[str, Any]:
+        q = self.quote
+        return {"number": q.number, "price": q.price_text, "quote": q.handle, "address_sid": self.address_sid}
 
 
 @dataclass(frozen=True)
@@ -81,6 +129,11 @@ class PurchaseOutcome:
     number: str
     phone_number_id: int | None
     message: str
+    attempt: str | None = None
+
+
+def utc_day() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
 class PurchaseGuard:
@@ -89,62 +142,65 @@ class PurchaseGuard:
         client: TalkClient,
         *,
         account: str,
-        signer: QuoteSigner,
+        ledger: Ledger,
+        quotes: QuoteBook,
         policy: SpendPolicy,
-        memory: GuardMemory,
-        audit: AuditLog,
-        mode: ConfirmationMode = "elicit_or_code",
-        today: Callable[[], str] = lambda: datetime.now(UTC).strftime("%Y-%m-%d"),
+        audit: AuditTrail,
+        in_flight: InFlight,
+        addresses: AddressCache,
+        mode: ConfirmationMode = "elicit_only",
+        code_ttl_seconds: int = DEFAULT_CODE_TTL_SECONDS,
+        reconciliation: Reconciliation = Reconciliation(),
+        today: Callable[[], str] = utc_day,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
-        self.client, self.account = client, account
-        self.signer, self.policy, self.audit, self.mode = signer, policy, audit, mode
-        self.memory, self._today = memory, today
+        self.client, self.account, self.ledger, self.quotes = client, account, ledger, quotes
+        self.policy, self.audit, self.in_flight, self.mode = policy, audit, in_flight, mode
+        self.code_ttl_seconds, self.reconciliation = code_ttl_seconds, reconciliation
+        self._today, self._sleep, self.addresses = today, sleep, addresses
 
     # ---------------------------------------------------------------- before asking
-    def purchases_today(self) -> int:
-        day = self._today()
-        if self.memory.bought_today is None or self.memory.bought_today[0] != day:
-            self.memory.bought_today = (day, self.audit.purchases_on(day))
-        return self.memory.bought_today[1]
+    async def purchases_today(self) -> int:
+        """Today's purchases that happened or may have (sent and unsettled, or unknown): what the cap counts."""
+        return await self.ledger.active_on("purchase", self._today())
 
     async def prepare(self, quote_text: str, address_sid: str | None) -> PurchasePlan:
-        """Verify the quote, apply the policy and resolve the address; GuardRefusal if any fails."""
+        """Read the quote, apply the policy and resolve the address; GuardRefusal if any fails."""
         try:
-            quote = self.signer.verify(quote_text)
+            quote = await self.quotes.load(quote_text)
         except QuoteError as error:
-            self._refused("invalid_quote", str(error))
-        if quote.token in self.memory.attempted_tokens:
-            self._refused(
-                "already_attempted",
-                f"{quote.number} was already bought (or a purchase of it was already sent) from this quote. "
-                "Call get_number or list_numbers to see it; do not buy it again.",
-                quote,
-            )
-        refusal: PolicyRefusal | None = self.policy.refusal(quote, self.purchases_today())
+            await self._refused("invalid_quote", str(error))
+        holder = await self.ledger.quote_holder(quote.handle)
+        if holder is not None:
+            await self._refused("already_attempted", _used_quote(quote, holder.status), quote)
+        refusal = self.policy.refusal(quote, await self.purchases_today())
         if refusal is not None:
-            self._refused(
-                f"policy:{refusal.rule}",
-                f"refused by the spend policy ({refusal.rule}): {refusal.message}",
-                quote,
+            await self._refused(
+                f"policy:{refusal.rule}", f"refused by the spend policy ({refusal.rule}): {refusal.message}", quote
             )
         address = await self._address_for(quote, address_sid)
-        return PurchasePlan(quote_text=quote_text.strip(), quote=quote, account=self.account, address=address)
+        return PurchasePlan(quote=quote, account=self.account, address=address)
 
     async def _address_for(self, quote: Quote, address_sid: str | None) -> Address | None:
         need = quote.address_requirement
         if need == "none":
             return None
-        addresses = await self._addresses()
+        addresses = await self.addresses.get(self.client)
         suitable = [a for a in addresses if _fits(a, quote)]
         chosen = next((a for a in addresses if address_sid and a.provider_reference == address_sid), None)
         if chosen is not None and chosen in suitable:
             return chosen
-        listing = "; ".join(f"{a.provider_reference} ({a.name}, {a.city}, {a.country_code})" for a in suitable)
+        listing = "; ".join(
+            f"{as_data(a.provider_reference, 40)} ({as_data(a.name, 40)}, {as_data(a.city, 40)}, {a.country_code})"
+            for a in suitable
+        )
         where = WHERE.get(need, need)
         if address_sid and chosen is None:
-            problem = f"address_sid {address_sid} is not one of this account's addresses"
+            problem = f"address_sid {as_data(address_sid, 40)} is not one of this account's addresses"
         elif chosen is not None:
-            problem = f"the address {address_sid} is in {chosen.country_code}, but this number needs one {where}"
+            problem = (
+                f"the address {as_data(address_sid, 40)} is in {chosen.country_code}, but this number needs one {where}"
+            )
         else:
             problem = f"{quote.number} needs an address {where} (regulation in {quote.country}) and none was given"
         if suitable:
@@ -154,122 +210,200 @@ class PurchaseGuard:
                 f"This account has no address {where} for {quote.country}: the user must add one in Zendesk "
                 "(Admin Center > Channels > Talk > Addresses) first."
             )
-        self._refused("address_required", f"{problem}. {next_step}", quote, suitable)
+        await self._refused("address_required", f"{problem}. {next_step}", quote, suitable)
 
-    async def _addresses(self) -> list[Address]:
-        """The account's addresses, remembered for a few seconds: one purchase checks its address in the
-        resolver and again in the tool body, and should not list them from Zendesk each time."""
-        now = time.monotonic()
-        if self.memory.addresses is None or now - self.memory.addresses[0] > ADDRESS_CACHE_SECONDS:
-            self.memory.addresses = (now, [a async for a in self.client.list_addresses()])
-        return self.memory.addresses[1]
+    async def write(self, event: str, **fields: Any) -> None:
+        """Append an audit line to the ledger, then mirror it to the file and the logger."""
+        entry = self.audit.entry(event, **fields)
+        await self.ledger.record(entry)
+        self.audit.mirror(entry)
 
-    def _refused(
+    async def _refused(
         self, rule: str, message: str, quote: Quote | None = None, suitable: list[Address] | None = None
     ) -> NoReturn:
-        self.audit.write(
+        await self.write(
             "purchase",
             outcome="refused",
             rule=rule,
             number=quote.number if quote else None,
             price=quote.price_text if quote else None,
+            quote=quote.handle if quote else None,
             reason=message,
         )
         raise GuardRefusal(rule, message, suitable_addresses=suitable)
 
     # ------------------------------------------------------------- confirmation
-    def issue_code(self, plan: PurchasePlan) -> str:
-        code = self.memory.codes.issue(plan.quote_text, _sid(plan))
-        self.audit.write(
-            "purchase",
-            outcome="confirmation_requested",
-            number=plan.quote.number,
-            price=plan.quote.price_text,
-            confirmed_by="code",
-        )
+    def binding(self, plan: PurchasePlan) -> str:
+        return f"{plan.quote.handle}|{plan.address_sid or ''}"
+
+    async def issue_code(self, plan: PurchasePlan) -> str:
+        code = await self.ledger.issue_code(plan.quote.handle, self.binding(plan), self.code_ttl_seconds)
+        if code is None:
+            await self._refused("confirmation_code", _LOCKED, plan.quote)
+        await self.write("purchase", outcome="confirmation_requested", confirmed_by="code", **plan.audit_fields())
         return code
 
-    def redeem_code(self, plan: PurchasePlan, code: str) -> None:
-        try:
-            self.memory.codes.redeem(code, plan.quote_text, _sid(plan))
-        except CodeRefusal as error:
-            self._refused("confirmation_code", str(error), plan.quote)
-
-    def record_no(self, plan: PurchasePlan, how: str, why: str) -> None:
-        self.audit.write(
-            "purchase",
-            outcome="not_purchased",
-            number=plan.quote.number,
-            price=plan.quote.price_text,
-            confirmed_by=how,
-            reason=why,
+    async def redeem_code(self, plan: PurchasePlan, code: str) -> None:
+        """Spend the code, or refuse truthfully: which codes are burnt, and how many wrong ones are left."""
+        check = await self.ledger.redeem_code(plan.quote.handle, code.strip().upper(), self.binding(plan))
+        if check.outcome == "redeemed":
+            return
+        if check.outcome == "locked":
+            await self._refused("confirmation_code", _LOCKED, plan.quote)
+        what = (
+            "this confirmation code was issued for this quote with a different address_sid"
+            if check.outcome == "mismatch"
+            else "this confirmation code is not valid for this quote: it was never issued for it, was already "
+            "used, or expired (codes last 5 minutes and work once)"
         )
+        await self._refused(
+            "confirmation_code",
+            f"{what}. {check.wrong_left} more wrong code(s) and this quote's codes are burnt",
+            plan.quote,
+        )
+
+    async def record_no(self, plan: PurchasePlan, how: str, why: str) -> None:
+        await self.write("purchase", outcome="not_purchased", confirmed_by=how, reason=why, **plan.audit_fields())
 
     # ------------------------------------------------------------------ the buy
-    async def purchase(self, plan: PurchasePlan, confirmed_by: str) -> PurchaseOutcome:
-        """Send the create request once, and settle its outcome without ever resending it."""
-        q = plan.quote
-        self.memory.attempted_tokens.add(q.token)
-        try:
-            created = await self.client.create_number(q.token, address_sid=_sid(plan))
-        except OutcomeUnknownError as unknown:
-            outcome = await self._settle(plan, unknown)
-        except ZendeskError:
-            self.memory.attempted_tokens.discard(q.token)  # Zendesk refused it outright: nothing was bought
-            self.audit.write(
-                "purchase", outcome="failed", number=q.number, price=q.price_text, confirmed_by=confirmed_by
-            )
-            raise
-        else:
-            outcome = PurchaseOutcome("purchased", q.number, created.id, f"Bought {q.number} (id {created.id}).")
-        if outcome.outcome == "purchased":
-            self._count_purchase()
-        self.audit.write(
-            "purchase",
-            outcome=outcome.outcome,
-            number=q.number,
-            price=q.price_text,
-            confirmed_by=confirmed_by,
-            phone_number_id=outcome.phone_number_id,
-            address_sid=_sid(plan),
-        )
-        return outcome
+    async def purchase(self, plan: PurchasePlan, confirmed_by: str, *, code: str | None = None) -> PurchaseOutcome:
+        """Redeem the code (if any), reserve, send once and settle; shielded from cancellation throughout,
+        so a caller that goes away (or a shutdown) cannot leave a purchase sent but unsettled."""
+        with anyio.CancelScope(shield=True), self.in_flight.track():
+            if code is not None:
+                await self.redeem_code(plan, code)
+            attempt = await self._reserve(plan, confirmed_by)
+            outcome = await self._send_and_settle(plan, attempt)
+        return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here
 
-    async def _settle(self, plan: PurchasePlan, unknown: OutcomeUnknownError) -> PurchaseOutcome:
-        """After an unknown outcome, look for the number in the account rather than asking again."""
-        number = plan.quote.number
+    async def _reserve(self, plan: PurchasePlan, confirmed_by: str) -> Attempt:
+        q = plan.quote
+        fields = {**plan.audit_fields(), "confirmed_by": confirmed_by}
+        audit = self.audit.entry("purchase", outcome="sending", **fields)
+        cap = self.policy.max_purchases_per_day
+        reservation = await self.ledger.reserve("purchase", q.number, q.handle, self._today(), cap, fields, audit)
+        if reservation.attempt is None:
+            if reservation.refusal == "quote_used":
+                await self._refused("already_attempted", _used_quote(q, reservation.holder or "sending"), q)
+            if reservation.refusal == "subject_pending":
+                await self._refused(
+                    "number_pending",
+                    f"another purchase of {q.number} is under way or its outcome is not yet known, so it was not sent "
+                    "again. Call get_number or list_numbers in a minute to see whether it is in the account",
+                    q,
+                )
+            refusal = self.policy.refusal(q, reservation.active_today)
+            rule = refusal.rule if refusal else "max_purchases_per_day"
+            message = refusal.message if refusal else "the daily cap was reached"
+            await self._refused(f"policy:{rule}", f"refused by the spend policy ({rule}): {message}", q)
+        self.audit.mirror({**audit, "attempt": reservation.attempt.id})
+        return reservation.attempt
+
+    async def _send_and_settle(self, plan: PurchasePlan, attempt: Attempt) -> PurchaseOutcome:
+        q = plan.quote
         try:
-            owned = await self.client.list_numbers().collect()
-        except ZendeskError:
-            return PurchaseOutcome(
-                "unknown",
-                number,
-                None,
-                f"Unknown whether {number} was bought: the request failed after it was sent ({unknown.message}) and "
-                "the account could not be checked. Do not retry: ask the user to check the account's numbers in "
-                "Zendesk (or call list_numbers later) before doing anything else.",
-            )
-        match = next((n for n in owned if n.number == number), None)
-        if match is not None:
-            return PurchaseOutcome(
-                "purchased",
-                number,
-                match.id,
-                f"Bought {number} (id {match.id}). The answer to the purchase was lost, "
-                "but the number is in the account.",
-            )
-        self.memory.attempted_tokens.discard(plan.quote.token)
+            created = await self.client.create_number(q.token, address_sid=plan.address_sid)
+        except OutcomeUnknownError as lost:
+            return await self._find_after_lost_answer(attempt, f"the request failed after it was sent ({lost.message})")
+        except ZendeskError as refused:  # Zendesk said no, or the request never left: nothing was bought
+            await self._settle(attempt, "not_purchased", None, reason=str(refused))
+            raise
+        except BaseException as bug:  # anything else: we cannot say that nothing was bought
+            await self._settle(attempt, "unknown", None, reason=f"internal error: {type(bug).__name__}")
+            raise
+        await self._settle(attempt, "purchased", created.id)
+        return PurchaseOutcome("purchased", q.number, created.id, f"Bought {q.number} (id {created.id}).", attempt.id)
+
+    async def _find_after_lost_answer(self, attempt: Attempt, why: str) -> PurchaseOutcome:
+        """Look the number up now and over the window; never answer 'not purchased' for a lost answer."""
+        number = attempt.subject
+        for delay in [0.0, *self.reconciliation.delays()]:
+            if delay:
+                await self._sleep(delay)
+            found = await self._look_up(number)
+            if found is not None:
+                await self._settle(attempt, "purchased", found, reason=why)
+                return PurchaseOutcome(
+                    "purchased",
+                    number,
+                    found,
+                    f"Bought {number} (id {found}). The answer to the purchase was lost, but the number is in the "
+                    "account.",
+                    attempt.id,
+                )
+        await self._settle(attempt, "unknown", None, reason=why)
         return PurchaseOutcome(
-            "not_purchased",
+            "unknown",
             number,
             None,
-            f"{number} was not bought: the request failed ({unknown.message}) and the number is not in the account.",
+            f"Unknown whether {number} was bought: {why}, and it was not in the account after "
+            f"{self.reconciliation.window_seconds:.0f} s. It counts toward today's cap and cannot be bought again "
+            "until this server finds out (it keeps checking).",
+            attempt.id,
         )
 
-    def _count_purchase(self) -> None:
-        day = self._today()
-        count = self.purchases_today()
-        self.memory.bought_today = (day, count + 1)
+    async def _look_up(self, number: str) -> int | None:
+        """The id of ``number`` in the account, or None when it is not there or the account cannot be read."""
+        try:
+            async for owned in self.client.list_numbers():
+                if owned.number == number:
+                    return owned.id
+        except ZendeskError as error:
+            logger.warning("could not check the account for %s: %s", number, error)
+        return None
+
+    async def _settle(
+        self, attempt: Attempt, status: Status, phone_number_id: int | None, *, reason: str | None = None
+    ) -> None:
+        details = attempt.details
+        audit = self.audit.entry(
+            "purchase",
+            outcome=status,
+            number=attempt.subject,
+            price=details.get("price"),
+            quote=attempt.quote,
+            confirmed_by=details.get("confirmed_by"),
+            address_sid=details.get("address_sid"),
+            phone_number_id=phone_number_id,
+            reason=reason,
+        )
+        if await self.ledger.settle(attempt.id, status, audit) is not None:
+            self.audit.mirror({**audit, "attempt": attempt.id})
+
+    # ----------------------------------------------------------- reconciliation
+    async def reconcile(self, now: Callable[[], float] = time.time) -> int:
+        """Settle what can be settled among open attempts: unknown ones, and ``sending`` ones too old to
+        belong to a live request (their process died). Returns how many were settled."""
+        settled = 0
+        stale_before = now() - self.reconciliation.stale_after_seconds
+        with anyio.CancelScope(shield=True):
+            for attempt in await self.ledger.open_attempts("purchase"):
+                if attempt.status == "sending" and attempt.started_at > stale_before:
+                    continue  # a live request: its own caller settles it
+                found = await self._look_up(attempt.subject)
+                if found is not None:
+                    await self._settle(attempt, "purchased", found, reason="found in the account by the reconciler")
+                    settled += 1
+                elif attempt.status == "sending":
+                    await self._settle(attempt, "unknown", None, reason="its process stopped before the answer came")
+        return settled
+
+
+_LOCKED = (
+    "five wrong confirmation codes were given for this quote, so all of its codes are burnt and no code can buy "
+    "it. Call search_numbers for a fresh quote, show the user the summary again and wait for their yes"
+)
+
+
+def _used_quote(quote: Quote, status: str) -> str:
+    if status == "purchased":
+        return f"{quote.number} was already bought with this quote. Call get_number or list_numbers to see it"
+    if status == "unknown":
+        return (
+            f"a purchase of {quote.number} was sent with this quote and its outcome is not yet known, so it is not "
+            "sent again. Call list_numbers in a minute to see whether it is in the account"
+        )
+    return f"a purchase of {quote.number} with this quote is already under way; it is not sent twice"
 
 
 def _fits(address: Address, quote: Quote) -> bool:
@@ -278,7 +412,3 @@ def _fits(address: Address, quote: Quote) -> bool:
     if quote.address_requirement == "foreign":
         return address.country_code != quote.country
     return True
-
-
-def _sid(plan: PurchasePlan) -> str | None:
-    return plan.address.provider_reference if plan.address else None

@@ -3,6 +3,7 @@
 from .addresses import Address, AddressCreate
 from .available import AddressRequirement, AvailableNumber
 from .base import ZendeskRequest, ZendeskResponse
+from .money import parse_price
 from .pages import AddressPage, AvailableNumberList, MinimalPhoneNumberPage, OffsetPage, PhoneNumberPage
 from .phone_numbers import (
     INCLUDES,
@@ -53,4 +54,5 @@ __all__ = [
     "SettingsUpdate",
     "ZendeskRequest",
     "ZendeskResponse",
+    "parse_price",
 ]

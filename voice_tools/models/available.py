@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal
 
 from .base import ZendeskResponse
+from .money import parse_price
 from .phone_numbers import Capabilities
 
 AddressRequirement = Literal["none", "local", "any", "foreign"]
@@ -25,13 +25,6 @@ class AvailableNumber(ZendeskResponse):
     nickname: str | None = None
 
     def monthly_price(self) -> Decimal | None:
-        """The monthly price as a number ("$1.00" -> 1.00), or None when Zendesk gave none we can read."""
-        if not self.price:
-            return None
-        match = re.search(r"[0-9]+(?:[.,][0-9]+)?", self.price)
-        if not match:
-            return None
-        try:
-            return Decimal(match.group().replace(",", "."))
-        except InvalidOperation:
-            return None
+        """The monthly price as an exact amount ("$1,250.00" -> 1250.00), or None when it cannot be read
+        without guessing (see ``money.parse_price``): an unreadable price is never sold."""
+        return parse_price(self.price)

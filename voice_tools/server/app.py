@@ -22,13 +22,13 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.types import ToolAnnotations
 
 from voice_tools import __version__
-from voice_tools.guard import AuditLog, GuardMemory
+from voice_tools.guard import AddressCache, AuditTrail, InFlight, open_ledger
 
 from . import buy, numbers, search, update
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_resources
 from .settings import ServerSettings
-from .state import AppState, open_state, sandbox_transport
+from .state import AppState, ServerParts, open_state, sandbox_transport
 
 # pydantic's "For further information visit https://errors.pydantic.dev/..." lines are noise to a model
 os.environ.setdefault("PYDANTIC_ERRORS_INCLUDE_URL", "0")
@@ -128,6 +128,16 @@ def publish_schema(schema: dict[str, Any], *, descriptions: bool = True) -> dict
     return compacted
 
 
+def server_parts(settings: ServerSettings) -> ServerParts:
+    """What the server keeps across lifespans: the ledger, the audit trail, the in-flight counter."""
+    return ServerParts(
+        ledger=open_ledger(settings.ledger_url, settings.account),
+        audit=AuditTrail(settings.audit_log, settings.account),
+        in_flight=InFlight(),
+        addresses=AddressCache(),
+    )
+
+
 def build_server(
     settings: ServerSettings,
     *,
@@ -136,6 +146,7 @@ def build_server(
     token_verifier: TokenVerifier | None = None,
     auth: AuthSettings | None = None,
     compact_schemas: bool = True,
+    parts: ServerParts | None = None,
 ) -> MCPServer[AppState]:
     """The server for one account. ``transport`` replaces the network (tests give the sandbox's).
     Raises PromptFileError when a prompt file is malformed: start-up stops rather than lose a prompt."""
@@ -143,12 +154,12 @@ def build_server(
 
     if transport is None and settings.sandbox:
         transport = sandbox_transport()
-    memory, audit = GuardMemory(), AuditLog(settings.audit_log, settings.account)
+    parts = parts or server_parts(settings)
     holder = StateHolder()
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        async with open_state(settings, transport, memory, audit) as app_state:
+        async with open_state(settings, transport, parts) as app_state:
             holder.current = app_state
             try:
                 yield app_state

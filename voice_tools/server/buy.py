@@ -1,12 +1,14 @@
-"""buy_number: a purchase from a signed quote, after a human's explicit yes.
+"""buy_number: a purchase from a quote, after an explicit yes.
 
-How the yes is asked is decided by the resolver, before the tool body runs:
+How the yes is given is decided by the resolver, before the tool body runs, from the operator's mode:
 
-- the client can show a form (elicitation): the user sees the summary and must tick ``confirm``;
-  decline, cancel, or an accept without the tick buys nothing;
-- it cannot, and the operator allows codes (``elicit_or_code``): the first call buys nothing and returns
-  the summary with a single-use code; only a second call with that code buys;
-- it cannot, and the operator requires forms (``elicit_only``): refused.
+- ``elicit_only`` (default): the client shows the user a form with the summary, and only an accept
+  with ``confirm`` ticked (a JSON ``true``, nothing that merely reads as true) buys; a client that
+  cannot show a form is refused, with the setting that would allow codes;
+- ``elicit_or_code``: as above, and a client that cannot show a form gets the summary and a single-use
+  code instead; only a second call with that code buys;
+- ``preapproved``: unattended workflows; the operator's spend policy (a finite daily cap and price
+  ceiling, required at start-up) is the approval, and each purchase is audited as approved by policy.
 
 The quote, the spend policy and the address are checked first, in the resolver, so nobody is asked to
 confirm a purchase that would be refused, and the confirmation shows the exact purchase to be made.
@@ -27,7 +29,7 @@ from mcp.server.mcpserver import (
 )
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from voice_tools.client import ZendeskError
 from voice_tools.guard import GuardRefusal, PurchasePlan
@@ -48,12 +50,16 @@ CODE_NEXT_STEP = (
     "Nothing bought yet. Show the user the summary word for word and ask whether to buy. Only if they say yes, "
     "call buy_number again with the same quote and address_sid and this confirmation_code."
 )
+ENABLE_CODES = "VOICE_TOOLS_CONFIRMATION=elicit_or_code"
 
 
 class ConfirmPurchase(BaseModel):
-    """The form a client shows the user (flat primitives only, as elicitation requires)."""
+    """The form a client shows the user (flat primitives only, as elicitation requires). Strict: only a
+    JSON ``true`` confirms; "true", "yes", "on" or 1 are refused by the SDK before the tool runs."""
 
-    confirm: bool = Field(default=False, description="Yes, buy this number and add its monthly charge to the bill")
+    confirm: StrictBool = Field(
+        default=False, description="Yes, buy this number and add its monthly charge to the bill"
+    )
 
 
 class CodeConfirmation(BaseModel):
@@ -62,11 +68,21 @@ class CodeConfirmation(BaseModel):
     reason: str = "client cannot show a confirmation form"
 
 
+class PolicyApproval(BaseModel):
+    """The resolver's answer in ``preapproved`` mode: the operator's spend policy is the approval."""
+
+    reason: str = "preapproved by the operator's spend policy"
+
+
+def refused(refusal: GuardRefusal) -> ToolError:
+    return ToolError(message(f"not purchased: {refusal.message}", "no", _next_after_refusal(refusal)))
+
+
 async def _plan(app: AppState, quote: str, address_sid: str | None) -> PurchasePlan:
     try:
         return await app.guard.prepare(quote, address_sid)
     except GuardRefusal as refusal:
-        raise ToolError(message(f"not purchased: {refusal.message}", "no", _next_after_refusal(refusal))) from None
+        raise refused(refusal) from None
     except ZendeskError as error:
         raise tool_error(error, subject="the address check") from None
 
@@ -78,28 +94,31 @@ def _next_after_refusal(refusal: GuardRefusal) -> str:
         return "call search_numbers and use a quote from its results, unchanged"
     if refusal.rule == "confirmation_code":
         return "call buy_number with the quote and no code, show the user the new summary, and wait for their yes"
-    if refusal.rule == "already_attempted":
+    if refusal.rule in ("already_attempted", "number_pending"):
         return "check list_numbers; search again if the user wants another number"
     return "tell the user the purchase is not allowed by this server's policy"
 
 
 async def ask_for_confirmation(
     quote: str, address_sid: str | None, ctx: Context[Any, Any]
-) -> Elicit[ConfirmPurchase] | CodeConfirmation:
-    """Refuse early (quote, policy, address), then ask the user in the best way the client allows."""
+) -> Elicit[ConfirmPurchase] | CodeConfirmation | PolicyApproval:
+    """Refuse early (quote, policy, address), then ask the user in the way the operator and client allow."""
     app = state(ctx)
     plan = await _plan(app, quote, address_sid)
+    if app.guard.mode == "preapproved":
+        return PolicyApproval()
     capabilities = ctx.client_capabilities
     if capabilities is not None and capabilities.elicitation is not None:
         return Elicit(plan.summary() + " Tick confirm to buy.", ConfirmPurchase)
     if app.guard.mode == "elicit_only":
-        app.guard.record_no(plan, "none", "client cannot show a confirmation form (elicit_only)")
+        await app.guard.record_no(plan, "none", "client cannot show a confirmation form (elicit_only)")
         raise ToolError(
             message(
                 "not purchased: this server buys only after the user confirms in a form, and this client cannot "
                 "show one",
                 "no",
-                "tell the user to buy the number in Zendesk, or to use a client that supports elicitation",
+                "tell the user to buy the number in Zendesk or from a client that supports confirmation forms "
+                f"(elicitation); an operator can instead allow single-use confirmation codes with {ENABLE_CODES}",
             )
         )
     return CodeConfirmation()
@@ -119,7 +138,7 @@ async def buy_number(
     number = plan.quote.number
     if isinstance(confirmation, DeclinedElicitation | CancelledElicitation):
         how = "declined" if isinstance(confirmation, DeclinedElicitation) else "cancelled"
-        app.guard.record_no(plan, "elicitation", f"the user {how}")
+        await app.guard.record_no(plan, "elicitation", f"the user {how}")
         return respond(
             BuyResult(
                 status="not_purchased",
@@ -131,9 +150,11 @@ async def buy_number(
     if not isinstance(confirmation, AcceptedElicitation):
         raise ToolError(message("not purchased: no confirmation was received", "no", "call buy_number again"))
     data = confirmation.data
+    if isinstance(data, PolicyApproval):
+        return await _buy(app, plan, "policy")
     if isinstance(data, ConfirmPurchase):
         if data.confirm is not True:
-            app.guard.record_no(plan, "elicitation", "accepted without ticking confirm")
+            await app.guard.record_no(plan, "elicitation", "accepted without ticking confirm")
             return respond(
                 BuyResult(
                     status="not_purchased",
@@ -145,7 +166,10 @@ async def buy_number(
         return await _buy(app, plan, "elicitation")
     if isinstance(data, CodeConfirmation):
         if confirmation_code is None:
-            code = app.guard.issue_code(plan)
+            try:
+                code = await app.guard.issue_code(plan)
+            except GuardRefusal as refusal:
+                raise refused(refusal) from None
             return respond(
                 BuyResult(
                     status="confirmation_required",
@@ -155,30 +179,32 @@ async def buy_number(
                     next_step=CODE_NEXT_STEP,
                 )
             )
-        try:
-            app.guard.redeem_code(plan, confirmation_code)
-        except GuardRefusal as refusal:
-            raise ToolError(message(f"not purchased: {refusal.message}", "no", _next_after_refusal(refusal))) from None
-        return await _buy(app, plan, "code")
+        return await _buy(app, plan, "code", code=confirmation_code)
     raise ToolError(message("not purchased: the confirmation could not be read", "no", "call buy_number again"))
 
 
-async def _buy(app: AppState, plan: PurchasePlan, confirmed_by: str) -> CallToolResult:
+NEXT_STEPS = {
+    "purchased": "Tell the user it is bought; offer to configure it with update_settings (nickname, group_ids).",
+    "not_purchased": "Tell the user nothing was bought; they may try again with a fresh search.",
+    "unknown": "Do not retry or buy another. Tell the user to check the account's numbers before doing anything else.",
+}
+
+
+async def _buy(app: AppState, plan: PurchasePlan, confirmed_by: str, *, code: str | None = None) -> CallToolResult:
     try:
-        outcome = await app.guard.purchase(plan, confirmed_by)
+        outcome = await app.guard.purchase(plan, confirmed_by, code=code)
+    except GuardRefusal as refusal:
+        raise refused(refusal) from None
     except ZendeskError as error:
         raise tool_error(error, subject=f"the purchase of {plan.quote.number}") from None
-    next_steps = {
-        "purchased": "Tell the user it is bought; offer to configure it with update_settings (nickname, group_ids).",
-        "not_purchased": "Tell the user nothing was bought; they may try again with a fresh search.",
-        "unknown": "Do not retry. Tell the user to check the account's numbers before doing anything else.",
-    }
+    if outcome.outcome == "purchased":
+        app.directory.forget()
     return respond(
         BuyResult(
             status=outcome.outcome,
             number=outcome.number,
             phone_number_id=outcome.phone_number_id,
             summary=outcome.message,
-            next_step=next_steps[outcome.outcome],
+            next_step=NEXT_STEPS[outcome.outcome],
         )
     )

@@ -104,7 +104,7 @@ def register_resources(server: MCPServer[Any], holder: StateHolder) -> None:
                 "confirmation": settings.confirmation,
                 "quote_valid_minutes": settings.quote_ttl_seconds // 60,
                 **settings.policy.describe(),
-                "purchases_today": app.guard.purchases_today(),
+                "purchases_today": await app.guard.purchases_today(),
             }
         )
 

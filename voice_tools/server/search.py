@@ -10,6 +10,7 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from voice_tools.client import ZendeskError
+from voice_tools.guard import Quote
 from voice_tools.models import AvailableNumber
 
 from .arguments import AREA_CODE_COUNTRIES, AreaCode, Contains, Country
@@ -23,11 +24,9 @@ DESCRIPTION = (
 )
 
 
-def _offer(app: AppState, found: AvailableNumber) -> Offer:
+def _offer(app: AppState, found: AvailableNumber, quote: Quote | None, purchases_today: int) -> Offer:
     caps = found.capabilities
-    issued = app.guard.signer.issue_with_contents(found)
-    quote, contents = issued if issued else (None, None)
-    refusal = app.guard.policy.refusal(contents, app.guard.purchases_today()) if contents else None
+    refusal = app.guard.policy.refusal(quote, purchases_today) if quote else None
     return Offer(
         number=found.number,
         display=found.display_number,
@@ -36,7 +35,7 @@ def _offer(app: AppState, found: AvailableNumber) -> Offer:
         price=found.price,
         address=found.address_requirements,
         caps=",".join(k for k in ("voice", "sms", "mms") if caps and getattr(caps, k)) or None,
-        quote=quote,
+        quote=quote.handle if quote else None,
         blocked=refusal.rule if refusal else (None if quote else "unpriced"),
     )
 
@@ -60,7 +59,10 @@ async def search_numbers(
         found = await app.client.search_available(country, toll_free=toll_free, area_code=area_code, contains=contains)
     except ZendeskError as error:
         raise tool_error(error, subject="the search") from None
-    offers = [_offer(app, n) for n in found[:limit]]
+    shown = found[:limit]
+    quotes = await app.guard.quotes.issue(shown)
+    purchases_today = await app.guard.purchases_today()
+    offers = [_offer(app, n, q, purchases_today) for n, q in zip(shown, quotes, strict=True)]
     if not offers:
         next_step = "Nothing matched: try without contains or area_code, or another country."
     elif any(o.blocked for o in offers):

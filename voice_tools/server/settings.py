@@ -9,13 +9,16 @@
 | VOICE_TOOLS_READ_ONLY | "yes": only the three read tools are listed |
 | VOICE_TOOLS_QUOTE_SECRET | HMAC secret for purchase quotes (replicas share it); random per process if unset |
 | VOICE_TOOLS_QUOTE_TTL | seconds a quote stays valid (default 900) |
-| VOICE_TOOLS_CONFIRMATION | elicit_or_code (default) or elicit_only |
+| VOICE_TOOLS_CONFIRMATION | elicit_only (default), elicit_or_code, or preapproved (needs a finite cap and ceiling) |
 | VOICE_TOOLS_PURCHASES | on (default) or off |
 | VOICE_TOOLS_MAX_MONTHLY_PRICE | ceiling on one number's monthly price, e.g. 10.00 (default 25.00; "none" lifts it) |
 | VOICE_TOOLS_MAX_PURCHASES_PER_DAY | cap on purchases per UTC day (default 5; "none" lifts it) |
 | VOICE_TOOLS_ALLOWED_COUNTRIES | comma-separated ISO codes, e.g. US,CA (default: any) |
 | VOICE_TOOLS_ALLOW_TOLL_FREE | yes (default) or no |
-| VOICE_TOOLS_AUDIT_LOG | path of the JSON-lines audit log (default: the voice_tools.audit logger only) |
+| VOICE_TOOLS_AUDIT_LOG | path of the JSON-lines audit trail (default: audit.jsonl in the state directory) |
+| VOICE_TOOLS_LEDGER | sqlite:////abs/path.db, redis://host:port/db or memory: (default: state dir's ledger.db) |
+| VOICE_TOOLS_STATE_DIR | the state directory (default: $XDG_STATE_HOME/voice-tools, else ~/.local/state/voice-tools) |
+| VOICE_TOOLS_RECONCILE_WINDOW | seconds to keep looking for a number whose purchase answer was lost (default 30) |
 | VOICE_TOOLS_PROMPTS_DIR | folder of prompt files (default: the project's prompts/) |
 | VOICE_TOOLS_MAX_RETRIES | retries of a failed read or update (default 3); purchases are never resent |
 | VOICE_TOOLS_ZENDESK_TIMEOUT | seconds to wait for Zendesk's answer (default 20) |
@@ -32,7 +35,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from voice_tools.client import ConfigurationError, RetryPolicy, ZendeskConfig
-from voice_tools.guard import CONFIRMATION_MODES, ConfirmationMode, SpendPolicy
+from voice_tools.guard import CONFIRMATION_MODES, ConfirmationMode, Reconciliation, SpendPolicy
+from voice_tools.guard.ledger import MEMORY, SCHEMES
 
 SANDBOX_CONFIG = ZendeskConfig(
     base_url="https://sandbox.zendesk.com", email="admin@example.com", api_token=SecretStr("sandbox-api-token")
@@ -48,9 +52,12 @@ class ServerSettings(BaseModel):
     read_only: bool = False
     quote_secret: SecretStr
     quote_ttl_seconds: int = 900
-    confirmation: ConfirmationMode = "elicit_or_code"
+    confirmation: ConfirmationMode = "elicit_only"
     policy: SpendPolicy = SpendPolicy()
+    state_dir: Path
     audit_log: Path | None = None
+    ledger_url: str = MEMORY
+    reconciliation: Reconciliation = Reconciliation()
     prompts_dir: Path | None = None
     retry: RetryPolicy = RetryPolicy()
     zendesk_timeout: float = 20.0
@@ -82,10 +89,37 @@ class ServerSettings(BaseModel):
             raise ConfigurationError(
                 "VOICE_TOOLS_QUOTE_SECRET must be at least 16 characters (32 random bytes is best)"
             )
-        confirmation = env.get("VOICE_TOOLS_CONFIRMATION", "elicit_or_code").strip()
+        confirmation = env.get("VOICE_TOOLS_CONFIRMATION", "elicit_only").strip() or "elicit_only"
         if confirmation not in CONFIRMATION_MODES:
             raise ConfigurationError(f"VOICE_TOOLS_CONFIRMATION must be one of {', '.join(CONFIRMATION_MODES)}")
+        policy = SpendPolicy(
+            purchases_enabled=_flag(env, "VOICE_TOOLS_PURCHASES", True),
+            max_monthly_price=_price(env, "VOICE_TOOLS_MAX_MONTHLY_PRICE", Decimal("25.00")),
+            max_purchases_per_day=_int(env, "VOICE_TOOLS_MAX_PURCHASES_PER_DAY", 5),
+            allowed_countries=_countries(env, "VOICE_TOOLS_ALLOWED_COUNTRIES"),
+            allow_toll_free=_flag(env, "VOICE_TOOLS_ALLOW_TOLL_FREE", True),
+        )
+        if confirmation == "preapproved" and (policy.max_purchases_per_day is None or policy.max_monthly_price is None):
+            raise ConfigurationError(
+                "VOICE_TOOLS_CONFIRMATION=preapproved buys with no person asked, so the spend policy is the approval: "
+                "set a finite VOICE_TOOLS_MAX_PURCHASES_PER_DAY and VOICE_TOOLS_MAX_MONTHLY_PRICE (not none)"
+            )
+        state_dir = _state_dir(env)
         audit = env.get("VOICE_TOOLS_AUDIT_LOG", "").strip()
+        default_audit = state_dir / ("sandbox-audit.jsonl" if use_sandbox else "audit.jsonl")
+        ledger_url = env.get("VOICE_TOOLS_LEDGER", "").strip() or (
+            MEMORY if use_sandbox else f"sqlite:///{state_dir / 'ledger.db'}"
+        )
+        if not ledger_url.startswith(SCHEMES):
+            raise ConfigurationError(
+                "VOICE_TOOLS_LEDGER must be sqlite:///path/to/ledger.db, redis://host:6379/0 (or rediss://), "
+                f"or memory: (got {ledger_url.split(':')[0]}:...)"
+            )
+        window = _seconds(env, "VOICE_TOOLS_RECONCILE_WINDOW", 30.0)
+        timeout = _seconds(env, "VOICE_TOOLS_ZENDESK_TIMEOUT", 20.0)
+        retries = _int(env, "VOICE_TOOLS_MAX_RETRIES", 3)
+        if retries is None or retries > 10:
+            raise ConfigurationError("VOICE_TOOLS_MAX_RETRIES must be a whole number from 0 to 10")
         return cls(
             zendesk=zendesk,
             sandbox=use_sandbox,
@@ -93,18 +127,40 @@ class ServerSettings(BaseModel):
             quote_secret=SecretStr(secret or secrets.token_urlsafe(32)),
             quote_ttl_seconds=_int(env, "VOICE_TOOLS_QUOTE_TTL", 900) or 900,
             confirmation=confirmation,
-            policy=SpendPolicy(
-                purchases_enabled=_flag(env, "VOICE_TOOLS_PURCHASES", True),
-                max_monthly_price=_price(env, "VOICE_TOOLS_MAX_MONTHLY_PRICE", Decimal("25.00")),
-                max_purchases_per_day=_int(env, "VOICE_TOOLS_MAX_PURCHASES_PER_DAY", 5),
-                allowed_countries=_countries(env, "VOICE_TOOLS_ALLOWED_COUNTRIES"),
-                allow_toll_free=_flag(env, "VOICE_TOOLS_ALLOW_TOLL_FREE", True),
-            ),
-            audit_log=Path(audit).expanduser() if audit else None,
+            policy=policy,
+            state_dir=state_dir,
+            audit_log=Path(audit).expanduser() if audit else default_audit,
+            ledger_url=ledger_url,
+            reconciliation=Reconciliation(window_seconds=window, stale_after_seconds=2 * timeout + window + 30),
             prompts_dir=Path(prompts).expanduser()
             if (prompts := env.get("VOICE_TOOLS_PROMPTS_DIR", "").strip())
             else None,
+            retry=RetryPolicy(max_retries=retries),
+            zendesk_timeout=timeout,
         )
+
+
+def _state_dir(env: Mapping[str, str]) -> Path:
+    """Where the ledger and the audit trail live by default (XDG Base Directory: state, not cache)."""
+    explicit = env.get("VOICE_TOOLS_STATE_DIR", "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = env.get("XDG_STATE_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "state"
+    return base / "voice-tools"
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ConfigurationError(f"{name} must be a number of seconds above 0 and at most 3600 (got {raw!r})")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

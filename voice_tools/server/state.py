@@ -1,7 +1,10 @@
-"""What every tool call shares: one Zendesk client, the purchase guard, the audit log, the settings.
+"""What every tool call shares: one Zendesk client, the purchase guard, its ledger, the audit trail.
 
-Built once per process by the server's lifespan (over stdio and HTTP alike) and reached from a tool
-through its ``Context``.
+The ledger, the audit trail and the in-flight counter belong to the server (built once in
+``build_server``); the HTTP connection pool and the guard around it belong to the lifespan, which the
+SDK runs once per process (over stdio and HTTP alike) and in-process test clients once per connection.
+The lifespan also runs the reconciler, which settles purchases whose answer was lost, and on the way
+out waits (bounded) for purchases and updates already sent.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx2
 from mcp.server.mcpserver import Context
 
 from voice_tools.client import TalkClient
 from voice_tools.client.base import DeferredTransport
-from voice_tools.guard import AuditLog, GuardMemory, PurchaseGuard, QuoteSigner
+from voice_tools.guard import AddressCache, AuditTrail, InFlight, Ledger, PurchaseGuard, QuoteBook
 
 from .directory import NumberDirectory
 from .settings import ServerSettings
@@ -31,7 +35,9 @@ class AppState:
     settings: ServerSettings
     client: TalkClient
     guard: PurchaseGuard
-    audit: AuditLog
+    audit: AuditTrail
+    ledger: Ledger
+    in_flight: InFlight
     directory: NumberDirectory
 
     @property
@@ -63,24 +69,67 @@ def sandbox_transport() -> httpx2.AsyncBaseTransport:
     return DeferredTransport(build)
 
 
+@dataclass(frozen=True)
+class ServerParts:
+    """What outlives a lifespan: the guard's memory and everything that must be waited for."""
+
+    ledger: Ledger
+    audit: AuditTrail
+    in_flight: InFlight
+    addresses: AddressCache
+
+
+RECONCILE_EVERY_SECONDS = 60.0
+
+
+async def reconcile_periodically(guard: PurchaseGuard, every: float = RECONCILE_EVERY_SECONDS) -> None:
+    """Settle purchases whose answer was lost (and those of a process that died mid-purchase)."""
+    while True:
+        try:
+            settled = await guard.reconcile()
+            if settled:
+                logger.warning("reconciler: settled %d purchase(s) whose answer had been lost", settled)
+        except Exception:
+            logger.exception("reconciler: could not check open purchases; will try again")
+        await anyio.sleep(every)
+
+
 @asynccontextmanager
 async def open_state(
-    settings: ServerSettings, transport: httpx2.AsyncBaseTransport | None, memory: GuardMemory, audit: AuditLog
+    settings: ServerSettings, transport: httpx2.AsyncBaseTransport | None, parts: ServerParts
 ) -> AsyncIterator[AppState]:
-    """The per-lifespan part (the HTTP connection pool) around the per-server part (guard memory, audit)."""
+    """The per-lifespan part (the HTTP connection pool, the guard) around the per-server part."""
     async with TalkClient(
         settings.zendesk, transport=transport, retry=settings.retry, timeout=settings.zendesk_timeout
     ) as client:
-        signer = QuoteSigner(
-            settings.quote_secret.get_secret_value().encode(), settings.account, ttl_seconds=settings.quote_ttl_seconds
-        )
         guard = PurchaseGuard(
             client,
             account=settings.account,
-            signer=signer,
+            ledger=parts.ledger,
+            quotes=QuoteBook(parts.ledger, ttl_seconds=settings.quote_ttl_seconds),
             policy=settings.policy,
-            memory=memory,
-            audit=audit,
+            audit=parts.audit,
+            in_flight=parts.in_flight,
+            addresses=parts.addresses,
             mode=settings.confirmation,
+            reconciliation=settings.reconciliation,
         )
-        yield AppState(settings=settings, client=client, guard=guard, audit=audit, directory=NumberDirectory(client))
+        app = AppState(
+            settings=settings,
+            client=client,
+            guard=guard,
+            audit=parts.audit,
+            ledger=parts.ledger,
+            in_flight=parts.in_flight,
+            directory=NumberDirectory(client),
+        )
+        async with anyio.create_task_group() as background:
+            background.start_soon(reconcile_periodically, guard)
+            try:
+                yield app
+            finally:
+                grace = settings.zendesk_timeout + settings.reconciliation.window_seconds + 5
+                with anyio.CancelScope(shield=True):
+                    if not await parts.in_flight.wait_idle(grace):
+                        logger.error("shutdown: %d purchase(s) or update(s) still in flight", parts.in_flight.count)
+                background.cancel_scope.cancel()

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import Field, ValidationError
 
-from voice_tools.client import ZendeskError
+from voice_tools.client import APIConnectionError, ZendeskError
+from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberSettings, PhoneNumberUpdate, SettingsUpdate
 
 from .arguments import PhoneNumberId
 from .errors import message, tool_error
 from .results import Change, UpdateResult, respond
-from .state import state
+from .state import AppState, state
 
 DESCRIPTION = (
     "Change a number's attributes (changes, e.g. nickname, group_ids, recorded) and settings (settings, e.g. "
@@ -76,6 +78,38 @@ def _request(changes: list[Change]) -> PhoneNumberUpdate:
     return PhoneNumberUpdate.model_validate(attributes | ({"settings": settings} if settings else {}))
 
 
+async def _audit_failure(
+    app: AppState, phone_number_id: int, current: PhoneNumber, diff: list[Change], error: ZendeskError
+) -> None:
+    """Audit a failed update truthfully: ``not_applied`` when Zendesk refused it (4xx, or it was never
+    sent); otherwise the answer was lost, so read the number back: ``applied`` if every field has the
+    new value, ``not_applied`` if none has, else ``unknown`` (also when it cannot be read)."""
+    outcome = "not_applied"
+    if not _definitely_not_applied(error):
+        outcome = "unknown"
+        try:
+            now = (await app.client.get_number(phone_number_id, ["settings"])).phone_number
+        except ZendeskError:
+            now = None
+        if now is not None:
+            taken = [_value(now, c.field) == c.after for c in diff]
+            outcome = "applied" if all(taken) else "not_applied" if not any(taken) else "unknown"
+    await app.guard.write(
+        "update",
+        phone_number_id=phone_number_id,
+        number=current.number,
+        fields=[c.field for c in diff],
+        outcome=outcome,
+        reason=error.message,
+    )
+
+
+def _definitely_not_applied(error: ZendeskError) -> bool:
+    if isinstance(error, APIConnectionError):
+        return error.never_sent
+    return isinstance(error, APIStatusError) and 400 <= error.status_code < 500
+
+
 def _value(number: PhoneNumber, field: str) -> Any:
     if field.startswith(SETTING):
         return (number.settings or PhoneNumberSettings()).model_dump(mode="json").get(field.removeprefix(SETTING))
@@ -129,25 +163,27 @@ async def update_settings(
                 next_step="Show the user these changes; call again with dry_run=false once they agree.",
             )
         )
-    try:
-        result = await app.client.update_number(phone_number_id, _request(diff))
-    except ZendeskError as error:
-        app.audit.write("update", phone_number_id=phone_number_id, fields=[c.field for c in diff], outcome="failed")
-        raise tool_error(error, subject=f"the update of {subject}", writes=True) from None
-    # what Zendesk now holds; a field that did not take the requested value is said, never hidden
-    missed = []
-    for change in diff:
-        applied = _value(result.phone_number, change.field)
-        if applied != change.after:
-            missed.append(change.field)
-        change.after = applied
-    app.audit.write(
-        "update",
-        phone_number_id=phone_number_id,
-        number=current.number,
-        fields=[c.field for c in diff],
-        outcome="partial" if missed else "applied",
-    )
+    with anyio.CancelScope(shield=True), app.in_flight.track():  # sent: settled and audited, caller or not
+        try:
+            result = await app.client.update_number(phone_number_id, _request(diff))
+        except ZendeskError as error:
+            await _audit_failure(app, phone_number_id, current, diff, error)
+            raise tool_error(error, subject=f"the update of {subject}", writes=True) from None
+        # what Zendesk now holds; a field that did not take the requested value is said, never hidden
+        missed = []
+        for change in diff:
+            applied = _value(result.phone_number, change.field)
+            if applied != change.after:
+                missed.append(change.field)
+            change.after = applied
+        await app.guard.write(
+            "update",
+            phone_number_id=phone_number_id,
+            number=current.number,
+            fields=[c.field for c in diff],
+            outcome="not_applied" if len(missed) == len(diff) else "applied",
+            not_applied=missed or None,  # fields Zendesk left as they were, though it answered 200
+        )
     if missed:
         next_step = f"Zendesk did not apply {', '.join(missed)}; tell the user and check with get_number."
     else:

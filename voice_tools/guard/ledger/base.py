@@ -1,0 +1,153 @@
+"""What the guard remembers, and the atomic operations on it that every backend provides.
+
+The ledger is the one owner of the guard's memory: quotes, confirmation codes, purchase attempts, the
+day's count and the audit trail. Each operation is one atomic step in the backend (one SQLite
+transaction, one Redis script), so no check is ever separated from the effect it guards, whether the
+callers are two tasks of one process, two processes on one host or replicas on several hosts.
+
+An attempt's life: ``reserve`` checks that its quote is unused, that its subject (the number) has no
+open attempt and that the day's count of active attempts is under the cap, then records it as
+``sending`` with an audit line, durably, before anything is sent. ``settle`` moves it on:
+
+    sending ──> purchased | released          (Zendesk said yes, or the number was found afterwards)
+            ──> not_purchased | not_released  (Zendesk said no (a 4xx): nothing happened)
+            ──> unknown ──> purchased | ...   (no answer; settled later, by looking the number up)
+
+Active attempts (sending, done, unknown) count toward the cap and keep their quote used; open ones
+(sending, unknown) also block another attempt on the same subject until they are settled.
+"""
+
+from __future__ import annotations
+
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["purchase", "release"]
+Status = Literal["sending", "unknown", "purchased", "not_purchased", "released", "not_released"]
+Redemption = Literal["redeemed", "unknown", "mismatch", "locked"]
+ReserveRefusal = Literal["quote_used", "subject_pending", "cap_reached"]
+
+OPEN: frozenset[str] = frozenset({"sending", "unknown"})
+DONE: frozenset[str] = frozenset({"purchased", "released"})
+UNDONE: frozenset[str] = frozenset({"not_purchased", "not_released"})
+ACTIVE: frozenset[str] = OPEN | DONE
+MAX_WRONG_CODES = 5
+HANDLE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # 32 letters: 5 bits each; no l/1, o/0 to misread
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # read and typed by people: no 0/O, 1/I/L
+CODE_LENGTH = 6
+
+
+def new_id(prefix: str, length: int = 10) -> str:
+    """A random id that begins with a letter (a digits-only id was once read as a float by a client)."""
+    return prefix + "".join(secrets.choice(HANDLE_ALPHABET) for _ in range(length))
+
+
+def new_code() -> str:
+    """A confirmation code: six characters a person can read out and type."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: str
+    kind: Kind
+    subject: str
+    quote: str | None
+    day: str
+    status: Status
+    started_at: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What ``reserve`` did: an attempt recorded as ``sending``, or the rule that refused it."""
+
+    attempt: Attempt | None
+    refusal: ReserveRefusal | None = None
+    active_today: int = 0  # active attempts of this kind on the day, the new one included
+    holder: str | None = None  # the status of the attempt that holds the quote or subject, if refused
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    outcome: Redemption
+    wrong_left: int  # wrong codes this quote may still take before its codes are burnt
+
+
+class Ledger(ABC):
+    """One account's guard memory. ``url`` says where it lives, for the start-up line (no secret in it)."""
+
+    account: str
+    url: str
+
+    # ------------------------------------------------------------------ quotes
+    @abstractmethod
+    async def save_quotes(self, quotes: Sequence[tuple[str, dict[str, Any]]], ttl_seconds: float) -> None:
+        """Store quote contents under their handles until they expire."""
+
+    @abstractmethod
+    async def load_quote(self, handle: str) -> dict[str, Any] | None:
+        """A quote's contents, or None when it was never issued here or has expired."""
+
+    # ------------------------------------------------------------------- codes
+    @abstractmethod
+    async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:
+        """A new single-use code for ``quote`` bound to ``binding``; None when the quote's codes are burnt."""
+
+    @abstractmethod
+    async def redeem_code(self, quote: str, code: str, binding: str) -> CodeCheck:
+        """Spend ``code`` if it was issued for this quote and binding. A wrong code counts against the quote;
+        the MAX_WRONG_CODES-th burns every code of that quote, and from then on every code is ``locked``."""
+
+    # ---------------------------------------------------------------- attempts
+    @abstractmethod
+    async def reserve(
+        self,
+        kind: Kind,
+        subject: str,
+        quote: str | None,
+        day: str,
+        cap: int | None,
+        details: dict[str, Any],
+        audit: dict[str, Any],
+    ) -> Reservation:
+        """Check and record an attempt as ``sending`` in one step, with its audit line."""
+
+    @abstractmethod
+    async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
+        """Move an open attempt to ``status`` with its audit line; None (and nothing written) when it was
+        already settled, so two settlers never both count or both audit."""
+
+    @abstractmethod
+    async def attempt(self, attempt_id: str) -> Attempt | None: ...
+
+    @abstractmethod
+    async def open_attempts(self, kind: Kind) -> list[Attempt]: ...
+
+    @abstractmethod
+    async def active_on(self, kind: Kind, day: str) -> int:
+        """Active attempts of ``kind`` reserved on ``day``: what the daily cap counts."""
+
+    @abstractmethod
+    async def quote_holder(self, quote: str) -> Attempt | None:
+        """The active attempt that used ``quote``, if any."""
+
+    # ------------------------------------------------------------------- audit
+    @abstractmethod
+    async def record(self, audit: dict[str, Any]) -> None:
+        """Append an audit line that goes with no attempt step (a refusal, a decline, an update)."""
+
+    @abstractmethod
+    async def audit_trail(self) -> list[dict[str, Any]]:
+        """Every audit line, oldest first."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise when the ledger cannot be reached."""
+
+    async def aclose(self) -> None:  # noqa: B027 - a backend with nothing to close keeps this
+        """Release connections."""

@@ -1,0 +1,256 @@
+"""The Redis ledger: for replicas on several hosts sharing one account's guard memory.
+
+Every check-and-effect is one Lua script, which Redis runs atomically: no other client's command runs
+between the script's read of the day's count and its write of the reservation. All of an account's
+keys share one hash tag (``{account}``), so the scripts also hold on a Redis Cluster.
+
+Durability is Redis's own: with the default snapshotting a crash of Redis itself can lose the last
+seconds of writes (a reservation among them); run Redis with ``appendonly yes`` and
+``appendfsync always`` where that matters (the README's deployment section says so).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
+from .base import ACTIVE, MAX_WRONG_CODES, Attempt, CodeCheck, Kind, Ledger, Reservation, Status, new_code, new_id
+
+DAY_KEY_SECONDS = 3 * 24 * 3600
+WRONG_CODES_SECONDS = 24 * 3600
+
+RESERVE = """
+local active = tonumber(redis.call('GET', KEYS[3]) or '0')
+if ARGV[2] == '1' then
+  local holder = redis.call('GET', KEYS[1])
+  if holder then return {'quote_used', active, holder} end
+end
+local pending = redis.call('GET', KEYS[2])
+if pending then return {'subject_pending', active, pending} end
+local cap = tonumber(ARGV[3])
+if cap >= 0 and active >= cap then return {'cap_reached', active, ''} end
+if ARGV[2] == '1' then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[11]))
+redis.call('HSET', KEYS[4], 'kind', ARGV[4], 'subject', ARGV[5], 'quote', ARGV[6], 'day', ARGV[7],
+           'status', 'sending', 'started_at', ARGV[8], 'details', ARGV[9])
+redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
+redis.call('RPUSH', KEYS[6], ARGV[10])
+return {'reserved', active + 1, ''}
+"""
+
+SETTLE = """
+local current = redis.call('HGET', KEYS[1], 'status')
+if (not current) or (current ~= 'sending' and current ~= 'unknown') or current == ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'settled_at', ARGV[3])
+if ARGV[2] ~= 'unknown' then
+  if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+  redis.call('ZREM', KEYS[5], ARGV[1])
+end
+if ARGV[2] == 'not_purchased' or ARGV[2] == 'not_released' then
+  if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+  redis.call('DECR', KEYS[4])
+end
+redis.call('RPUSH', KEYS[6], ARGV[4])
+return 1
+"""
+
+ISSUE_CODE = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[4]) then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+redis.call('HSET', KEYS[2], 'quote', ARGV[1], 'binding', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
+redis.call('SADD', KEYS[3], KEYS[2])
+redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[3]))
+return 1
+"""
+
+REDEEM_CODE = """
+local max = tonumber(ARGV[3])
+local wrong = tonumber(redis.call('GET', KEYS[1]) or '0')
+if wrong >= max then return {'locked', 0} end
+local quote = redis.call('HGET', KEYS[2], 'quote')
+if quote == ARGV[1] and redis.call('HGET', KEYS[2], 'binding') == ARGV[2] then
+  redis.call('DEL', KEYS[2])
+  redis.call('SREM', KEYS[3], KEYS[2])
+  return {'redeemed', max - wrong}
+end
+wrong = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+if wrong >= max then
+  for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', key) end
+  redis.call('DEL', KEYS[3])
+  return {'locked', 0}
+end
+if quote == ARGV[1] then return {'mismatch', max - wrong} end
+return {'unknown', max - wrong}
+"""
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for the start-up line and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{user}{parts.hostname or ''}{port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class RedisLedger(Ledger):
+    def __init__(self, url: str, account: str, *, clock: Callable[[], float] = time.time) -> None:
+        try:
+            from redis.asyncio import Redis
+        except ImportError as error:  # pragma: no cover - depends on the install
+            raise RuntimeError(
+                "VOICE_TOOLS_LEDGER names Redis, but the redis package is not installed: "
+                "install voice-tools with the 'redis' extra (pip install 'voice-tools[redis]')"
+            ) from error
+        self.account, self._clock = account, clock
+        self.url = display_url(url)
+        self._redis = Redis.from_url(url, decode_responses=True)
+        self._prefix = f"voice-tools:{{{account}}}:"
+        self._reserve = self._redis.register_script(RESERVE)
+        self._settle = self._redis.register_script(SETTLE)
+        self._issue = self._redis.register_script(ISSUE_CODE)
+        self._redeem = self._redis.register_script(REDEEM_CODE)
+
+    def _key(self, *parts: str) -> str:
+        return self._prefix + ":".join(parts)
+
+    # ---------------------------------------------------------------- quotes
+    async def save_quotes(self, quotes: Sequence[tuple[str, dict[str, Any]]], ttl_seconds: float) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for handle, contents in quotes:
+                pipe.set(self._key("q", handle), _line(contents), px=int(ttl_seconds * 1000))
+            await pipe.execute()
+
+    async def load_quote(self, handle: str) -> dict[str, Any] | None:
+        raw = await self._redis.get(self._key("q", handle))
+        return None if raw is None else dict(json.loads(raw))
+
+    # ----------------------------------------------------------------- codes
+    async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:
+        while True:
+            code = new_code()
+            keys = [self._key("w", quote), self._key("c", code), self._key("qc", quote)]
+            done = await self._issue(keys=keys, args=[quote, binding, int(ttl_seconds * 1000), MAX_WRONG_CODES])
+            if int(done) == 1:
+                return code
+            if int(done) == 0:
+                return None
+
+    async def redeem_code(self, quote: str, code: str, binding: str) -> CodeCheck:
+        keys = [self._key("w", quote), self._key("c", code), self._key("qc", quote)]
+        outcome, left = await self._redeem(keys=keys, args=[quote, binding, MAX_WRONG_CODES, WRONG_CODES_SECONDS])
+        return CodeCheck(outcome, int(left))
+
+    # -------------------------------------------------------------- attempts
+    async def reserve(
+        self,
+        kind: Kind,
+        subject: str,
+        quote: str | None,
+        day: str,
+        cap: int | None,
+        details: dict[str, Any],
+        audit: dict[str, Any],
+    ) -> Reservation:
+        attempt_id, now = new_id("a"), self._clock()
+        keys = [
+            self._key("qa", quote or "-"),
+            self._key("sub", kind, subject),
+            self._key("day", kind, day),
+            self._key("a", attempt_id),
+            self._key("open", kind),
+            self._key("audit"),
+        ]
+        args = [
+            attempt_id,
+            "1" if quote else "0",
+            -1 if cap is None else cap,
+            kind,
+            subject,
+            quote or "",
+            day,
+            repr(now),
+            _line(details),
+            _line({**audit, "attempt": attempt_id}),
+            DAY_KEY_SECONDS,
+        ]
+        outcome, active, holder_id = await self._reserve(keys=keys, args=args)
+        if outcome == "reserved":
+            attempt = Attempt(attempt_id, kind, subject, quote, day, "sending", now, details)
+            return Reservation(attempt, None, int(active))
+        holder = await self.attempt(holder_id) if holder_id else None
+        return Reservation(None, outcome, int(active), holder.status if holder else None)
+
+    async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
+        current = await self.attempt(attempt_id)
+        if current is None:
+            return None
+        keys = [
+            self._key("a", attempt_id),
+            self._key("qa", current.quote or "-"),
+            self._key("sub", current.kind, current.subject),
+            self._key("day", current.kind, current.day),
+            self._key("open", current.kind),
+            self._key("audit"),
+        ]
+        done = await self._settle(
+            keys=keys, args=[attempt_id, status, repr(self._clock()), _line({**audit, "attempt": attempt_id})]
+        )
+        return Attempt(**{**current.__dict__, "status": status}) if int(done) == 1 else None
+
+    async def attempt(self, attempt_id: str) -> Attempt | None:
+        fields = cast(dict[str, str], await self._redis.hgetall(self._key("a", attempt_id)))
+        return _attempt(attempt_id, fields) if fields else None
+
+    async def open_attempts(self, kind: Kind) -> list[Attempt]:
+        ids = cast(list[str], await self._redis.zrange(self._key("open", kind), 0, -1))
+        found = [await self.attempt(attempt_id) for attempt_id in ids]
+        return [a for a in found if a is not None]
+
+    async def active_on(self, kind: Kind, day: str) -> int:
+        return int(await self._redis.get(self._key("day", kind, day)) or 0)
+
+    async def quote_holder(self, quote: str) -> Attempt | None:
+        holder_id = cast(str | None, await self._redis.get(self._key("qa", quote)))
+        holder = await self.attempt(holder_id) if holder_id else None
+        return holder if holder is not None and holder.status in ACTIVE else None
+
+    # ----------------------------------------------------------------- audit
+    async def record(self, audit: dict[str, Any]) -> None:
+        await self._redis.rpush(self._key("audit"), _line(audit))
+
+    async def audit_trail(self) -> list[dict[str, Any]]:
+        lines = await self._redis.lrange(self._key("audit"), 0, -1)
+        return [json.loads(line) for line in lines]
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+def _line(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), default=str, ensure_ascii=False)
+
+
+def _attempt(attempt_id: str, fields: dict[str, str]) -> Attempt:
+    return Attempt(
+        attempt_id,
+        fields["kind"],  # type: ignore[arg-type]
+        fields["subject"],
+        fields.get("quote") or None,
+        fields["day"],
+        fields["status"],  # type: ignore[arg-type]
+        float(fields["started_at"]),
+        json.loads(fields.get("details") or "{}"),
+    )

@@ -1,0 +1,283 @@
+"""The SQLite ledger: the default, safe for any number of processes on one host.
+
+Every operation is one ``BEGIN IMMEDIATE`` transaction, which takes SQLite's write lock before it reads,
+so a check and its effect cannot interleave with another process's. WAL lets readers go on meanwhile,
+and ``synchronous=FULL`` makes a committed reservation survive a crash or power cut before the
+purchase request leaves. Calls run on a worker thread (one connection, one lock per ledger) so the
+event loop never waits on the disk; cancelling the caller does not cancel a transaction in progress.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import anyio.to_thread
+
+from .base import (
+    ACTIVE,
+    MAX_WRONG_CODES,
+    OPEN,
+    Attempt,
+    CodeCheck,
+    Kind,
+    Ledger,
+    Redemption,
+    Reservation,
+    Status,
+    new_code,
+    new_id,
+)
+
+T = TypeVar("T")
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS quotes (
+    account TEXT NOT NULL, handle TEXT NOT NULL, contents TEXT NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (account, handle));
+CREATE TABLE IF NOT EXISTS codes (
+    account TEXT NOT NULL, code TEXT NOT NULL, quote TEXT NOT NULL, binding TEXT NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (account, code));
+CREATE TABLE IF NOT EXISTS wrong_codes (
+    account TEXT NOT NULL, quote TEXT NOT NULL, wrong INTEGER NOT NULL, PRIMARY KEY (account, quote));
+CREATE TABLE IF NOT EXISTS attempts (
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, quote TEXT,
+    day TEXT NOT NULL, status TEXT NOT NULL, started_at REAL NOT NULL, settled_at REAL, details TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS attempts_by_day ON attempts (account, kind, day, status);
+CREATE INDEX IF NOT EXISTS attempts_by_quote ON attempts (account, quote);
+CREATE INDEX IF NOT EXISTS attempts_by_subject ON attempts (account, subject, status);
+CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, line TEXT NOT NULL);
+"""
+_ACTIVE = tuple(sorted(ACTIVE))
+_OPEN = tuple(sorted(OPEN))
+# Built from constants only (the status tuples above); every value is a bound parameter.
+_ATTEMPT = "SELECT id, kind, subject, quote, day, status, started_at, details FROM attempts"
+_SELECT_OPEN = f"{_ATTEMPT} WHERE account = ? AND kind = ? AND status IN {_OPEN} ORDER BY started_at"
+_SELECT_BY_QUOTE = f"{_ATTEMPT} WHERE account = ? AND quote = ? AND status IN {_ACTIVE} LIMIT 1"
+
+
+class SqliteLedger(Ledger):
+    def __init__(self, path: Path | str, account: str, *, clock: Callable[[], float] = time.time) -> None:
+        self.account, self._clock = account, clock
+        self.path = path
+        self.url = "sqlite:///:memory:" if str(path) == ":memory:" else f"sqlite:///{path}"
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    # ------------------------------------------------------------- plumbing
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await anyio.to_thread.run_sync(self._transaction, fn)
+
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return result
+
+    def _audit(self, db: sqlite3.Connection, audit: dict[str, Any]) -> None:
+        db.execute("INSERT INTO audit (account, line) VALUES (?, ?)", (self.account, _line(audit)))
+
+    # ---------------------------------------------------------------- quotes
+    async def save_quotes(self, quotes: Sequence[tuple[str, dict[str, Any]]], ttl_seconds: float) -> None:
+        now = self._clock()
+
+        def save(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM quotes WHERE expires_at < ?", (now,))
+            db.executemany(
+                "INSERT OR REPLACE INTO quotes VALUES (?, ?, ?, ?)",
+                [(self.account, handle, _line(contents), now + ttl_seconds) for handle, contents in quotes],
+            )
+
+        await self._run(save)
+
+    async def load_quote(self, handle: str) -> dict[str, Any] | None:
+        now = self._clock()
+
+        def load(db: sqlite3.Connection) -> dict[str, Any] | None:
+            row = db.execute(
+                "SELECT contents FROM quotes WHERE account = ? AND handle = ? AND expires_at >= ?",
+                (self.account, handle, now),
+            ).fetchone()
+            return None if row is None else cast(dict[str, Any], json.loads(row[0]))
+
+        return await self._run(load)
+
+    # ----------------------------------------------------------------- codes
+    async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:
+        now = self._clock()
+
+        def issue(db: sqlite3.Connection) -> str | None:
+            if self._wrong(db, quote) >= MAX_WRONG_CODES:
+                return None
+            db.execute("DELETE FROM codes WHERE expires_at < ?", (now,))
+            while True:
+                code = new_code()
+                taken = db.execute("SELECT 1 FROM codes WHERE account = ? AND code = ?", (self.account, code))
+                if taken.fetchone() is None:
+                    break
+            db.execute(
+                "INSERT INTO codes VALUES (?, ?, ?, ?, ?)", (self.account, code, quote, binding, now + ttl_seconds)
+            )
+            return code
+
+        return await self._run(issue)
+
+    def _wrong(self, db: sqlite3.Connection, quote: str) -> int:
+        row = db.execute(
+            "SELECT wrong FROM wrong_codes WHERE account = ? AND quote = ?", (self.account, quote)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    async def redeem_code(self, quote: str, code: str, binding: str) -> CodeCheck:
+        now = self._clock()
+
+        def redeem(db: sqlite3.Connection) -> CodeCheck:
+            wrong = self._wrong(db, quote)
+            if wrong >= MAX_WRONG_CODES:
+                return CodeCheck("locked", 0)
+            row = db.execute(
+                "SELECT quote, binding FROM codes WHERE account = ? AND code = ? AND expires_at >= ?",
+                (self.account, code, now),
+            ).fetchone()
+            if row is not None and row[0] == quote and row[1] == binding:
+                db.execute("DELETE FROM codes WHERE account = ? AND code = ?", (self.account, code))
+                return CodeCheck("redeemed", MAX_WRONG_CODES - wrong)
+            wrong += 1
+            db.execute("INSERT OR REPLACE INTO wrong_codes VALUES (?, ?, ?)", (self.account, quote, wrong))
+            if wrong >= MAX_WRONG_CODES:
+                db.execute("DELETE FROM codes WHERE account = ? AND quote = ?", (self.account, quote))
+                return CodeCheck("locked", 0)
+            outcome: Redemption = "mismatch" if row is not None and row[0] == quote else "unknown"
+            return CodeCheck(outcome, MAX_WRONG_CODES - wrong)
+
+        return await self._run(redeem)
+
+    # -------------------------------------------------------------- attempts
+    async def reserve(
+        self,
+        kind: Kind,
+        subject: str,
+        quote: str | None,
+        day: str,
+        cap: int | None,
+        details: dict[str, Any],
+        audit: dict[str, Any],
+    ) -> Reservation:
+        now = self._clock()
+        attempt_id = new_id("a")
+
+        def reserve(db: sqlite3.Connection) -> Reservation:
+            active = self._count(db, kind, day)
+            if quote is not None:
+                holder = self._holder(db, "quote", quote, _ACTIVE)
+                if holder is not None:
+                    return Reservation(None, "quote_used", active, holder)
+            holder = self._holder(db, "subject", subject, _OPEN, kind)
+            if holder is not None:
+                return Reservation(None, "subject_pending", active, holder)
+            if cap is not None and active >= cap:
+                return Reservation(None, "cap_reached", active)
+            db.execute(
+                "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, 'sending', ?, NULL, ?)",
+                (attempt_id, self.account, kind, subject, quote, day, now, _line(details)),
+            )
+            self._audit(db, {**audit, "attempt": attempt_id})
+            attempt = Attempt(attempt_id, kind, subject, quote, day, "sending", now, details)
+            return Reservation(attempt, None, active + 1)
+
+        return await self._run(reserve)
+
+    def _count(self, db: sqlite3.Connection, kind: str, day: str) -> int:
+        row = db.execute(
+            f"SELECT COUNT(*) FROM attempts WHERE account = ? AND kind = ? AND day = ? AND status IN {_ACTIVE}",  # noqa: S608 - constants
+            (self.account, kind, day),
+        ).fetchone()
+        return int(row[0])
+
+    def _holder(
+        self, db: sqlite3.Connection, column: str, value: str, statuses: tuple[str, ...], kind: str | None = None
+    ) -> str | None:
+        row = db.execute(
+            f"SELECT status FROM attempts WHERE account = ? AND {column} = ? AND status IN {statuses} "  # noqa: S608 - constants
+            "AND kind = coalesce(?, kind) LIMIT 1",
+            (self.account, value, kind),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
+        now = self._clock()
+
+        def settle(db: sqlite3.Connection) -> Attempt | None:
+            current = self._attempt(db, attempt_id)
+            if current is None or current.status not in OPEN or current.status == status:
+                return None
+            db.execute("UPDATE attempts SET status = ?, settled_at = ? WHERE id = ?", (status, now, attempt_id))
+            self._audit(db, {**audit, "attempt": attempt_id})
+            return Attempt(**{**current.__dict__, "status": status})
+
+        return await self._run(settle)
+
+    def _attempt(self, db: sqlite3.Connection, attempt_id: str) -> Attempt | None:
+        row = db.execute(f"{_ATTEMPT} WHERE id = ? AND account = ?", (attempt_id, self.account)).fetchone()
+        return None if row is None else _attempt(row)
+
+    async def attempt(self, attempt_id: str) -> Attempt | None:
+        return await self._run(lambda db: self._attempt(db, attempt_id))
+
+    async def open_attempts(self, kind: Kind) -> list[Attempt]:
+        def select(db: sqlite3.Connection) -> list[Attempt]:
+            rows = db.execute(_SELECT_OPEN, (self.account, kind))
+            return [_attempt(row) for row in rows]
+
+        return await self._run(select)
+
+    async def active_on(self, kind: Kind, day: str) -> int:
+        return await self._run(lambda db: self._count(db, kind, day))
+
+    async def quote_holder(self, quote: str) -> Attempt | None:
+        def select(db: sqlite3.Connection) -> Attempt | None:
+            row = db.execute(_SELECT_BY_QUOTE, (self.account, quote)).fetchone()
+            return None if row is None else _attempt(row)
+
+        return await self._run(select)
+
+    # ----------------------------------------------------------------- audit
+    async def record(self, audit: dict[str, Any]) -> None:
+        await self._run(lambda db: self._audit(db, audit))
+
+    async def audit_trail(self) -> list[dict[str, Any]]:
+        def select(db: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = db.execute("SELECT line FROM audit WHERE account = ? ORDER BY seq", (self.account,))
+            return [json.loads(row[0]) for row in rows]
+
+        return await self._run(select)
+
+    async def ping(self) -> None:
+        await self._run(lambda db: db.execute("SELECT 1").fetchone())
+
+    async def aclose(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _line(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), default=str, ensure_ascii=False)
+
+
+def _attempt(row: Sequence[Any]) -> Attempt:
+    attempt_id, kind, subject, quote, day, status, started_at, details = row
+    return Attempt(attempt_id, kind, subject, quote, day, status, float(started_at), json.loads(details))
