@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from tests.harness import ERAS, QUOTE_SECRET, Answer, Era, Rig, connect, make_rig, text_of
@@ -336,3 +337,39 @@ async def test_the_audit_trail_has_a_line_per_step_and_no_secret(era: Era, tmp_p
         assert secret not in raw
     trail = await rig.parts.ledger.audit_trail()
     assert [e["outcome"] for e in trail] == [e["outcome"] for e in entries]  # the ledger holds the same trail
+
+
+# ------------------------------------------------ Zendesk commits after the timeout
+LATE = {"VOICE_TOOLS_ZENDESK_TIMEOUT": "0.3", "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "1"}
+
+
+async def test_a_commit_after_the_timeout_is_found_within_the_window_and_no_second_number_is_bought(
+    era: Era,
+) -> None:
+    rig = make_rig(env={**LATE, "VOICE_TOOLS_RECONCILE_WINDOW": "4"})
+    first, second = await offers(rig, era, limit=2)
+    rig.sandbox.faults.hang_seconds, rig.sandbox.faults.late_commit_seconds = 1.0, 0.8
+    rig.sandbox.faults.inject("commit_late", method="POST")
+    result = await buy(rig, era, {"quote": first["quote"]}, Answer("accept", YES))
+    assert result.structured_content["status"] == "purchased", text_of(result)
+    assert owned(rig).count(first["number"]) == 1
+    again = await buy(rig, era, {"quote": second["quote"]}, Answer("accept", YES))
+    assert again.is_error and "max_purchases_per_day" in text_of(again)
+    assert rig.transport.count("POST") == 1
+
+
+async def test_a_commit_after_the_window_is_unknown_counts_toward_the_cap_and_is_settled_later(era: Era) -> None:
+    rig = make_rig(env={**LATE, "VOICE_TOOLS_RECONCILE_WINDOW": "0.2"})
+    first, second = await offers(rig, era, limit=2)
+    rig.sandbox.faults.hang_seconds, rig.sandbox.faults.late_commit_seconds = 0.5, 1.0
+    rig.sandbox.faults.inject("commit_late", method="POST")
+    result = await buy(rig, era, {"quote": first["quote"]}, Answer("accept", YES))
+    assert result.structured_content["status"] == "unknown"  # never "not_purchased"
+    capped = await buy(rig, era, {"quote": second["quote"]}, Answer("accept", YES))
+    assert capped.is_error and "max_purchases_per_day" in text_of(capped)  # the unknown one counts
+    await anyio.sleep(1.2)  # Zendesk commits meanwhile
+    later = await buy(rig, era, {"quote": first["quote"]}, Answer("accept", YES))
+    assert later.is_error and "already bought with this quote" in text_of(later)
+    outcomes = [e["outcome"] for e in await rig.parts.ledger.audit_trail() if e.get("attempt")]
+    assert outcomes == ["sending", "unknown", "purchased"]
+    assert rig.transport.count("POST") == 1 and owned(rig).count(first["number"]) == 1

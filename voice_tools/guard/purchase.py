@@ -171,6 +171,8 @@ class PurchaseGuard:
         except QuoteError as error:
             await self._refused("invalid_quote", str(error))
         holder = await self.ledger.quote_holder(quote.handle)
+        if holder is not None and holder.status == "unknown":
+            holder = await self._settle_by_look_up(holder) or holder  # a later call settles what it can
         if holder is not None:
             await self._refused("already_attempted", _used_quote(quote, holder.status), quote)
         refusal = self.policy.refusal(quote, await self.purchases_today())
@@ -369,6 +371,14 @@ class PurchaseGuard:
         )
         if await self.ledger.settle(attempt.id, status, audit) is not None:
             self.audit.mirror({**audit, "attempt": attempt.id})
+
+    async def _settle_by_look_up(self, attempt: Attempt) -> Attempt | None:
+        """Settle an unknown attempt as purchased when its number is now in the account."""
+        found = await self._look_up(attempt.subject)
+        if found is None:
+            return None
+        await self._settle(attempt, "purchased", found, reason="found in the account by a later call")
+        return await self.ledger.attempt(attempt.id)
 
     # ----------------------------------------------------------- reconciliation
     async def reconcile(self, now: Callable[[], float] = time.time) -> int:

@@ -8,6 +8,7 @@ standalone on loopback (``voice-tools sandbox``). Admin routes under ``/__sandbo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 import json
@@ -52,6 +53,7 @@ class TalkSandbox:
         self.config = config or SandboxConfig()
         self.backend = TalkBackend(self.config)
         self.faults = FaultInjector(seed=self.config.seed)
+        self.background: set[asyncio.Task[None]] = set()  # late commits, kept referenced until done
         self.limiter = RateLimiter(limit=self.config.rate_limit, window=self.config.rate_window)
         self.app: ASGIApp = ZendeskEdge(_routes_app(self), self)
 
@@ -108,7 +110,7 @@ def _admin_routes(sandbox: TalkSandbox) -> list[Route]:
         f = sandbox.faults
         if body.get("clear"):
             f.clear()
-        for name in ("latency", "outage", "retry_after", "hang_seconds"):
+        for name in ("latency", "outage", "retry_after", "hang_seconds", "late_commit_seconds"):
             if name in body:
                 setattr(f, name, body[name])
         f.rates.update(body.get("rates", {}))
@@ -182,6 +184,9 @@ class ZendeskEdge:
             if not allowed:
                 raise TooManyRequests(retry_after)
             fault = sandbox.faults.draw(scope["method"], scope["path"])
+            if fault is not None and fault.kind == "commit_late":
+                await self._commit_late(scope, receive, send)
+                return
             if fault is not None and fault.kind not in AFTER_COMMIT:
                 await self._fail_before(fault, send)
                 return
@@ -223,6 +228,30 @@ class ZendeskEdge:
             await anyio.sleep(faults.hang_seconds)
             raise ServiceUnavailable(504)
         await _drop(send)  # drop_connection
+
+    async def _commit_late(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Zendesk commits after the client gave up: the request is read now, withheld, and carried out
+        later in a task of its own (not the request's, which the client's timeout may cancel)."""
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def discard(message: Message) -> None:
+            return None
+
+        async def later() -> None:
+            await asyncio.sleep(self.sandbox.faults.late_commit_seconds)
+            await self.app(scope, replay, discard)
+
+        task = asyncio.get_running_loop().create_task(later())
+        self.sandbox.background.add(task)
+        task.add_done_callback(self.sandbox.background.discard)
+        await anyio.sleep(self.sandbox.faults.hang_seconds)
+        await _drop(send)
 
     async def _fail_after(self, fault: ScriptedFault, scope: Scope, receive: Receive, send: Send) -> None:
         """Let the request take effect, then spoil or withhold the answer."""

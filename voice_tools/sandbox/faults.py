@@ -25,6 +25,7 @@ FaultKind = Literal[
     "text_plain",  # the request is done; the body is a text/plain error page
     "commit_then_drop",  # the request is done, then the connection drops (the client hears nothing)
     "commit_then_timeout",  # the request is done, then the answer never comes
+    "commit_late",  # the answer never comes; the request takes effect late_commit_seconds later
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 # Faults that act after the handler ran (the request took effect).
@@ -56,6 +57,7 @@ class FaultInjector:
     outage: bool = False
     retry_after: int = 1
     hang_seconds: float = 30.0
+    late_commit_seconds: float = 1.0
     server_error_status: int = 503
     rates: dict[str, float] = field(default_factory=dict)
     scripted: list[ScriptedFault] = field(default_factory=list)
