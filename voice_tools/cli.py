@@ -96,7 +96,8 @@ def run_serve(args: argparse.Namespace) -> int:
         else "no authentication: loopback only"
     )
     print(f"voice-tools: MCP over streamable HTTP at {http.url} ({auth})", file=sys.stderr, flush=True)
-    uvicorn_server(app, http).run()
+    grace = settings.zendesk_timeout + settings.reconciliation.window_seconds + 5
+    uvicorn_server(app, http, grace_seconds=grace).run()
     return 0
 
 

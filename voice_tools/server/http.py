@@ -14,8 +14,10 @@
 from __future__ import annotations
 
 import hmac
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import FrameType
 
 import httpx2
 import uvicorn
@@ -168,7 +170,21 @@ def _oauth_from_env(env: Mapping[str, str]) -> OAuthSettings | None:
     )
 
 
-def uvicorn_server(app: Starlette, http: HttpSettings) -> uvicorn.Server:
+class GracefulServer(uvicorn.Server):
+    """uvicorn, but a SIGTERM it has handled in full (stop accepting, let requests finish, shut the
+    lifespan down) ends in exit status 0, as orchestrators expect of a clean stop; plain uvicorn raises
+    the signal again at the end, so the process dies by it (status -15)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if sig == signal.SIGTERM and sig in self._captured_signals:
+            self._captured_signals.remove(sig)
+
+
+def uvicorn_server(app: Starlette, http: HttpSettings, *, grace_seconds: float = 30.0) -> uvicorn.Server:
+    """On SIGTERM uvicorn stops accepting, lets requests in progress finish for ``grace_seconds`` (a purchase
+    sent to Zendesk is shielded and settles even if its request is cut off then), then shuts down the
+    lifespan, which waits for anything still in flight (bounded the same way)."""
     config = uvicorn.Config(
         app,
         host=http.host,
@@ -176,6 +192,7 @@ def uvicorn_server(app: Starlette, http: HttpSettings) -> uvicorn.Server:
         log_level="warning",
         limit_concurrency=MAX_CONCURRENT_CONNECTIONS,
         timeout_keep_alive=5,
+        timeout_graceful_shutdown=int(grace_seconds) + 1,
         server_header=False,
     )
-    return uvicorn.Server(config)
+    return GracefulServer(config)

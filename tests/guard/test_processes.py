@@ -1,0 +1,168 @@
+"""The guard's promises across real processes: a restart, several servers sharing one ledger, SIGTERM.
+
+The servers are `voice-tools serve --http` processes configured as for a real account (a base URL and
+credentials), pointed at one standalone sandbox on loopback, with the ledger where a real deployment
+has it: the default SQLite file under the state directory (nothing configured), or a real redis-server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client
+
+from tests.harness import Answer, text_of
+from tests.processes import LOOPBACK, free_port, standalone_sandbox, voice_tools_process
+
+pytestmark = pytest.mark.anyio
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_", "XDG_"))}
+YES = {"confirm": True}
+
+
+@contextmanager
+def servers(
+    count: int, sandbox_url: str, state: Path, **env: str
+) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    """``count`` HTTP servers for one real-looking account, sharing the state directory (and so its ledger)."""
+    account = {
+        **CLEAN_ENV,
+        "VOICE_TOOLS_ZENDESK_BASE_URL": sandbox_url,
+        "ZENDESK_EMAIL": "admin@example.com",
+        "ZENDESK_API_TOKEN": "sandbox-api-token",
+        "XDG_STATE_HOME": str(state),
+        "VOICE_TOOLS_ZENDESK_TIMEOUT": "5",
+        **env,
+    }
+    with ExitStack() as stack:
+        started = []
+        for _ in range(count):
+            port = free_port()
+            process = stack.enter_context(
+                voice_tools_process("serve", "--http", "--port", str(port), port=port, env=account)
+            )
+            started.append((f"http://{LOOPBACK}:{port}/mcp", process))
+        yield started
+
+
+async def search(url: str, limit: int = 1) -> list[dict[str, Any]]:
+    async with Client(url) as client:
+        result = await client.call_tool("search_numbers", {"country": "US", "limit": limit})
+    found: list[dict[str, Any]] = result.structured_content["numbers"]
+    return found
+
+
+async def buy(url: str, args: dict[str, Any], answer: Answer | None = None, mode: str = "auto") -> Any:
+    async with Client(url, mode=mode, elicitation_callback=answer) as client:  # type: ignore[arg-type]
+        return await client.call_tool("buy_number", args)
+
+
+def purchases(sandbox_url: str) -> int:
+    log = httpx2.get(f"{sandbox_url}/__sandbox__/requests").json()["requests"]
+    return sum(1 for r in log if r["method"] == "POST" and r["path"].removesuffix(".json").endswith("/phone_numbers"))
+
+
+def audit_lines(state: Path) -> list[dict[str, Any]]:
+    path = state / "voice-tools" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+async def test_after_a_restart_the_cap_and_the_audit_trail_hold_with_no_configuration(tmp_path: Path) -> None:
+    with standalone_sandbox() as sandbox_url:
+        with servers(1, sandbox_url, tmp_path, VOICE_TOOLS_MAX_PURCHASES_PER_DAY="2") as [(url, _)]:
+            quotes = [o["quote"] for o in await search(url, limit=3)]
+            for quote in quotes[:2]:
+                assert (await buy(url, {"quote": quote}, Answer("accept", YES))).structured_content[
+                    "status"
+                ] == "purchased"
+        assert (tmp_path / "voice-tools" / "ledger.db").exists()
+        with servers(1, sandbox_url, tmp_path, VOICE_TOOLS_MAX_PURCHASES_PER_DAY="2") as [(url, _)]:
+            third = await buy(url, {"quote": quotes[2]}, Answer("accept", YES))  # a quote from before the restart
+        assert third.is_error and "max_purchases_per_day" in text_of(third)
+        assert purchases(sandbox_url) == 2
+    outcomes = [e["outcome"] for e in audit_lines(tmp_path)]
+    assert outcomes == ["sending", "purchased", "sending", "purchased", "refused"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+async def test_three_servers_share_the_cap_single_use_quotes_and_codes(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    env = {"VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "3", "VOICE_TOOLS_CONFIRMATION": "elicit_or_code"}
+    if backend == "redis":
+        env["VOICE_TOOLS_LEDGER"] = _fresh_redis(request)
+    with standalone_sandbox() as sandbox_url, servers(3, sandbox_url, tmp_path, **env) as running:
+        urls = [url for url, _ in running]
+        quotes = [o["quote"] for o in await search(urls[0], limit=8)]
+        # a code issued by one server is redeemed by another, and only once
+        code = (await buy(urls[0], {"quote": quotes[0]})).structured_content["confirmation_code"]
+        assert (await buy(urls[1], {"quote": quotes[0], "confirmation_code": code})).structured_content[
+            "status"
+        ] == "purchased"
+        reused = await buy(urls[2], {"quote": quotes[0], "confirmation_code": code})
+        assert reused.is_error and "already bought with this quote" in text_of(reused)
+        # seven purchases at once, spread over the three servers, under a cap of 3 (one already used)
+        results: list[Any] = []
+
+        async def one(i: int) -> None:
+            results.append(await buy(urls[i % 3], {"quote": quotes[1 + i]}, Answer("accept", YES)))
+
+        async with anyio.create_task_group() as tg:
+            for i in range(7):
+                tg.start_soon(one, i)
+        bought = [r for r in results if not r.is_error and r.structured_content["status"] == "purchased"]
+        assert len(bought) == 2 and purchases(sandbox_url) == 3
+        refused = [text_of(r) for r in results if r.is_error]
+        assert len(refused) == 5 and all("max_purchases_per_day" in t for t in refused)
+        # a quote bought through one server is refused by the other two
+        sold = next(q for q in quotes[1:] if any(r.structured_content["number"] for r in bought))
+        for url in urls:
+            again = await buy(url, {"quote": sold}, Answer("accept", YES))
+            assert again.is_error
+        assert purchases(sandbox_url) == 3
+
+
+def _fresh_redis(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue("redis_url")
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        client.flushall()
+    return url
+
+
+async def test_sigterm_during_a_purchase_finishes_it_audits_it_and_exits(tmp_path: Path) -> None:
+    with standalone_sandbox() as sandbox_url, servers(1, sandbox_url, tmp_path) as [(url, process)]:
+        (offer,) = await search(url)
+        httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 1.5})  # the create request takes 1.5 s
+
+        async def purchase() -> None:
+            with contextlib.suppress(Exception):  # the server may go away before it answers: that is the point
+                await buy(url, {"quote": offer["quote"]}, Answer("accept", YES), mode="legacy")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(purchase)
+            with anyio.fail_after(10):
+                while not any(e["outcome"] == "sending" for e in audit_lines(tmp_path)):  # noqa: ASYNC110 - a file
+                    await anyio.sleep(0.05)
+            process.send_signal(signal.SIGTERM)
+            code = await anyio.to_thread.run_sync(lambda: process.wait(timeout=30))
+            tg.cancel_scope.cancel()
+        httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 0})
+        assert code == 0
+        assert [e["outcome"] for e in audit_lines(tmp_path)] == ["sending", "purchased"]
+        numbers = httpx2.get(
+            f"{sandbox_url}/api/v2/channels/voice/phone_numbers.json",
+            auth=("admin@example.com/token", "sandbox-api-token"),
+        ).json()["phone_numbers"]
+        assert sum(1 for n in numbers if n["number"] == offer["number"]) == 1 and purchases(sandbox_url) == 1
