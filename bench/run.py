@@ -11,6 +11,7 @@ stays on loopback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -274,6 +275,66 @@ async def bench_overhead(report: Report, runs: int, calls: int) -> None:
                 )
 
 
+# -------------------------------------------------------------------- the ledger
+async def ledger_costs(ledger: Any, calls: int) -> tuple[float, float]:
+    from voice_tools.guard.ledger import new_id
+
+    """Median ms of the ledger's work for one search (5 quotes saved, the day's count read) and for one
+    purchase (reserve with its audit line, then settle with its audit line)."""
+    quotes = [(f"q{i:010d}", {"token": "t" * 32, "number": f"+1555000{i:04d}", "price": "1.00"}) for i in range(5)]
+
+    async def one_search() -> None:
+        await ledger.save_quotes(quotes, 900)
+        await ledger.active_on("purchase", "2026-11-28")
+
+    async def one_purchase() -> None:
+        quote = new_id("q")  # a fresh quote, number and day each time: every reservation succeeds
+        audit = {"event": "purchase", "outcome": "sending"}
+        made = await ledger.reserve("purchase", f"+1{quote}", quote, quote, 5, {}, audit)
+        await ledger.settle(made.attempt.id, "purchased", {"event": "purchase", "outcome": "purchased"})
+
+    return await latencies(one_search, calls) * 1000, await latencies(one_purchase, calls) * 1000
+
+
+async def bench_ledger(report: Report, runs: int, calls: int) -> None:
+    print("ledger cost per search and per purchase", flush=True)
+    import tempfile
+
+    from tests.redis_server import redis_server, redis_server_binary
+    from voice_tools.guard import open_ledger
+
+    rig = make_rig()
+    async with Client(rig.server, mode="legacy") as client:
+        search = Figure.of(
+            [
+                await latencies(lambda: client.call_tool("search_numbers", {"country": "US", "limit": 5}), calls) * 1000
+                for _ in range(runs)
+            ]
+        )
+    report.add("ledger_baseline_search", "search_numbers in process, per call (in-memory ledger)", search.text("ms", 2))
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        backends = {"memory": "memory:", "sqlite file": f"sqlite:///{folder}/ledger.db"}
+        if redis_server_binary():
+            backends["redis"] = stack.enter_context(redis_server())
+        for name, url in backends.items():
+            per_search, per_purchase = [], []
+            for _ in range(runs):
+                ledger = open_ledger(url, f"bench-{name}")
+                s_ms, p_ms = await ledger_costs(ledger, calls)
+                await ledger.aclose()
+                per_search.append(s_ms)
+                per_purchase.append(p_ms)
+            s_fig, p_fig = Figure.of(per_search), Figure.of(per_purchase)
+            report.add(
+                f"ledger_{name.replace(' ', '_')}",
+                f"ledger ({name}): per search / per purchase",
+                f"{s_fig.median:.2f} / {p_fig.median:.2f} ms",
+                f"{s_fig.median / search.median:.2f}x / {p_fig.median / search.median:.2f}x a search_numbers call",
+                per_search=s_fig.as_json(),
+                per_purchase=p_fig.as_json(),
+            )
+
+
 # ---------------------------------------------------------------- large accounts
 async def bench_large_account(report: Report, runs: int) -> None:
     print("large account (5,000 numbers, 20 ms per request, standalone sandbox)", flush=True)
@@ -414,6 +475,7 @@ async def main(quick: bool) -> Report:
     await bench_tokens(report)
     await bench_cold_start(report, runs=3 if quick else 9)
     await bench_overhead(report, runs=2 if quick else 5, calls=20 if quick else 200)
+    await bench_ledger(report, runs=2 if quick else 5, calls=20 if quick else 200)
     await bench_large_account(report, runs=2 if quick else 5)
     await bench_memory(report, calls=500 if quick else 10_000)
     await bench_throughput(report, calls=40 if quick else 320)

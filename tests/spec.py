@@ -1,15 +1,14 @@
-"""Zendesk's OpenAPI document (shared reference) as JSON Schema, for contract tests.
+"""Zendesk's OpenAPI document as JSON Schema, for contract tests.
 
 OpenAPI 3.0 schemas are almost JSON Schema; the difference that matters here is ``nullable: true``,
-which becomes ``anyOf: [schema, {type: null}]``. The document is read from ``../shared/reference``
-(beside the checkout, as laid out for developers and CI), or from ``VOICE_TOOLS_REFERENCE``.
+which becomes ``anyOf: [schema, {type: null}]``. The document is the tests' own copy in ``tests/data``
+(its README says where it came from), so a clone needs nothing beside it.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -23,13 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def reference_dir() -> Path:
-    env = os.environ.get("VOICE_TOOLS_REFERENCE")
-    candidates = [Path(env)] if env else []
-    candidates += [ROOT.parent / "shared" / "reference", ROOT / "tests" / "reference"]
-    for path in candidates:
-        if (path / "talk-api-openapi-subset.yaml").exists():
-            return path
-    raise FileNotFoundError("talk-api-openapi-subset.yaml not found; set VOICE_TOOLS_REFERENCE")
+    return ROOT / "tests" / "data"
 
 
 def _convert(node: Any) -> Any:
