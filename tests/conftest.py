@@ -61,9 +61,6 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each ledger backend in turn: a SQLite file, then a real Redis server (emptied for this test)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
-    url: str = request.getfixturevalue("redis_url")
-    import redis
+    from tests.redis_server import flushed
 
-    with redis.Redis.from_url(url) as client:
-        client.flushall()
-    return url
+    return flushed(request.getfixturevalue("redis_url"))

@@ -51,3 +51,12 @@ def redis_server() -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def flushed(url: str) -> str:
+    """``url`` after emptying that Redis server, so a test starts from nothing."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        client.flushall()
+    return url

@@ -20,6 +20,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.redis_server import flushed
 from voice_tools.guard.ledger import ACTIVE, MAX_WRONG_CODES, OPEN, Ledger, open_ledger
 
 DAY, CAP = "2026-11-28", 3
@@ -154,11 +155,7 @@ def test_the_ledger_keeps_its_invariants(portal: BlockingPortal, backend_url: st
         n = next(counter)
         if backend_url.startswith("sqlite"):
             return backend_url.replace("stateful.db", f"stateful-{n}.db")
-        import redis
-
-        with redis.Redis.from_url(backend_url) as client:
-            client.flushall()
-        return backend_url
+        return flushed(backend_url)
 
     original = LedgerMachine.start
 

@@ -24,6 +24,7 @@ from mcp import Client
 
 from tests.harness import Answer, text_of
 from tests.processes import LOOPBACK, free_port, standalone_sandbox, voice_tools_process
+from tests.redis_server import flushed
 
 pytestmark = pytest.mark.anyio
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_", "XDG_"))}
@@ -100,7 +101,7 @@ async def test_three_servers_share_the_cap_single_use_quotes_and_codes(
 ) -> None:
     env = {"VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "3", "VOICE_TOOLS_CONFIRMATION": "elicit_or_code"}
     if backend == "redis":
-        env["VOICE_TOOLS_LEDGER"] = _fresh_redis(request)
+        env["VOICE_TOOLS_LEDGER"] = flushed(request.getfixturevalue("redis_url"))
     with standalone_sandbox() as sandbox_url, servers(3, sandbox_url, tmp_path, **env) as running:
         urls = [url for url, _ in running]
         quotes = [o["quote"] for o in await search(urls[0], limit=8)]
@@ -130,15 +131,6 @@ async def test_three_servers_share_the_cap_single_use_quotes_and_codes(
             again = await buy(url, {"quote": sold}, Answer("accept", YES))
             assert again.is_error
         assert purchases(sandbox_url) == 3
-
-
-def _fresh_redis(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue("redis_url")
-    import redis
-
-    with redis.Redis.from_url(url) as client:
-        client.flushall()
-    return url
 
 
 async def test_sigterm_during_a_purchase_finishes_it_audits_it_and_exits(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """A faithful Zendesk Talk simulator: the default backend, the ground every test and benchmark stands on.
 
-Written from Zendesk's documents (see ``shared/reference``), never from the client's code: it imports
+Written from Zendesk's documents (copies in ``tests/data``), never from the client's code: it imports
 neither ``voice_tools.client`` nor ``voice_tools.models``.
 
     sandbox = TalkSandbox(SandboxConfig(seed=7, numbers=12))
