@@ -96,8 +96,7 @@ def run_serve(args: argparse.Namespace) -> int:
         else "no authentication: loopback only"
     )
     print(f"voice-tools: MCP over streamable HTTP at {http.url} ({auth})", file=sys.stderr, flush=True)
-    grace = settings.zendesk_timeout + settings.reconciliation.window_seconds + 5
-    uvicorn_server(app, http, grace_seconds=grace).run()
+    uvicorn_server(app, http, grace_seconds=settings.shutdown_grace_seconds).run()
     return 0
 
 

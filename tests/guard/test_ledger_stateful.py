@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -136,14 +135,7 @@ def portal() -> Iterator[BlockingPortal]:
         yield running
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'stateful.db'}"
-    return str(request.getfixturevalue("redis_url"))
-
-
-def test_the_ledger_keeps_its_invariants(portal: BlockingPortal, backend_url: str) -> None:
+def test_the_ledger_keeps_its_invariants(portal: BlockingPortal, ledger_url: str) -> None:
     counter = iter(range(10**6))
 
     class Machine(LedgerMachine):
@@ -153,9 +145,9 @@ def test_the_ledger_keeps_its_invariants(portal: BlockingPortal, backend_url: st
 
     def fresh_url() -> str:  # a fresh database (or file) per example
         n = next(counter)
-        if backend_url.startswith("sqlite"):
-            return backend_url.replace("stateful.db", f"stateful-{n}.db")
-        return flushed(backend_url)
+        if ledger_url.startswith("sqlite"):
+            return ledger_url.replace("ledger.db", f"ledger-{n}.db")
+        return flushed(ledger_url)
 
     original = LedgerMachine.start
 

@@ -44,10 +44,3 @@ class AuditTrail:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-
-    def read(self) -> list[dict[str, Any]]:
-        """The file's lines (this process's and any other's that shares the file)."""
-        if self.path is None or not self.path.exists():
-            return []
-        with self.path.open(encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]

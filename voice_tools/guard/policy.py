@@ -28,7 +28,7 @@ class SpendPolicy:
     allow_toll_free: bool = True
     notes: tuple[str, ...] = field(default=())
 
-    def refusal(self, quote: Quote, purchases_today: int, *, batch: int = 1) -> PolicyRefusal | None:
+    def refusal(self, quote: Quote, purchases_today: int) -> PolicyRefusal | None:
         """The first rule this purchase breaks, or None when the policy allows it. ``purchases_today``
         counts today's purchases that happened or may have (sent and unsettled, or unknown)."""
         fix = "Retrying will not help; an operator can change this with {}."
@@ -55,7 +55,7 @@ class SpendPolicy:
                 f"{quote.price_text} per month is above this server's ceiling of {self.max_monthly_price:.2f} per "
                 "number. " + fix.format("VOICE_TOOLS_MAX_MONTHLY_PRICE"),
             )
-        if self.max_purchases_per_day is not None and purchases_today + batch > self.max_purchases_per_day:
+        if self.max_purchases_per_day is not None and purchases_today >= self.max_purchases_per_day:
             return PolicyRefusal(
                 "max_purchases_per_day",
                 f"this server has already bought (or is buying) {purchases_today} number(s) today, and its daily cap "

@@ -129,7 +129,6 @@ class PurchaseOutcome:
     number: str
     phone_number_id: int | None
     message: str
-    attempt: str | None = None
 
 
 def utc_day() -> str:
@@ -314,7 +313,7 @@ class PurchaseGuard:
             await self._settle(attempt, "unknown", None, reason=f"internal error: {type(bug).__name__}")
             raise
         await self._settle(attempt, "purchased", created.id)
-        return PurchaseOutcome("purchased", q.number, created.id, f"Bought {q.number} (id {created.id}).", attempt.id)
+        return PurchaseOutcome("purchased", q.number, created.id, f"Bought {q.number} (id {created.id}).")
 
     async def _find_after_lost_answer(self, attempt: Attempt, why: str) -> PurchaseOutcome:
         """Look the number up now and over the window; never answer 'not purchased' for a lost answer."""
@@ -331,7 +330,6 @@ class PurchaseGuard:
                     found,
                     f"Bought {number} (id {found}). The answer to the purchase was lost, but the number is in the "
                     "account.",
-                    attempt.id,
                 )
         await self._settle(attempt, "unknown", None, reason=why)
         return PurchaseOutcome(
@@ -341,7 +339,6 @@ class PurchaseGuard:
             f"Unknown whether {number} was bought: {why}, and it was not in the account after "
             f"{self.reconciliation.window_seconds:.0f} s. It counts toward today's cap and cannot be bought again "
             "until this server finds out (it keeps checking).",
-            attempt.id,
         )
 
     async def _look_up(self, number: str) -> int | None:
@@ -372,12 +369,12 @@ class PurchaseGuard:
         if await self.ledger.settle(attempt.id, status, audit) is not None:
             self.audit.mirror({**audit, "attempt": attempt.id})
 
-    async def _settle_by_look_up(self, attempt: Attempt) -> Attempt | None:
-        """Settle an unknown attempt as purchased when its number is now in the account."""
+    async def _settle_by_look_up(self, attempt: Attempt, by: str = "a later call") -> Attempt | None:
+        """Settle an open attempt as purchased when its number is now in the account."""
         found = await self._look_up(attempt.subject)
         if found is None:
             return None
-        await self._settle(attempt, "purchased", found, reason="found in the account by a later call")
+        await self._settle(attempt, "purchased", found, reason=f"found in the account by {by}")
         return await self.ledger.attempt(attempt.id)
 
     # ----------------------------------------------------------- reconciliation
@@ -390,9 +387,7 @@ class PurchaseGuard:
             for attempt in await self.ledger.open_attempts("purchase"):
                 if attempt.status == "sending" and attempt.started_at > stale_before:
                     continue  # a live request: its own caller settles it
-                found = await self._look_up(attempt.subject)
-                if found is not None:
-                    await self._settle(attempt, "purchased", found, reason="found in the account by the reconciler")
+                if await self._settle_by_look_up(attempt, by="the reconciler") is not None:
                     settled += 1
                 elif attempt.status == "sending":
                     await self._settle(attempt, "unknown", None, reason="its process stopped before the answer came")

@@ -101,8 +101,7 @@ class QuoteBook:
         contents = await self.ledger.load_quote(handle) if HANDLE.fullmatch(handle) else None
         if contents is None:
             raise QuoteError(
-                "this is not a quote issued by search_numbers on this server (or it expired over an hour ago). "
-                "Quotes are copied from search_numbers results, unchanged"
+                "this is not a quote issued by search_numbers on this server (or it expired over an hour ago)"
             )
         quote = Quote(**contents)
         if self._clock() > quote.expires_at:

@@ -63,6 +63,11 @@ class ServerSettings(BaseModel):
     zendesk_timeout: float = 20.0
 
     @property
+    def shutdown_grace_seconds(self) -> float:
+        """How long a stop waits for work already sent: a create request's timeout, then its look-ups."""
+        return self.zendesk_timeout + self.reconciliation.window_seconds + 5
+
+    @property
     def account(self) -> str:
         return "sandbox" if self.sandbox else self.zendesk.account
 

@@ -35,9 +35,6 @@ class AppState:
     settings: ServerSettings
     client: TalkClient
     guard: PurchaseGuard
-    audit: AuditTrail
-    ledger: Ledger
-    in_flight: InFlight
     directory: NumberDirectory
 
     @property
@@ -118,9 +115,6 @@ async def open_state(
             settings=settings,
             client=client,
             guard=guard,
-            audit=parts.audit,
-            ledger=parts.ledger,
-            in_flight=parts.in_flight,
             directory=NumberDirectory(client),
         )
         async with anyio.create_task_group() as background:
@@ -128,8 +122,7 @@ async def open_state(
             try:
                 yield app
             finally:
-                grace = settings.zendesk_timeout + settings.reconciliation.window_seconds + 5
                 with anyio.CancelScope(shield=True):
-                    if not await parts.in_flight.wait_idle(grace):
+                    if not await parts.in_flight.wait_idle(settings.shutdown_grace_seconds):
                         logger.error("shutdown: %d purchase(s) or update(s) still in flight", parts.in_flight.count)
                 background.cancel_scope.cancel()

@@ -163,7 +163,7 @@ async def update_settings(
                 next_step="Show the user these changes; call again with dry_run=false once they agree.",
             )
         )
-    with anyio.CancelScope(shield=True), app.in_flight.track():  # sent: settled and audited, caller or not
+    with anyio.CancelScope(shield=True), app.guard.in_flight.track():  # sent: settled and audited, caller or not
         try:
             result = await app.client.update_number(phone_number_id, _request(diff))
         except ZendeskError as error:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -205,7 +206,7 @@ class RedisLedger(Ledger):
         done = await self._settle(
             keys=keys, args=[attempt_id, status, repr(self._clock()), _line({**audit, "attempt": attempt_id})]
         )
-        return Attempt(**{**current.__dict__, "status": status}) if int(done) == 1 else None
+        return replace(current, status=status) if int(done) == 1 else None
 
     async def attempt(self, attempt_id: str) -> Attempt | None:
         fields = cast(dict[str, str], await self._redis.hgetall(self._key("a", attempt_id)))

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -227,7 +228,7 @@ class SqliteLedger(Ledger):
                 return None
             db.execute("UPDATE attempts SET status = ?, settled_at = ? WHERE id = ?", (status, now, attempt_id))
             self._audit(db, {**audit, "attempt": attempt_id})
-            return Attempt(**{**current.__dict__, "status": status})
+            return replace(current, status=status)
 
         return await self._run(settle)
 
