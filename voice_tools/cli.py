@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voice_tools.server.settings import ServerSettings
 
 
 def _sandbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,7 +72,6 @@ def run_serve(args: argparse.Namespace) -> int:
     import os
 
     from voice_tools.client import ConfigurationError
-    from voice_tools.server.app import build_server
     from voice_tools.server.prompts import PromptFileError
     from voice_tools.server.settings import ServerSettings
 
@@ -76,8 +79,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         settings = ServerSettings.from_env(os.environ, sandbox=args.sandbox, read_only=args.read_only or None)
         if not args.http:
-            build_server(settings).run()
-            return 0
+            return serve_stdio(settings)
         from voice_tools.server.http import HttpSettings, http_app, uvicorn_server
 
         http = HttpSettings.from_env(os.environ, host=args.host, port=args.port, path=args.path)
@@ -97,6 +99,17 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     print(f"voice-tools: MCP over streamable HTTP at {http.url} ({auth})", file=sys.stderr, flush=True)
     uvicorn_server(app, http, grace_seconds=settings.shutdown_grace_seconds).run()
+    return 0
+
+
+def serve_stdio(settings: ServerSettings) -> int:
+    import anyio
+
+    from voice_tools.server.app import build_server, server_parts
+    from voice_tools.server.stdio import serve_stdio as serve
+
+    parts = server_parts(settings)
+    anyio.run(lambda: serve(build_server(settings, parts=parts), parts, grace_seconds=settings.shutdown_grace_seconds))
     return 0
 
 

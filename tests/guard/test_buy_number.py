@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from tests.harness import ERAS, QUOTE_SECRET, Answer, Era, Rig, connect, make_rig, text_of
+from voice_tools.guard.purchase import utc_day
 from voice_tools.sandbox import TalkSandbox
 
 pytestmark = pytest.mark.anyio
@@ -373,3 +374,24 @@ async def test_a_commit_after_the_window_is_unknown_counts_toward_the_cap_and_is
     outcomes = [e["outcome"] for e in await rig.parts.ledger.audit_trail() if e.get("attempt")]
     assert outcomes == ["sending", "unknown", "purchased"]
     assert rig.transport.count("POST") == 1 and owned(rig).count(first["number"]) == 1
+
+
+async def test_an_unknown_purchase_whose_number_never_appears_is_settled_not_purchased_after_the_give_up(
+    era: Era,
+) -> None:
+    rig = make_rig(env={"VOICE_TOOLS_RECONCILE_WINDOW": "0.2", "VOICE_TOOLS_UNKNOWN_GIVE_UP": "0.5"})
+    offer = await first_offer(rig, era)
+    rig.sandbox.faults.inject("server_error", method="POST")  # Zendesk fails without committing
+    result = await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
+    assert result.structured_content["status"] == "unknown"
+    assert await rig.parts.ledger.active_on("purchase", utc_day()) == 1  # it counts while unknown
+    await anyio.sleep(0.6)
+    async with connect(rig, era):  # a lifespan starts the reconciler
+        with anyio.fail_after(5):
+            while await rig.parts.ledger.open_attempts("purchase"):  # noqa: ASYNC110 - the ledger is polled
+                await anyio.sleep(0.05)
+    trail = [e for e in await rig.parts.ledger.audit_trail() if e.get("attempt")]
+    assert [e["outcome"] for e in trail] == ["sending", "unknown", "not_purchased"]
+    assert "still not in the account" in trail[-1]["reason"]
+    assert await rig.parts.ledger.active_on("purchase", utc_day()) == 0
+    assert rig.transport.count("POST") == 1 and offer["number"] not in owned(rig)

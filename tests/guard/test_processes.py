@@ -12,6 +12,8 @@ import json
 import os
 import signal
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -158,3 +160,93 @@ async def test_sigterm_during_a_purchase_finishes_it_audits_it_and_exits(tmp_pat
             auth=("admin@example.com/token", "sandbox-api-token"),
         ).json()["phone_numbers"]
         assert sum(1 for n in numbers if n["number"] == offer["number"]) == 1 and purchases(sandbox_url) == 1
+
+
+class StdioPeer:
+    """A chat client's side of a stdio server, spoken in raw JSON-RPC so the test holds the process
+    (``mcp.Client`` over stdio owns its child and gives no way to signal it)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voice_tools", "serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        self.next_id = 0
+
+    def send(self, method: str, params: dict[str, Any] | None = None, *, notify: bool = False) -> int:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params or {}}
+        if not notify:
+            self.next_id += 1
+            message["id"] = self.next_id
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        self.process.stdin.flush()
+        return self.next_id
+
+    def answer(self, request_id: int) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        while line := self.process.stdout.readline():
+            message: dict[str, Any] = json.loads(line)
+            if message.get("id") == request_id:
+                return message
+        raise AssertionError(f"the server closed stdout before answering request {request_id}")
+
+    def start_session(self) -> None:
+        hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}
+        assert "result" in self.answer(self.send("initialize", hello))
+        self.send("notifications/initialized", notify=True)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+@contextmanager
+def stdio_server(sandbox_url: str, state: Path, **env: str) -> Iterator[StdioPeer]:
+    peer = StdioPeer(
+        {
+            **CLEAN_ENV,
+            "VOICE_TOOLS_ZENDESK_BASE_URL": sandbox_url,
+            "ZENDESK_EMAIL": "admin@example.com",
+            "ZENDESK_API_TOKEN": "sandbox-api-token",
+            "XDG_STATE_HOME": str(state),
+            **env,
+        }
+    )
+    try:
+        peer.start_session()
+        yield peer
+    finally:
+        peer.stop()
+
+
+def test_sigterm_over_stdio_finishes_the_purchase_in_flight_audits_it_and_exits_0(tmp_path: Path) -> None:
+    policy = {"VOICE_TOOLS_CONFIRMATION": "preapproved", "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "2"}
+    with standalone_sandbox() as sandbox_url, stdio_server(sandbox_url, tmp_path, **policy) as peer:
+        found = peer.answer(peer.send("tools/call", {"name": "search_numbers", "arguments": {"country": "US"}}))
+        offer = found["result"]["structuredContent"]["numbers"][0]
+        httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 1.5})  # the create request takes 1.5 s
+        peer.send("tools/call", {"name": "buy_number", "arguments": {"quote": offer["quote"]}})
+        deadline = time.monotonic() + 10
+        while not any(e["outcome"] == "sending" for e in audit_lines(tmp_path)):
+            assert time.monotonic() < deadline, "the purchase never started"
+            time.sleep(0.05)
+        peer.process.send_signal(signal.SIGTERM)  # stdin stays open: the client has not gone away
+        code = peer.process.wait(timeout=30)
+        stderr = peer.process.stderr.read() if peer.process.stderr else b""
+        httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 0})
+        assert code == 0, stderr
+        assert b"SIGTERM: stopping after 1 purchase(s) or update(s) in flight" in stderr
+        assert [e["outcome"] for e in audit_lines(tmp_path)] == ["sending", "purchased"]
+        assert purchases(sandbox_url) == 1
+
+
+def test_sigterm_over_stdio_with_nothing_in_flight_exits_at_once(tmp_path: Path) -> None:
+    """The server waits on a quiet client's stdin; a stop signal must not wait for its next line."""
+    with standalone_sandbox() as sandbox_url, stdio_server(sandbox_url, tmp_path) as peer:
+        peer.process.send_signal(signal.SIGTERM)
+        assert peer.process.wait(timeout=10) == 0

@@ -56,11 +56,15 @@ class GuardRefusal(Exception):
 class Reconciliation:
     """How a lost answer is settled: look the number up at ``first_delay``, then at doubling delays, for
     ``window_seconds`` in all; ``stale_after_seconds`` is when a ``sending`` attempt with no answer must
-    belong to a process that died mid-purchase, so the reconciler settles it too."""
+    belong to a process that died mid-purchase, so the reconciler settles it too. ``give_up_after_seconds``
+    is when an ``unknown`` attempt whose number has never appeared in the account is settled
+    ``not_purchased``: Zendesk commits in seconds, so a day without the number is an answer, and the
+    attempt stops blocking the number and costing the reconciler a look-up a minute."""
 
     window_seconds: float = 30.0
     first_delay: float = 1.0
     stale_after_seconds: float = 120.0
+    give_up_after_seconds: float = 24 * 3600.0
 
     def delays(self) -> list[float]:
         """Pauses before each look-up after the first: 1, 2, 4, ... until the window is spent."""
@@ -383,6 +387,7 @@ class PurchaseGuard:
         belong to a live request (their process died). Returns how many were settled."""
         settled = 0
         stale_before = now() - self.reconciliation.stale_after_seconds
+        give_up_before = now() - self.reconciliation.give_up_after_seconds
         with anyio.CancelScope(shield=True):
             for attempt in await self.ledger.open_attempts("purchase"):
                 if attempt.status == "sending" and attempt.started_at > stale_before:
@@ -391,6 +396,11 @@ class PurchaseGuard:
                     settled += 1
                 elif attempt.status == "sending":
                     await self._settle(attempt, "unknown", None, reason="its process stopped before the answer came")
+                elif attempt.started_at < give_up_before:
+                    hours = self.reconciliation.give_up_after_seconds / 3600
+                    reason = f"still not in the account {hours:g} h after it was sent: Zendesk did not commit it"
+                    await self._settle(attempt, "not_purchased", None, reason=reason)
+                    settled += 1
         return settled
 
 

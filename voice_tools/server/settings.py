@@ -19,6 +19,7 @@
 | VOICE_TOOLS_LEDGER | sqlite:////abs/path.db, redis://host:port/db or memory: (default: state dir's ledger.db) |
 | VOICE_TOOLS_STATE_DIR | the state directory (default: $XDG_STATE_HOME/voice-tools, else ~/.local/state/voice-tools) |
 | VOICE_TOOLS_RECONCILE_WINDOW | seconds to keep looking for a number whose purchase answer was lost (default 30) |
+| VOICE_TOOLS_UNKNOWN_GIVE_UP | seconds until an unknown purchase never seen in the account is not_purchased (86400) |
 | VOICE_TOOLS_PROMPTS_DIR | folder of prompt files (default: the project's prompts/) |
 | VOICE_TOOLS_MAX_RETRIES | retries of a failed read or update (default 3); purchases are never resent |
 | VOICE_TOOLS_ZENDESK_TIMEOUT | seconds to wait for Zendesk's answer (default 20) |
@@ -121,6 +122,7 @@ class ServerSettings(BaseModel):
                 f"or memory: (got {ledger_url.split(':')[0]}:...)"
             )
         window = _seconds(env, "VOICE_TOOLS_RECONCILE_WINDOW", 30.0)
+        give_up = _seconds(env, "VOICE_TOOLS_UNKNOWN_GIVE_UP", 24 * 3600.0, maximum=30 * 24 * 3600)
         timeout = _seconds(env, "VOICE_TOOLS_ZENDESK_TIMEOUT", 20.0)
         retries = _int(env, "VOICE_TOOLS_MAX_RETRIES", 3)
         if retries is None or retries > 10:
@@ -136,7 +138,9 @@ class ServerSettings(BaseModel):
             state_dir=state_dir,
             audit_log=Path(audit).expanduser() if audit else default_audit,
             ledger_url=ledger_url,
-            reconciliation=Reconciliation(window_seconds=window, stale_after_seconds=2 * timeout + window + 30),
+            reconciliation=Reconciliation(
+                window_seconds=window, stale_after_seconds=2 * timeout + window + 30, give_up_after_seconds=give_up
+            ),
             prompts_dir=Path(prompts).expanduser()
             if (prompts := env.get("VOICE_TOOLS_PROMPTS_DIR", "").strip())
             else None,
@@ -155,7 +159,7 @@ def _state_dir(env: Mapping[str, str]) -> Path:
     return base / "voice-tools"
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float = 3600) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -163,8 +167,8 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not 0 < value <= 3600:
-        raise ConfigurationError(f"{name} must be a number of seconds above 0 and at most 3600 (got {raw!r})")
+    if not 0 < value <= maximum:
+        raise ConfigurationError(f"{name} must be a number of seconds above 0 and at most {maximum:g} (got {raw!r})")
     return value
 
 
