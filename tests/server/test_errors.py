@@ -61,12 +61,61 @@ async def test_update_validation_names_read_only_fields_and_allowed_values(era: 
             "settings": {"call_recording_delete_after": "5.days", "voicemail": "maybe"},
         },
     )
-    assert "number is read-only" in text and "toll_free is read-only" in text
-    assert "colour is not a writable field of changes" in text
-    assert "settings.call_recording_delete_after" in text and "'2.years'" in text  # the allowed values are named
-    assert "settings.voicemail" in text
-    assert "Writable changes: " in text or "writable changes: " in text
-    assert "Retry: no" in text and rig.transport.sent == []
+    assert text.startswith(
+        "update_settings was not run, its arguments are invalid: changes.number is read-only; "
+        "changes.toll_free is read-only; changes.colour is not a writable field; "
+        "settings.call_recording_delete_after is '5.days' but must be 'never', '1.days', "
+    )
+    assert "'1.years' or '2.years'; settings.voicemail is 'maybe' but must be a valid boolean. " in text
+    assert "Retry: yes, once they are fixed. Next: call update_settings again with changes and settings fixed; " in text
+    assert "writable changes: brand_id, " in text and "writable settings" not in text  # only where a name was wrong
+    assert rig.transport.sent == []
+
+
+EXACT = [
+    (
+        "search_numbers",
+        {"country": "UK", "limit": 500},
+        "search_numbers was not run, its arguments are invalid: country: use GB for the United Kingdom (ISO 3166 "
+        "has no UK); limit is 500 but must be less than or equal to 20. Retry: yes, once they are fixed. "
+        "Next: call search_numbers again with country and limit fixed.",
+    ),
+    (
+        "list_numbers",
+        {"view": "fat", "countries": ["US"]},
+        "list_numbers was not run, its arguments are invalid: countries is not an argument of list_numbers (it takes "
+        "country, toll_free, capability, group_id, text, view, limit); view is 'fat' but must be 'compact' or "
+        "'full'. Retry: yes, once they are fixed. Next: call list_numbers again with countries and view fixed.",
+    ),
+    (
+        "get_number",
+        {},
+        "get_number was not run, its arguments are invalid: it takes exactly one of phone_number_id and number, and "
+        "was given neither. Retry: yes, once they are fixed. Next: call get_number again with phone_number_id or "
+        "number fixed.",
+    ),
+    (
+        "update_settings",
+        {"phone_number_id": "abc", "changes": {"nickname": "x"}},
+        "update_settings was not run, its arguments are invalid: phone_number_id is 'abc' but must be a valid "
+        "integer. Retry: yes, once they are fixed. Next: call update_settings again with phone_number_id fixed.",
+    ),
+    (
+        "buy_number",
+        {},
+        "buy_number was not run, its arguments are invalid: quote is required (The quote from search_numbers, "
+        "unchanged). Retry: yes, once they are fixed. Next: call buy_number again with quote fixed.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("tool", "args", "expected"), EXACT, ids=[e[0] for e in EXACT])
+async def test_an_argument_error_of_each_tool_reads_exactly_so(
+    era: Era, tool: str, args: dict[str, Any], expected: str
+) -> None:
+    text, rig = await failure(era, tool, args)
+    assert text == expected
+    assert rig.transport.sent == []
 
 
 async def test_not_found(era: Era) -> None:

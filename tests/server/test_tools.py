@@ -130,7 +130,7 @@ async def test_get_number_with_includes(era: Era) -> None:
 async def test_get_number_needs_exactly_one_way_to_name_the_number(era: Era) -> None:
     for args in ({}, {"phone_number_id": 900000120986, "number": "+14155550134"}):
         result = await call(era, "get_number", args)
-        assert result.is_error and "either phone_number_id or number" in text_of(result)
+        assert result.is_error and "exactly one of phone_number_id and number" in text_of(result)
 
 
 async def test_update_settings_sends_only_what_differs_and_shows_before_and_after(era: Era) -> None:

@@ -19,12 +19,15 @@ import httpx2
 from mcp.server import MCPServer
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
-from mcp.types import ToolAnnotations
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 
 from voice_tools import __version__
 from voice_tools.guard import AddressCache, AuditTrail, InFlight, open_ledger
 
 from . import buy, numbers, search, update
+from .invalid import check_arguments
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_resources
 from .settings import ServerSettings
@@ -128,6 +131,26 @@ def publish_schema(schema: dict[str, Any], *, descriptions: bool = True) -> dict
     return compacted
 
 
+class VoiceToolsServer(MCPServer[AppState]):
+    """The SDK's server, with argument errors told the way every other failure is (``invalid.py``), and
+    every failure's text starting with what happened, without the SDK's "Error executing tool X: "."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None:
+            parsed = tool.fn_metadata.pre_parse_json(arguments)
+            if refusal := check_arguments(name, parsed, tool.fn_metadata.arg_model):
+                raise ToolError(refusal)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise  # a crash: the SDK's bare text, and the exception stays on the server
+        except ToolError as error:
+            raise ToolError(str(error).removeprefix(f"Error executing tool {name}: ")) from error.__cause__
+
+
 def server_parts(settings: ServerSettings) -> ServerParts:
     """What the server keeps across lifespans: the ledger, the audit trail, the in-flight counter."""
     return ServerParts(
@@ -166,7 +189,7 @@ def build_server(
             finally:
                 holder.current = None
 
-    server: MCPServer[AppState] = MCPServer(
+    server = VoiceToolsServer(
         "voice-tools",
         title="Zendesk Talk phone numbers",
         instructions=INSTRUCTIONS,
@@ -184,7 +207,7 @@ def build_server(
         assert tool is not None
         if not compact_schemas:  # the SDK's schemas as they come (the benchmarks' baseline)
             continue
-        tool.parameters = publish_schema(tool.parameters)
+        tool.parameters = {**publish_schema(tool.parameters), "additionalProperties": False}  # refused: invalid.py
         if tool.fn_metadata.output_schema is not None:
             tool.fn_metadata.output_schema = publish_schema(tool.fn_metadata.output_schema, descriptions=False)
     for prompt in prompt_files:

@@ -15,6 +15,7 @@ from voice_tools.models import Include, PhoneNumber
 from .arguments import Country, NumberText, PhoneNumberId
 from .directory import digits
 from .errors import message, tool_error
+from .invalid import invalid_arguments
 from .results import NumberDetails, NumberList, NumberSummary, respond
 from .state import state
 
@@ -98,7 +99,9 @@ async def get_number(
     include: Annotated[list[Include] | None, Field(description="Extra data to add")] = None,
 ) -> Annotated[CallToolResult, NumberDetails]:
     if (phone_number_id is None) == (number is None):
-        raise ToolError(message("give either phone_number_id or number (one of them)", "no", "call again with one"))
+        given = "both" if number is not None else "neither"
+        found = [f"it takes exactly one of phone_number_id and number, and was given {given}"]
+        raise ToolError(invalid_arguments("get_number", found, fix=["phone_number_id or number"]))
     number_id = phone_number_id if phone_number_id is not None else await _find_by_number(ctx, number or "")
     app = state(ctx)
     try:

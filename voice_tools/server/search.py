@@ -14,7 +14,8 @@ from voice_tools.guard import Quote
 from voice_tools.models import AvailableNumber
 
 from .arguments import AREA_CODE_COUNTRIES, AreaCode, Contains, Country
-from .errors import message, tool_error
+from .errors import tool_error
+from .invalid import invalid_arguments
 from .results import Offer, SearchResult, respond
 from .state import AppState, state
 
@@ -49,11 +50,8 @@ async def search_numbers(
     limit: Annotated[int, Field(ge=1, le=20, description="Most results to return")] = 5,
 ) -> Annotated[CallToolResult, SearchResult]:
     if area_code and country not in AREA_CODE_COUNTRIES:
-        raise ToolError(
-            message(
-                f"area_code works only for US and CA numbers, not {country}", "no", "search again without area_code"
-            )
-        )
+        problem = f"area_code works only for US and CA numbers, not {country}"
+        raise ToolError(invalid_arguments("search_numbers", [problem], fix=["area_code"], hint="leave area_code out"))
     app = state(ctx)
     try:
         found = await app.client.search_available(country, toll_free=toll_free, area_code=area_code, contains=contains)

@@ -15,7 +15,8 @@ from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberSettings, PhoneNumberUpdate, SettingsUpdate
 
 from .arguments import PhoneNumberId
-from .errors import message, tool_error
+from .errors import tool_error
+from .invalid import invalid_arguments, problem
 from .results import Change, UpdateResult, respond
 from .state import AppState, state
 
@@ -30,13 +31,13 @@ SETTINGS = sorted(SettingsUpdate.model_fields)
 
 def _problems(error: ValidationError, where: str) -> list[str]:
     problems: list[str] = []
-    for item in error.errors():
+    for item in error.errors(include_url=False):
         field = ".".join(str(p) for p in item["loc"]) or where
         if item["type"] == "extra_forbidden":
             read_only = field in PhoneNumber.read_only_fields() or field in {"token", "capabilities"}
-            problems.append(f"{field} is read-only" if read_only else f"{field} is not a writable field of {where}")
+            problems.append(f"{where}.{field} is " + ("read-only" if read_only else "not a writable field"))
         else:
-            problems.append(f"{where}.{field}: {item['msg']}")
+            problems.append(problem(item, where=where))
     return problems
 
 
@@ -54,9 +55,11 @@ def _parse_all(changes: dict[str, Any] | None, settings: dict[str, Any] | None) 
         except ValidationError as error:
             parsed.append(None)
             problems += _problems(error, where)
-            allowed.append(f"writable {where}: {', '.join(names)}")
+            if any(item["type"] == "extra_forbidden" for item in error.errors()):
+                allowed.append(f"writable {where}: {', '.join(names)}")
     if problems:
-        raise ToolError(message(f"invalid arguments: {'; '.join(problems)}", "no", f"fix them. {'. '.join(allowed)}"))
+        fix = [where for where, data in (("changes", changes), ("settings", settings)) if data is not None]
+        raise ToolError(invalid_arguments("update_settings", problems, fix=fix, hint="; ".join(allowed)))
     return parsed[0], parsed[1]
 
 
@@ -135,7 +138,8 @@ async def update_settings(
 ) -> Annotated[CallToolResult, UpdateResult]:
     attributes, new_settings = _parse_all(changes, settings)
     if attributes is None and new_settings is None:
-        raise ToolError(message("nothing to change", "no", "pass changes and/or settings"))
+        found = ["it was given nothing to change"]
+        raise ToolError(invalid_arguments("update_settings", found, fix=["changes or settings"]))
     app = state(ctx)
     subject = f"phone number {phone_number_id}"
     try:
