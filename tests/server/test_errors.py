@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.harness import ERAS, Era, connect, make_rig, text_of
-from voice_tools.sandbox import TalkSandbox
+from voice_tools.sandbox import SandboxConfig, TalkSandbox
 
 pytestmark = pytest.mark.anyio
 
@@ -131,6 +131,18 @@ async def test_rate_limited_says_after_how_long() -> None:
     sandbox.faults.inject("rate_limited")
     text, _ = await failure("legacy", "list_numbers", {}, sandbox)
     assert "rate limit" in text and "Retry: yes, after 90 s" in text and "wait 90 s" in text
+
+
+async def test_a_rate_limit_met_inside_a_concurrent_listing_reads_as_one_rate_limit(era: Era) -> None:
+    """30 pages read 16 at a time under a budget of 10 requests an hour: sibling requests fail together
+    (an ExceptionGroup inside the client), and the model still gets the one rate-limit message."""
+    sandbox = TalkSandbox(SandboxConfig(numbers=3000, rate_limit=10, rate_window=3600))
+    text, rig = await failure(era, "list_numbers", {}, sandbox)
+    assert text == (
+        "Zendesk's rate limit for this account is used up. Retry: yes, after 3600 s. "
+        "Next: wait 3600 s, then call again."
+    )
+    assert rig.transport.count("GET") > 10  # it was the concurrent reads that met the limit
 
 
 async def test_invalid_update_refused_by_zendesk(era: Era) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import sys
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
@@ -26,12 +27,14 @@ from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ConnectionProblem,
     OutcomeUnknownError,
     RateLimitError,
     UnexpectedResponseError,
     ZendeskError,
     error_class_for,
 )
+from .redact import safe_details, safe_text
 from .retries import RetryPolicy, is_retryable, make_wait
 
 logger = logging.getLogger("voice_tools.client")
@@ -40,6 +43,10 @@ Model = TypeVar("Model", bound=BaseModel)
 USER_AGENT = f"voice-tools/{__version__} (python {sys.version_info.major}.{sys.version_info.minor}; httpx2)"
 DEFAULT_TIMEOUT = httpx2.Timeout(20.0, connect=5.0)
 DEFAULT_LIMITS = httpx2.Limits(max_connections=20, max_keepalive_connections=10)
+# getaddrinfo's "this name does not exist" answers (not EAI_AGAIN: a resolver that is down may come back)
+NO_SUCH_HOST = frozenset(
+    getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA", "EAI_ADDRFAMILY") if hasattr(socket, name)
+)
 NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.UnsupportedProtocol)
 
 
@@ -98,8 +105,25 @@ def _retry_after(response: httpx2.Response) -> float | None:
         return None  # an HTTP date: Zendesk sends seconds; fall back to backoff
 
 
-def status_error(method: str, path: str, response: httpx2.Response) -> APIStatusError:
-    """Zendesk's error answer as the matching error class, with its code, description and details."""
+def connection_problem(exc: BaseException) -> ConnectionProblem:
+    """Why a connection never opened, from the OS's error somewhere down the exception's chain (httpx
+    wraps it in its own ConnectError, and anyio in "All connection attempts failed")."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, socket.gaierror) and cause.errno in NO_SUCH_HOST:
+            return "no_such_host"
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused"
+        cause = cause.__cause__ or cause.__context__
+    return "other"
+
+
+def status_error(method: str, path: str, response: httpx2.Response, secrets: Sequence[str] = ()) -> APIStatusError:
+    """Zendesk's error answer as the matching error class, with its code, description and details: only
+    those fields of Zendesk's JSON, capped and with credentials redacted (``redact.py``); a body that is
+    not JSON (a proxy's error page, which may echo the request) is not repeated at all."""
     code = description = None
     details: dict[str, Any] | None = None
     try:
@@ -107,12 +131,10 @@ def status_error(method: str, path: str, response: httpx2.Response) -> APIStatus
     except ValueError:
         body = None
     if isinstance(body, dict):
-        code = body.get("error") if isinstance(body.get("error"), str) else None
-        description = body.get("description") if isinstance(body.get("description"), str) else None
-        details = body.get("details") if isinstance(body.get("details"), dict) else None
-    elif response.text:
-        description = response.text.strip()[:300]
-    summary = ": ".join(p for p in (code, description) if p) or response.reason_phrase
+        code = safe_text(body.get("error"), secrets)
+        description = safe_text(body.get("description"), secrets)
+        details = safe_details(body.get("details"), secrets)
+    summary = ": ".join(p for p in (code, description) if p) or response.reason_phrase or "no description"
     return error_class_for(response.status_code)(
         f"Zendesk answered {response.status_code} to {method} {path}: {summary}",
         method=method,
@@ -163,6 +185,13 @@ class BaseClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    @property
+    def host(self) -> str:
+        """The host (and port, when not the scheme's own) requests go to: never credentials or a path."""
+        url = httpx2.URL(self.config.url)
+        default = {"https": 443, "http": 80}.get(url.scheme)
+        return url.host if url.port in (None, default) else f"{url.host}:{url.port}"
+
     def same_origin(self, url: str) -> bool:
         """Whether a URL Zendesk handed back (``next_page``) points at the configured account."""
         base, other = httpx2.URL(self.config.url), httpx2.URL(url)
@@ -203,11 +232,15 @@ class BaseClient:
         try:
             response = await self._http.request(method, path, params=params, json=json)
         except NEVER_SENT as exc:
+            cause = connection_problem(exc)
+            why = {"no_such_host": "no such host", "refused": "connection refused"}.get(cause, type(exc).__name__)
             raise APIConnectionError(
-                f"could not connect to Zendesk for {method} {shown} ({type(exc).__name__}); nothing was sent",
+                f"could not connect to Zendesk at {self.host} for {method} {shown} ({why}); nothing was sent",
                 method=method,
                 path=shown,
                 never_sent=True,
+                host=self.host,
+                problem=cause,
             ) from None
         except httpx2.TransportError as exc:
             timed_out = isinstance(exc, httpx2.TimeoutException)
@@ -222,7 +255,7 @@ class BaseClient:
             raise kind(f"{method} {shown}: {what}", method=method, path=shown) from None
         self.rate_budget.observe(response.headers)
         if response.status_code >= 400:
-            error = status_error(method, shown, response)
+            error = status_error(method, shown, response, self.config.secrets())
             if method == "POST" and error.status_code >= 500:
                 raise OutcomeUnknownError(
                     f"{method} {shown}: Zendesk answered {error.status_code} after the request was sent; "

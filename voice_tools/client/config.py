@@ -110,6 +110,13 @@ class ZendeskConfig(BaseModel):
         raw = f"{self.email}/token:{self.api_token.get_secret_value()}".encode()
         return "Basic " + base64.b64encode(raw).decode()
 
+    def secrets(self) -> list[str]:
+        """Every form in which this configuration's secrets leave the process, for redaction."""
+        header = self.authorization()
+        return [header, header.split(" ", 1)[1]] + [
+            s.get_secret_value() for s in (self.api_token, self.oauth_token) if s is not None
+        ]
+
     def __repr_args__(self):  # type: ignore[no-untyped-def]
         # the email is half of a credential pair: keep it out of reprs along with the secrets
         for name, value in super().__repr_args__():

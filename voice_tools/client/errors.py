@@ -23,7 +23,7 @@ them ever holds a credential: messages are built from the method, the path and Z
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 
 class ZendeskError(Exception):
@@ -41,14 +41,30 @@ class ConfigurationError(ZendeskError):
     """The client's configuration is unusable; it refuses before sending anything."""
 
 
+ConnectionProblem = Literal["no_such_host", "refused", "other"]
+
+
 class APIConnectionError(ZendeskError):
-    """``never_sent`` is true when the connection never opened, so Zendesk cannot have seen the request."""
+    """``never_sent`` is true when the connection never opened, so Zendesk cannot have seen the request.
+    ``host`` is where the client tried to go; ``problem`` says why it failed, so that a host that does
+    not exist (a configuration mistake, not worth retrying) reads differently from one that is down."""
 
     retryable = True
 
-    def __init__(self, message: str, *, method: str, path: str, never_sent: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        never_sent: bool = False,
+        host: str | None = None,
+        problem: ConnectionProblem = "other",
+    ) -> None:
         super().__init__(message)
         self.method, self.path, self.never_sent = method, path, never_sent
+        self.host, self.problem = host, problem
+        self.retryable = problem != "no_such_host"  # a name that does not resolve will not resolve in a second
 
 
 class APITimeoutError(APIConnectionError):

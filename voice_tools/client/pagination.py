@@ -17,7 +17,7 @@ import httpx2
 from voice_tools.models import OffsetPage, ZendeskResponse
 
 from .base import RateBudget
-from .errors import UnexpectedResponseError
+from .errors import UnexpectedResponseError, ZendeskError
 
 Item = TypeVar("Item", bound=ZendeskResponse)
 PageT = TypeVar("PageT", bound=OffsetPage)
@@ -27,6 +27,22 @@ BUDGET_RESERVE = 20  # below this many requests left in the window, fetch pages 
 
 Progress = Callable[[int, int], Awaitable[None]]
 FetchPage = Callable[[str, dict[str, str | int] | None], Awaitable[OffsetPage]]
+
+
+def first_zendesk_error(failures: ExceptionGroup[Exception]) -> Exception:
+    """The error to raise for concurrent page reads that failed: the first Zendesk error (the others are
+    usually the same one, met by sibling requests), so callers handle one ``ZendeskError`` as they would
+    for a single request. Anything else (a bug) stays a group, with every traceback."""
+    for leaf in _leaves(failures):
+        if isinstance(leaf, ZendeskError):
+            return leaf
+    return failures
+
+
+def _leaves(error: BaseException) -> list[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in _leaves(inner)]
+    return [error]
 
 
 class AsyncPaginator(Generic[Item]):
@@ -99,9 +115,12 @@ class AsyncPaginator(Generic[Item]):
             if progress is not None:
                 await progress(done, last)
 
-        async with anyio.create_task_group() as group:
-            for number in range(2, last + 1):
-                group.start_soon(fetch, number)
+        try:
+            async with anyio.create_task_group() as group:
+                for number in range(2, last + 1):
+                    group.start_soon(fetch, number)
+        except ExceptionGroup as failures:
+            raise first_zendesk_error(failures) from None
         seen = {getattr(i, "id", None) for i in items}
         for number in sorted(pages):
             for item in pages[number].items():

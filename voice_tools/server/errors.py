@@ -63,6 +63,12 @@ def explain(error: ZendeskError, *, subject: str = "the request", writes: bool =
             "not before checking",
             "call get_number to see the current state",
         )
+    if isinstance(error, APIConnectionError) and error.problem == "no_such_host":
+        return message(
+            f"the Zendesk host {error.host} does not exist (its name does not resolve); nothing was sent",
+            "no",
+            "tell the user to check the server's ZENDESK_SUBDOMAIN (or VOICE_TOOLS_ZENDESK_BASE_URL)",
+        )
     unavailable = isinstance(error, APIConnectionError | UnexpectedResponseError) or (
         isinstance(error, APIStatusError) and error.status_code >= 500
     )
