@@ -32,6 +32,7 @@ from bench.stats import Figure, percentile
 from bench.tokens import count, count_json
 from tests.harness import Answer, make_rig, settings, text_of
 from voice_tools.client import TalkClient, ZendeskConfig
+from voice_tools.sandbox import SandboxConfig, TalkSandbox
 from voice_tools.server.app import build_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -184,6 +185,30 @@ async def bench_tokens(report: Report) -> None:
             ours=u,
             raw=ru,
         )
+
+
+async def bench_result_budget(report: Report) -> None:
+    """The largest results on a 20,000-number account, at the default budget, against what the same calls
+    would return without one (every match in the page the model asked for)."""
+    print("result size on a 20,000-number account (default budget 8,000 tokens)", flush=True)
+    sandbox = TalkSandbox(SandboxConfig(numbers=20_000, rate_limit=1_000_000))
+    rig = make_rig(sandbox)
+    async with Client(rig.server, mode="legacy") as client:
+        for view in ("compact", "full"):
+            result = await client.call_tool("list_numbers", {"view": view, "limit": 500})
+            shown = len(result.structured_content["numbers"])
+            tokens = count(text_of(result))
+            per_number = tokens / max(shown, 1)
+            report.add(
+                f"budget_list_{view}",
+                f"list_numbers view={view}, limit=500",
+                f"{tokens} tokens ({shown} numbers)",
+                f"without the budget about {per_number * 500:,.0f} tokens (500 numbers)",
+                verdict(tokens, 8000),
+                tokens=tokens,
+                shown=shown,
+                unbounded_estimate=per_number * 500,
+            )
 
 
 # -------------------------------------------------------------------- cold start
@@ -473,6 +498,7 @@ async def bench_throughput(report: Report, calls: int) -> None:
 async def main(quick: bool) -> Report:
     report = Report()
     await bench_tokens(report)
+    await bench_result_budget(report)
     await bench_cold_start(report, runs=3 if quick else 9)
     await bench_overhead(report, runs=2 if quick else 5, calls=20 if quick else 200)
     await bench_ledger(report, runs=2 if quick else 5, calls=20 if quick else 200)

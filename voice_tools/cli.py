@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 
 def _sandbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("sandbox", help="run the Zendesk Talk sandbox standalone on a loopback port")
+    p = sub.add_parser(
+        "sandbox",
+        help="run the Zendesk Talk sandbox standalone on a loopback port",
+        epilog="environment variables: none (the sandbox is configured by these flags only)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8790, help="port to listen on (default 8790)")
     p.add_argument("--seed", type=int, default=7, help="seed for the simulated account (default 7)")
@@ -28,6 +32,8 @@ def _sandbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
+    import socket
+
     import anyio
 
     from voice_tools.sandbox import SandboxConfig, TalkSandbox, describe_credentials
@@ -43,6 +49,11 @@ def run_sandbox(args: argparse.Namespace) -> int:
     sandbox = TalkSandbox(config)
     sandbox.faults.latency = args.latency
     server = make_server(sandbox, args.host, args.port)
+    try:
+        sock = socket.create_server((args.host, args.port))
+    except OSError as error:
+        print(f"voice-tools: cannot start: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
     print(
         f"Zendesk Talk sandbox on http://{args.host}:{args.port} "
         f"({len(sandbox.backend.numbers)} numbers, seed {config.seed}"
@@ -53,12 +64,20 @@ def run_sandbox(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    anyio.run(server.serve)
+    anyio.run(lambda: server.serve(sockets=[sock]))
     return 0
 
 
 def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("serve", help="run the MCP server (stdio by default; --http for streamable HTTP)")
+    from voice_tools.server.environment import SERVE, help_table
+
+    p = sub.add_parser(
+        "serve",
+        help="run the MCP server (stdio by default; --http for streamable HTTP)",
+        description="Run the MCP server for one Zendesk Talk account (the built-in sandbox without credentials).",
+        epilog="environment variables:\n" + help_table(SERVE),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
@@ -68,37 +87,37 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    """Everything that can be wrong is checked (configuration, prompt files, the port) before the
+    start-up line is printed, so that the line is never followed by a failure to start."""
     import logging
     import os
 
     from voice_tools.client import ConfigurationError
     from voice_tools.server.prompts import PromptFileError
     from voice_tools.server.settings import ServerSettings
+    from voice_tools.server.startup import startup_line
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = ServerSettings.from_env(os.environ, sandbox=args.sandbox, read_only=args.read_only or None)
         if not args.http:
             return serve_stdio(settings)
-        from voice_tools.server.http import HttpSettings, http_app, uvicorn_server
+        from voice_tools.server.http import HttpSettings, http_app, listen, uvicorn_server
 
         http = HttpSettings.from_env(os.environ, host=args.host, port=args.port, path=args.path)
         app = http_app(settings, http)
+        sock = listen(http)
     except ConfigurationError as error:
-        print(f"voice-tools: {error}", file=sys.stderr)
+        print(f"voice-tools: cannot start: {error}", file=sys.stderr)
         return 2
     except PromptFileError as error:
         print(f"voice-tools: cannot start: prompt file {error.path}: {error.problem}", file=sys.stderr)
         return 2
-    auth = (
-        "OAuth access token required"
-        if http.oauth
-        else "bearer token required"
-        if http.token
-        else "no authentication: loopback only"
-    )
-    print(f"voice-tools: MCP over streamable HTTP at {http.url} ({auth})", file=sys.stderr, flush=True)
-    uvicorn_server(app, http, grace_seconds=settings.shutdown_grace_seconds).run()
+    except OSError as error:
+        print(f"voice-tools: cannot start: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
+    print(startup_line(settings, f"streamable HTTP at {http.url} ({http.auth_text})"), file=sys.stderr, flush=True)
+    uvicorn_server(app, http, grace_seconds=settings.shutdown_grace_seconds).run(sockets=[sock])
     return 0
 
 
@@ -106,10 +125,13 @@ def serve_stdio(settings: ServerSettings) -> int:
     import anyio
 
     from voice_tools.server.app import build_server, server_parts
+    from voice_tools.server.startup import startup_line
     from voice_tools.server.stdio import serve_stdio as serve
 
     parts = server_parts(settings)
-    anyio.run(lambda: serve(build_server(settings, parts=parts), parts, grace_seconds=settings.shutdown_grace_seconds))
+    server = build_server(settings, parts=parts)
+    print(startup_line(settings, "stdio"), file=sys.stderr, flush=True)
+    anyio.run(lambda: serve(server, parts, grace_seconds=settings.shutdown_grace_seconds))
     return 0
 
 
@@ -127,7 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     _serve_parser(sub)
     _sandbox_parser(sub)
-    sub.add_parser("demo", help="start the server against the sandbox over stdio and run a short scripted session")
+    sub.add_parser(
+        "demo",
+        help="start the server against the sandbox over stdio and run a short scripted session",
+        epilog="environment variables: those of serve, except ZENDESK_* (the demo always uses the sandbox)",
+    )
     return parser
 
 

@@ -48,8 +48,11 @@ async def test_every_prompt_renders_with_its_arguments_tools_and_the_rule(era: E
             for value in args.values():
                 assert value.strip().upper() in text.upper()
     provision = await _get(era, "provision_support_line", VALID["provision_support_line"])
-    assert "Country: IE" in provision and "Area code: not given" in provision
+    assert "Country: IE" in provision and "Area code: any" in provision
     assert "search_numbers, buy_number, get_number, update_settings" in provision
+    audit = await _get(era, "audit_numbers", VALID["audit_numbers"])
+    assert "Scope: numbers in every country." in audit and "not given" not in audit
+    assert "Scope: numbers in GB." in await _get(era, "audit_numbers", {**VALID["audit_numbers"], "country": "gb"})
 
 
 async def _get(era: Era, name: str, args: dict[str, str]) -> str:
@@ -205,6 +208,18 @@ async def test_argument_completion(era: Era) -> None:
     assert len(ids.completion.values) == 12
     assert free_text.completion.values == []
     assert "360001002" in group_ids.completion.values and len(group_ids.completion.values) == 6
+
+
+async def test_numbers_complete_by_their_digits_however_they_are_typed(era: Era) -> None:
+    async with connect(make_rig(), era) as client:
+        found = {}
+        for typed in ("+14", "+1 4", "1 (4", "+1-4"):
+            done = await client.complete(PromptReference(name="explain_number"), {"name": "number", "value": typed})
+            found[typed] = [v for v in done.completion.values if v.startswith("+")]
+        words = await client.complete(PromptReference(name="explain_number"), {"name": "number", "value": "Dub"})
+    assert found["+14"] and all(v == found["+14"] for v in found.values())
+    assert "+18885550142" in found["+1 4"]  # the digits anywhere in the number, as "+14" always found it
+    assert words.completion.values == []
 
 
 async def test_completion_reads_the_account_once_a_minute_not_per_keystroke() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import signal
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import FrameType
@@ -71,7 +72,14 @@ class HttpSettings:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}{self.path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{self.path}"
+
+    @property
+    def auth_text(self) -> str:
+        if self.oauth is not None:
+            return "OAuth access token required"
+        return "bearer token required" if self.token is not None else "no authentication: loopback only"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, host: str, port: int, path: str) -> HttpSettings:
@@ -168,6 +176,22 @@ def _oauth_from_env(env: Mapping[str, str]) -> OAuthSettings | None:
         client_secret=SecretStr(values["CLIENT_SECRET"]),
         required_scopes=scopes,
     )
+
+
+def listen(http: HttpSettings) -> socket.socket:
+    """The listening socket, bound before anything announces the server: a port already taken is an
+    error at start-up (OSError), not a line saying the server is up followed by a failure."""
+    family = socket.AF_INET6 if ":" in http.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a restart may reuse TIME_WAIT
+        sock.bind((http.host, http.port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 class GracefulServer(uvicorn.Server):

@@ -13,15 +13,14 @@ from voice_tools.client import NotFoundError, ZendeskError
 from voice_tools.models import Include, PhoneNumber
 
 from .arguments import Country, NumberText, PhoneNumberId
+from .budget import estimated_tokens, rows_that_fit
 from .directory import digits
 from .errors import message, tool_error
 from .invalid import invalid_arguments
-from .results import NumberDetails, NumberList, NumberSummary, respond
+from .results import NumberDetails, NumberList, NumberSummary, compact_json, respond
 from .state import state
 
-LIST_DESCRIPTION = (
-    "List the account's phone numbers (every page), filtered if asked. Use an id with get_number or update_settings."
-)
+LIST_DESCRIPTION = "The account's phone numbers, filtered if asked. Pass an id to get_number or update_settings."
 GET_DESCRIPTION = (
     "One number in full, by phone_number_id or by the number itself. include adds its settings, or the account's "
     "groups, IVRs, schedules and greetings (ids for update_settings)."
@@ -45,7 +44,8 @@ async def list_numbers(
     group_id: Annotated[int | None, Field(ge=1, description="Numbers routed to this group")] = None,
     text: Annotated[str | None, Field(max_length=64, description="Match in nickname or number")] = None,
     view: Annotated[Literal["compact", "full"], Field(description="full: every field")] = "compact",
-    limit: Annotated[int, Field(ge=1, le=500, description="Most numbers to return")] = 100,
+    limit: Annotated[int, Field(ge=1, le=500, description="Most numbers")] = 100,
+    offset: Annotated[int, Field(ge=0, description="next_offset of the last call")] = 0,
 ) -> Annotated[CallToolResult, NumberList]:
     app = state(ctx)
 
@@ -65,18 +65,46 @@ async def list_numbers(
         and (group_id is None or group_id in (n.group_ids or []) or n.default_group_id == group_id)
         and (text is None or _matches(n, text))
     ]
-    shown = matched[:limit]
+    page = matched[offset : offset + limit]
     if view == "full":
-        rows = [NumberSummary.model_validate(n.model_dump(mode="json", exclude_none=True)) for n in shown]
+        rows = [NumberSummary.model_validate(n.model_dump(mode="json", exclude_none=True)) for n in page]
     else:
-        rows = [NumberSummary(id=n.id, number=n.number, name=n.nickname, toll_free=n.toll_free or None) for n in shown]
-    if len(matched) > len(shown):
-        next_step = f"Showing {len(shown)} of {len(matched)}: narrow the filters or raise limit."
-    elif not matched:
-        next_step = "No number matched; try fewer filters."
-    else:
-        next_step = "Use an id with get_number for details or update_settings to change it."
-    return respond(NumberList(numbers=rows, matched=len(matched), total=len(numbers), next_step=next_step))
+        rows = [NumberSummary(id=n.id, number=n.number, name=n.nickname, toll_free=n.toll_free or None) for n in page]
+    fit = rows_that_fit([r.model_dump(mode="json", exclude_none=True) for r in rows], app.settings.max_result_tokens)
+    shown = rows[:fit]
+    end = offset + len(shown)
+    more = end < len(matched)
+    return respond(
+        NumberList(
+            numbers=shown,
+            matched=len(matched),
+            total=len(numbers),
+            next_offset=end if more else None,
+            next_step=_next_step(len(shown), len(page), len(matched), offset, view, app.settings.max_result_tokens),
+        )
+    )
+
+
+def _next_step(shown: int, asked: int, matched: int, offset: int, view: str, budget: int) -> str:
+    end = offset + shown
+    if not matched:
+        return "No number matched; try fewer filters."
+    if offset >= matched:
+        return f"offset {offset} is past the {matched} matches; call again with a smaller offset."
+    if shown < asked:  # the budget cut the page short
+        narrow = "narrow the filters"
+        if view == "full":
+            narrow = "narrow with country, group_id or text, or use view compact (about 16 tokens a number)"
+        return (
+            f"Showing {offset + 1}-{end} of {matched}: more would pass the {budget}-token result limit. "
+            f"Call again with offset={end} for the next ones, or {narrow}."
+        )
+    if end < matched:
+        return (
+            f"Showing {offset + 1}-{end} of {matched}: call again with offset={end} (or raise limit), "
+            "or narrow the filters."
+        )
+    return "Use an id with get_number for details or update_settings to change it."
 
 
 async def _find_by_number(ctx: Context[Any, Any], number: str) -> int:
@@ -122,10 +150,18 @@ async def get_number(
         )
         if rows is not None
     }
-    return respond(
-        NumberDetails(
-            phone_number=record,
-            related=related or None,
-            next_step="To change it, call update_settings with dry_run=true first and show the user the changes.",
+    next_step = "To change it, call update_settings with dry_run=true first and show the user the changes."
+    left = app.settings.max_result_tokens - estimated_tokens(compact_json(record))
+    cut: list[str] = []
+    for name, rows in related.items():  # an account with hundreds of groups: keep what fits, say what did not
+        kept = rows_that_fit(rows, left)
+        left -= sum(estimated_tokens(compact_json(row)) + 1 for row in rows[:kept])
+        if kept < len(rows):
+            related[name] = rows[:kept]
+            cut.append(f"{name} {kept} of {len(rows)}")
+    if cut:
+        next_step = (
+            f"Shown: {', '.join(cut)} (the result token limit). Ask for fewer kinds in include to see more. "
+            + next_step
         )
-    )
+    return respond(NumberDetails(phone_number=record, related=related or None, next_step=next_step))

@@ -14,6 +14,7 @@ prompt expects, its arguments), then the body, with ``{{argument}}`` placeholder
     description = "..."
     required = true
     kind = "number"        # optional: checked like the tools check it (country, area_code, ...)
+    absent = "any"         # optional: the words in place of an optional argument not given
     +++
     Explain how {{number}} is set up ...
 
@@ -43,7 +44,7 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 NAME = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 TOOL_NAMES = frozenset({"search_numbers", "list_numbers", "get_number", "update_settings", "buy_number"})
 TOP_KEYS = {"name", "title", "description", "tools", "arguments"}
-ARGUMENT_KEYS = {"name", "description", "required", "kind"}
+ARGUMENT_KEYS = {"name", "description", "required", "kind", "absent"}
 NOT_GIVEN = "not given"
 RULE = (
     "Rule: buying a number and changing a number's settings need my explicit yes first. Show me what will "
@@ -87,6 +88,7 @@ class PromptArgumentSpec:
     description: str
     required: bool
     kind: str | None
+    absent: str = NOT_GIVEN  # what the body says in the placeholder's place when it is not given
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class PromptFile:
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 if spec.required:
                     raise ValueError(f"{name} is required: {spec.description}")
-                clean[name] = NOT_GIVEN
+                clean[name] = spec.absent
                 continue
             text = str(raw)
             check = KINDS.get(spec.kind or "", _text(2000))
@@ -212,9 +214,12 @@ def _parse_arguments(path: Path, raw: Any) -> tuple[PromptArgumentSpec, ...]:
         kind = item.get("kind")
         if kind is not None and kind not in KINDS:
             raise _fail(path, f"argument {name}: kind {kind!r} is not one of {', '.join(sorted(KINDS))}")
+        absent = item.get("absent", NOT_GIVEN)
+        if "absent" in item and (not isinstance(absent, str) or not absent.strip() or required):
+            raise _fail(path, f"argument {name}: 'absent' must be words, and only for an optional argument")
         if any(s.name == name for s in specs):
             raise _fail(path, f"argument {name} is declared twice")
-        specs.append(PromptArgumentSpec(name, description.strip(), required, kind))
+        specs.append(PromptArgumentSpec(name, description.strip(), required, kind, absent.strip()))
     return tuple(specs)
 
 

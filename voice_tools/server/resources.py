@@ -23,6 +23,8 @@ from mcp.types import Completion, CompletionArgument, CompletionContext, PromptR
 from voice_tools.client import NotFoundError, ZendeskError
 
 from .arguments import ISO_COUNTRIES
+from .budget import rows_that_fit
+from .directory import digits
 from .errors import explain
 from .state import AppState
 
@@ -78,7 +80,11 @@ def register_resources(server: MCPServer[Any], holder: StateHolder) -> None:
             {"id": n.id, "number": n.number, "name": n.nickname, **({"toll_free": True} if n.toll_free else {})}
             for n in numbers
         ]
-        return _json({"account": app.account, "total": len(rows), "numbers": rows})
+        shown = rows_that_fit(rows, app.settings.max_result_tokens)
+        listing: dict[str, Any] = {"account": app.account, "total": len(rows), "numbers": rows[:shown]}
+        if shown < len(rows):
+            listing["note"] = f"the first {shown} of {len(rows)}; list_numbers (with offset) reads the rest"
+        return _json(listing)
 
     @server.resource(NUMBER_URI, name="phone_number", title="One phone number in full", mime_type="application/json")
     async def phone_number(id: str) -> str:
@@ -138,8 +144,10 @@ async def _candidates(holder: StateHolder, kind: str, typed: str) -> list[str]:
         if kind in ("number", "number_id"):
             entries = await app.directory.entries()
             out = [str(e.id) for e in entries if str(e.id).startswith(typed)]
-            if kind == "number":
-                out += [e.number for e in entries if typed.lstrip("+") in e.number]
+            if kind == "number":  # by digits, however they are typed: "+1 4", "(415) 55", "+14"
+                wanted = digits(typed)
+                if wanted or not typed.strip():
+                    out += [e.number for e in entries if wanted in digits(e.number)]
             return out
         if kind == "group":
             groups = await holder.account_groups(app)

@@ -47,6 +47,7 @@ class NumberList(BaseModel):
     numbers: list[NumberSummary]
     matched: int
     total: int
+    next_offset: int | None = None  # where the next call starts, when matches were left out
     next_step: str
 
 

@@ -47,7 +47,7 @@ async def search_numbers(
     area_code: AreaCode | None = None,
     contains: Contains | None = None,
     toll_free: Annotated[bool | None, Field(description="true: toll-free only; false: local only")] = None,
-    limit: Annotated[int, Field(ge=1, le=20, description="Most results to return")] = 5,
+    limit: Annotated[int, Field(ge=1, le=20, description="Most results")] = 5,
 ) -> Annotated[CallToolResult, SearchResult]:
     if area_code and country not in AREA_CODE_COUNTRIES:
         problem = f"area_code works only for US and CA numbers, not {country}"

@@ -1,28 +1,7 @@
 """The server's configuration, from the environment (and the command line on top).
 
-| variable | meaning |
-|---|---|
-| ZENDESK_SUBDOMAIN, ZENDESK_EMAIL, ZENDESK_API_TOKEN | a real account, API-token auth |
-| ZENDESK_OAUTH_TOKEN | a real account, OAuth bearer auth (instead of email + API token) |
-| VOICE_TOOLS_ZENDESK_BASE_URL | instead of the subdomain: https://..., or http:// to loopback (a standalone sandbox) |
-| (none of the above) | the in-process sandbox, announced on stderr |
-| VOICE_TOOLS_READ_ONLY | "yes": only the three read tools are listed |
-| VOICE_TOOLS_QUOTE_SECRET | HMAC secret for purchase quotes (replicas share it); random per process if unset |
-| VOICE_TOOLS_QUOTE_TTL | seconds a quote stays valid (default 900) |
-| VOICE_TOOLS_CONFIRMATION | elicit_only (default), elicit_or_code, or preapproved (needs a finite cap and ceiling) |
-| VOICE_TOOLS_PURCHASES | on (default) or off |
-| VOICE_TOOLS_MAX_MONTHLY_PRICE | ceiling on one number's monthly price, e.g. 10.00 (default 25.00; "none" lifts it) |
-| VOICE_TOOLS_MAX_PURCHASES_PER_DAY | cap on purchases per UTC day (default 5; "none" lifts it) |
-| VOICE_TOOLS_ALLOWED_COUNTRIES | comma-separated ISO codes, e.g. US,CA (default: any) |
-| VOICE_TOOLS_ALLOW_TOLL_FREE | yes (default) or no |
-| VOICE_TOOLS_AUDIT_LOG | path of the JSON-lines audit trail (default: audit.jsonl in the state directory) |
-| VOICE_TOOLS_LEDGER | sqlite:////abs/path.db, redis://host:port/db or memory: (default: state dir's ledger.db) |
-| VOICE_TOOLS_STATE_DIR | the state directory (default: $XDG_STATE_HOME/voice-tools, else ~/.local/state/voice-tools) |
-| VOICE_TOOLS_RECONCILE_WINDOW | seconds to keep looking for a number whose purchase answer was lost (default 30) |
-| VOICE_TOOLS_UNKNOWN_GIVE_UP | seconds until an unknown purchase never seen in the account is not_purchased (86400) |
-| VOICE_TOOLS_PROMPTS_DIR | folder of prompt files (default: the project's prompts/) |
-| VOICE_TOOLS_MAX_RETRIES | retries of a failed read or update (default 3); purchases are never resent |
-| VOICE_TOOLS_ZENDESK_TIMEOUT | seconds to wait for Zendesk's answer (default 20) |
+Every variable read here is listed, with its meaning, in ``voice_tools.server.environment`` (``serve --help``
+prints that table; a test checks that nothing is read that is not listed).
 """
 
 from __future__ import annotations
@@ -38,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from voice_tools.client import ConfigurationError, RetryPolicy, ZendeskConfig
 from voice_tools.guard import CONFIRMATION_MODES, ConfirmationMode, Reconciliation, SpendPolicy
 from voice_tools.guard.ledger import MEMORY, SCHEMES
+
+from .budget import DEFAULT_MAX_RESULT_TOKENS, MIN_RESULT_TOKENS
 
 SANDBOX_CONFIG = ZendeskConfig(
     base_url="https://sandbox.zendesk.com", email="admin@example.com", api_token=SecretStr("sandbox-api-token")
@@ -62,6 +43,7 @@ class ServerSettings(BaseModel):
     prompts_dir: Path | None = None
     retry: RetryPolicy = RetryPolicy()
     zendesk_timeout: float = 20.0
+    max_result_tokens: int = DEFAULT_MAX_RESULT_TOKENS
 
     @property
     def shutdown_grace_seconds(self) -> float:
@@ -80,6 +62,11 @@ class ServerSettings(BaseModel):
         credentials = {k: env.get(k, "").strip() for k in ("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN")}
         oauth = env.get("ZENDESK_OAUTH_TOKEN", "").strip()
         use_sandbox = sandbox or not (any(credentials.values()) or oauth)
+        if use_sandbox and not sandbox and env.get("VOICE_TOOLS_ZENDESK_BASE_URL", "").strip():
+            raise ConfigurationError(
+                "VOICE_TOOLS_ZENDESK_BASE_URL is set but no credentials are: set ZENDESK_EMAIL and "
+                "ZENDESK_API_TOKEN (or ZENDESK_OAUTH_TOKEN), or unset it to use the built-in sandbox"
+            )
         if use_sandbox:
             zendesk = SANDBOX_CONFIG
         else:
@@ -124,6 +111,11 @@ class ServerSettings(BaseModel):
         window = _seconds(env, "VOICE_TOOLS_RECONCILE_WINDOW", 30.0)
         give_up = _seconds(env, "VOICE_TOOLS_UNKNOWN_GIVE_UP", 24 * 3600.0, maximum=30 * 24 * 3600)
         timeout = _seconds(env, "VOICE_TOOLS_ZENDESK_TIMEOUT", 20.0)
+        result_tokens = _int(env, "VOICE_TOOLS_MAX_RESULT_TOKENS", DEFAULT_MAX_RESULT_TOKENS)
+        if result_tokens is None or result_tokens < MIN_RESULT_TOKENS:
+            raise ConfigurationError(
+                f"VOICE_TOOLS_MAX_RESULT_TOKENS must be a whole number, {MIN_RESULT_TOKENS} or more"
+            )
         retries = _int(env, "VOICE_TOOLS_MAX_RETRIES", 3)
         if retries is None or retries > 10:
             raise ConfigurationError("VOICE_TOOLS_MAX_RETRIES must be a whole number from 0 to 10")
@@ -146,6 +138,7 @@ class ServerSettings(BaseModel):
             else None,
             retry=RetryPolicy(max_retries=retries),
             zendesk_timeout=timeout,
+            max_result_tokens=result_tokens,
         )
 
 

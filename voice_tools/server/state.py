@@ -10,7 +10,6 @@ out waits (bounded) for purchases and updates already sent.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -48,14 +47,7 @@ def state(ctx: Context[Any, Any]) -> AppState:
 
 
 def sandbox_transport() -> httpx2.AsyncBaseTransport:
-    """The built-in sandbox, announced now and built on the first request (start-up stays fast)."""
-    print(
-        "voice-tools: no Zendesk credentials configured, so serving the built-in Zendesk Talk sandbox "
-        "(a simulated account; nothing real is bought). Set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and "
-        "ZENDESK_API_TOKEN to use a real account.",
-        file=sys.stderr,
-        flush=True,
-    )
+    """The built-in sandbox, built on the first request (start-up stays fast); the start-up line says so."""
 
     def build() -> httpx2.AsyncBaseTransport:
         from voice_tools.sandbox import TalkSandbox

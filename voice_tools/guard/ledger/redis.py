@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
 
 from .base import ACTIVE, MAX_WRONG_CODES, Attempt, CodeCheck, Kind, Ledger, Reservation, Status, new_code, new_id
+from .urls import display_url
 
 DAY_KEY_SECONDS = 3 * 24 * 3600
 WRONG_CODES_SECONDS = 24 * 3600
@@ -90,17 +90,6 @@ end
 if quote == ARGV[1] then return {'mismatch', max - wrong} end
 return {'unknown', max - wrong}
 """
-
-
-def display_url(url: str) -> str:
-    """The URL without its password, for the start-up line and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    port = f":{parts.port}" if parts.port else ""
-    netloc = f"{user}{parts.hostname or ''}{port}"
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class RedisLedger(Ledger):

@@ -1,0 +1,127 @@
+"""What an operator is told at start-up: one stderr line, never a secret; and a misconfiguration stops
+the process with a message and a non-zero status before anything claims the server is up."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.processes import LOOPBACK
+from voice_tools.server.environment import SERVE
+from voice_tools.server.settings import ServerSettings
+from voice_tools.server.startup import startup_line
+
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_", "XDG_"))}
+STATE = {"VOICE_TOOLS_STATE_DIR": "/var/lib/voice-tools"}
+API_TOKEN = {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "admin@acme.com", "ZENDESK_API_TOKEN": "tok-9f8e7d6c5b4a"}
+OAUTH = {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_OAUTH_TOKEN": "oauth-1a2b3c4d5e6f"}
+BASE_URL = {**API_TOKEN, "ZENDESK_SUBDOMAIN": "", "VOICE_TOOLS_ZENDESK_BASE_URL": "https://talk.example.com:8443"}
+TAIL = "audit /var/lib/voice-tools/audit.jsonl | ledger sqlite:////var/lib/voice-tools/ledger.db"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {},
+            "voice-tools: serving stdio | account the built-in sandbox (no Zendesk credentials configured, a simulated "
+            "account: nothing real is bought; set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN for a real "
+            "one) | a person confirms each purchase in a form | purchases up to 25.00 a month each, 5 a day, any "
+            "country | audit /var/lib/voice-tools/sandbox-audit.jsonl | ledger memory:",
+        ),
+        (
+            API_TOKEN,
+            "voice-tools: serving stdio | account acme.zendesk.com (API token) | a person confirms each purchase in a "
+            f"form | purchases up to 25.00 a month each, 5 a day, any country | {TAIL}",
+        ),
+        (
+            {**OAUTH, "VOICE_TOOLS_CONFIRMATION": "preapproved", "VOICE_TOOLS_ALLOWED_COUNTRIES": "US,CA"},
+            "voice-tools: serving stdio | account acme.zendesk.com (OAuth token) | PREAPPROVED: purchases within the "
+            f"spend policy need no person | purchases up to 25.00 a month each, 5 a day, CA,US | {TAIL}",
+        ),
+        (
+            {**BASE_URL, "VOICE_TOOLS_READ_ONLY": "yes", "VOICE_TOOLS_LEDGER": "redis://:hunter2@10.0.0.5:6379/0"},
+            "voice-tools: serving stdio | account https://talk.example.com:8443 (API token) | a person confirms each "
+            "purchase in a form | read-only: no purchases, no changes | audit /var/lib/voice-tools/audit.jsonl | "
+            "ledger redis://:***@10.0.0.5:6379/0",
+        ),
+    ],
+    ids=["sandbox", "api-token", "oauth", "base-url"],
+)
+def test_the_start_up_line_says_what_this_process_will_do(env: dict[str, str], expected: str) -> None:
+    line = startup_line(ServerSettings.from_env({**STATE, **env}), "stdio")
+    assert line == expected
+    assert "\n" not in line
+    for secret in ("tok-9f8e7d6c5b4a", "oauth-1a2b3c4d5e6f", "hunter2", "admin@acme.com"):
+        assert secret not in line
+
+
+def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "voice_tools", "serve", *args],
+        input=b"",
+        capture_output=True,
+        env={**CLEAN_ENV, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_base_url_without_credentials_stops_start_up() -> None:
+    done = serve(env={"VOICE_TOOLS_ZENDESK_BASE_URL": "http://127.0.0.1:9"})
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == (
+        "voice-tools: cannot start: VOICE_TOOLS_ZENDESK_BASE_URL is set but no credentials are: set ZENDESK_EMAIL and "
+        "ZENDESK_API_TOKEN (or ZENDESK_OAUTH_TOKEN), or unset it to use the built-in sandbox"
+    )
+
+
+def test_a_port_already_taken_stops_start_up_before_anything_says_it_is_up() -> None:
+    with socket.create_server((LOOPBACK, 0)) as taken:
+        port = taken.getsockname()[1]
+        done = serve("--http", "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == (
+        f"voice-tools: cannot start: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
+
+
+def test_stdio_start_up_prints_exactly_one_line(tmp_path: Path) -> None:
+    done = serve(env={"XDG_STATE_HOME": str(tmp_path)})
+    lines = done.stderr.decode().splitlines()
+    assert done.returncode == 0 and len(lines) == 1 and lines[0].startswith("voice-tools: serving stdio | account ")
+    assert done.stdout == b""
+
+
+def test_serve_help_lists_its_flags_and_every_variable_it_reads() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "voice_tools", "serve", "--help"], capture_output=True, timeout=60, check=True
+    )
+    text = done.stdout.decode()
+    for flag in ("--http", "--host", "--port", "--path", "--sandbox", "--read-only"):
+        assert flag in text
+    for name, _ in SERVE:
+        assert name in text
+
+
+def test_every_variable_the_code_reads_is_in_the_table() -> None:
+    """The table cannot go stale: a name read anywhere in the package must be listed."""
+    package = Path(__file__).resolve().parents[2] / "voice_tools"
+    read: set[str] = set()
+    for path in package.rglob("*.py"):
+        if path.name == "environment.py":
+            continue  # the table itself
+        source = path.read_text()
+        read |= set(re.findall(r"\"((?:ZENDESK|VOICE_TOOLS)_[A-Z0-9_]+|XDG_STATE_HOME)\"", source))
+        oauth = re.findall(r"\"(ISSUER|INTROSPECTION_URL|CLIENT_ID|CLIENT_SECRET|SCOPES)\"", source)
+        read |= {f"VOICE_TOOLS_OAUTH_{name}" for name in oauth}
+    listed = {name for name, _ in SERVE}
+    assert read, "found no environment reads: the pattern is wrong"
+    assert read - listed == set(), "read but not listed in voice_tools/server/environment.py"
+    assert listed - read == set(), "listed in voice_tools/server/environment.py but never read"
