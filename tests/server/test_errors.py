@@ -145,10 +145,52 @@ async def test_a_rate_limit_met_inside_a_concurrent_listing_reads_as_one_rate_li
     assert rig.transport.count("GET") > 10  # it was the concurrent reads that met the limit
 
 
-async def test_invalid_update_refused_by_zendesk(era: Era) -> None:
-    text, _ = await failure(era, "update_settings", {"phone_number_id": 900000120986, "changes": {"group_ids": [42]}})
-    assert "Zendesk refused the update of phone number 900000120986: group_ids: no group with id 42" in text
-    assert "Retry: no, not as it is" in text and "Next: fix those fields" in text
+@pytest.mark.parametrize("dry_run", [True, False])
+async def test_an_unknown_group_id_gets_the_same_answer_in_a_dry_run_and_a_real_call(era: Era, dry_run: bool) -> None:
+    args = {"phone_number_id": 900000120986, "changes": {"group_ids": [12345]}, "dry_run": dry_run}
+    text, rig = await failure(era, "update_settings", args)
+    assert text == (
+        "the update of phone number 900000120986 was not sent, as Zendesk would refuse it: group_ids: no group with "
+        "id 12345 (the account's groups: Support 360001001, Billing 360001002, Sales 360001003, Tier 2 360001004, "
+        "VIP 360001005, EMEA Support 360001006). Retry: no, not as it is. Next: fix those fields and call again."
+    )
+    assert rig.transport.count("PUT") == 0
+
+
+async def test_a_dry_run_checks_schedules_greetings_and_sms_as_the_real_call_would(era: Era) -> None:
+    args = {
+        "phone_number_id": 900000120993,  # cannot send SMS
+        "changes": {"sms_enabled": True, "schedule_id": 7, "greeting_ids": [8]},
+        "settings": {"outbound_calls_group_ids": [360001002, 9]},
+        "dry_run": True,
+    }
+    text, rig = await failure(era, "update_settings", args)
+    for problem in (
+        "sms_enabled: this number cannot send SMS (capabilities.sms is false)",
+        "schedule_id: no schedule with id 7 (the account's schedules: ",
+        "greeting_ids: no greeting with id 8 (the account's greetings: ",
+        "settings.outbound_calls_group_ids: no group with id 9 (the account's groups: ",
+    ):
+        assert problem in text
+    assert rig.transport.count("PUT") == 0
+
+
+async def test_without_side_loads_nothing_is_refused_here_and_zendesks_422_decides(era: Era) -> None:
+    """Where an answer carries no side-loaded groups (their shape is inferred), the update is sent and
+    Zendesk's own refusal reaches the model: never a false refusal from a missing list."""
+
+    def without_groups(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if k != "groups"}
+
+    rig = make_rig(rewrite=without_groups)
+    args = {"phone_number_id": 900000120986, "changes": {"group_ids": [12345]}}
+    async with connect(rig, era) as client:
+        result = await client.call_tool("update_settings", args)
+    assert result.is_error and rig.transport.count("PUT") == 1
+    assert text_of(result) == (
+        "Zendesk refused the update of phone number 900000120986: group_ids: no group with id 12345. "
+        "Retry: no, not as it is. Next: fix those fields and call again."
+    )
 
 
 async def test_zendesk_unavailable_on_a_read() -> None:

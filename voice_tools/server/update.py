@@ -15,8 +15,9 @@ from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberSettings, PhoneNumberUpdate, SettingsUpdate
 
 from .arguments import PhoneNumberId
-from .errors import tool_error
+from .errors import message, tool_error
 from .invalid import invalid_arguments, problem
+from .references import includes_for, reference_problems, requested_fields
 from .results import Change, UpdateResult, respond
 from .state import AppState, state
 
@@ -142,13 +143,25 @@ async def update_settings(
         raise ToolError(invalid_arguments("update_settings", found, fix=["changes or settings"]))
     app = state(ctx)
     subject = f"phone number {phone_number_id}"
+    wanted = attributes.payload() if attributes else {}
+    side_loads = includes_for(requested_fields(wanted, new_settings))
     try:
-        current = (await app.client.get_number(phone_number_id, ["settings"])).phone_number
+        details = await app.client.get_number(phone_number_id, ["settings", *side_loads])
     except ZendeskError as error:
         raise tool_error(error, subject=subject) from None
-    diff = _diff(attributes.payload() if attributes else {}, current.model_dump(mode="json"))
+    current = details.phone_number
+    diff = _diff(wanted, current.model_dump(mode="json"))
     current_settings = (current.settings or PhoneNumberSettings()).model_dump(mode="json")
     diff += _diff(new_settings.payload() if new_settings else {}, current_settings, SETTING)
+    if problems := reference_problems(diff, details):  # the same answer for a dry run and a real call
+        listed = "; ".join(f"{field}: {problem}" for field, problem in problems)
+        raise ToolError(
+            message(
+                f"the update of {subject} was not sent, as Zendesk would refuse it: {listed}",
+                "no, not as it is",
+                "fix those fields and call again",
+            )
+        )
     if not diff:
         return respond(
             UpdateResult(
