@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import platform
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -212,11 +213,38 @@ async def bench_result_budget(report: Report) -> None:
 
 
 # -------------------------------------------------------------------- cold start
-async def time_to_tools(command: list[str]) -> float:
+async def time_to_tools(command: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    async with Client(stdio(command)) as client:
+    async with Client(stdio(command, env)) as client:
         await client.list_tools()
     return time.perf_counter() - started
+
+
+async def bench_bytecode(report: Report, runs: int) -> None:
+    """What compiling bytecode at install (``[tool.uv] compile-bytecode``) saves on a machine where the
+    server may not write its own: the same start with the installed .pyc files, and with none to find
+    (an empty PYTHONPYCACHEPREFIX), neither run writing any (PYTHONDONTWRITEBYTECODE)."""
+    print("cold start with and without bytecode compiled at install", flush=True)
+    with tempfile.TemporaryDirectory(prefix="voice-tools-no-pyc-") as empty:
+        compiled, none = [], []
+        for _ in range(runs):
+            compiled.append(await time_to_tools([*VOICE_TOOLS, "serve"], {"PYTHONDONTWRITEBYTECODE": "1"}))
+            none.append(
+                await time_to_tools(
+                    [*VOICE_TOOLS, "serve"], {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": empty}
+                )
+            )
+    c, n = Figure.of([x * 1000 for x in compiled]), Figure.of([x * 1000 for x in none])
+    report.add(
+        "cold_start_bytecode",
+        "cold start, bytecode compiled at install",
+        c.text("ms", 0),
+        f"no bytecode to read {n.text('ms', 0)}",
+        f"{c.median / n.median:.2f}x",
+        compiled=c.as_json(),
+        no_bytecode=n.as_json(),
+        ratio=c.median / n.median,
+    )
 
 
 async def bench_cold_start(report: Report, runs: int) -> None:
@@ -500,6 +528,7 @@ async def main(quick: bool) -> Report:
     await bench_tokens(report)
     await bench_result_budget(report)
     await bench_cold_start(report, runs=3 if quick else 9)
+    await bench_bytecode(report, runs=3 if quick else 7)
     await bench_overhead(report, runs=2 if quick else 5, calls=20 if quick else 200)
     await bench_ledger(report, runs=2 if quick else 5, calls=20 if quick else 200)
     await bench_large_account(report, runs=2 if quick else 5)
