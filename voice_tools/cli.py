@@ -101,12 +101,14 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         settings = ServerSettings.from_env(os.environ, sandbox=args.sandbox, read_only=args.read_only or None)
         if not args.http:
+            check_account(settings)
             return serve_stdio(settings)
         from voice_tools.server.http import HttpSettings, http_app, listen, uvicorn_server
 
         http = HttpSettings.from_env(os.environ, host=args.host, port=args.port, path=args.path)
         app = http_app(settings, http)
         sock = listen(http)
+        check_account(settings)
     except ConfigurationError as error:
         print(f"voice-tools: cannot start: {error}", file=sys.stderr)
         return 2
@@ -119,6 +121,23 @@ def run_serve(args: argparse.Namespace) -> int:
     print(startup_line(settings, f"streamable HTTP at {http.url} ({http.auth_text})"), file=sys.stderr, flush=True)
     uvicorn_server(app, http, grace_seconds=settings.shutdown_grace_seconds).run(sockets=[sock])
     return 0
+
+
+def check_account(settings: ServerSettings) -> None:
+    """ConfigurationError when the server cannot work with this account (a host it cannot reach, refused
+    credentials); a lesser problem is printed as a warning and the server starts."""
+    if settings.sandbox or not settings.startup_check:
+        return
+    import anyio
+
+    from voice_tools.client import ConfigurationError
+    from voice_tools.server.probe import probe_account
+
+    result = anyio.run(probe_account, settings)
+    if result.warning:
+        print(f"voice-tools: warning: {result.warning}", file=sys.stderr, flush=True)
+    if result.fatal:
+        raise ConfigurationError(result.fatal)
 
 
 def serve_stdio(settings: ServerSettings) -> int:

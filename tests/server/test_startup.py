@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import LOOPBACK
+from tests.processes import LOOPBACK, standalone_sandbox
 from voice_tools.server.environment import SERVE
 from voice_tools.server.settings import ServerSettings
 from voice_tools.server.startup import startup_line
@@ -125,3 +125,35 @@ def test_every_variable_the_code_reads_is_in_the_table() -> None:
     assert read, "found no environment reads: the pattern is wrong"
     assert read - listed == set(), "read but not listed in voice_tools/server/environment.py"
     assert listed - read == set(), "listed in voice_tools/server/environment.py but never read"
+
+
+def test_an_unreachable_zendesk_stops_start_up_with_the_host_named() -> None:
+    with socket.create_server((LOOPBACK, 0)) as probe:
+        port = probe.getsockname()[1]  # free once closed: nothing listens there
+    account = {"VOICE_TOOLS_ZENDESK_BASE_URL": f"http://127.0.0.1:{port}", "ZENDESK_EMAIL": "a@b.co"}
+    done = serve(env={**account, "ZENDESK_API_TOKEN": "t0ken-abc"})
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == (
+        f"voice-tools: cannot start: Zendesk at 127.0.0.1:{port} cannot be reached (connection refused): check "
+        "ZENDESK_SUBDOMAIN or VOICE_TOOLS_ZENDESK_BASE_URL, and the network (VOICE_TOOLS_STARTUP_CHECK=off skips "
+        "this check)"
+    )
+
+
+def test_refused_credentials_stop_start_up_and_a_good_account_starts(tmp_path: Path) -> None:
+    with standalone_sandbox() as sandbox_url:
+        account = {"VOICE_TOOLS_ZENDESK_BASE_URL": sandbox_url, "ZENDESK_EMAIL": "admin@example.com"}
+        refused = serve(env={**account, "ZENDESK_API_TOKEN": "wrong-token"})
+        good = serve(env={**account, "ZENDESK_API_TOKEN": "sandbox-api-token", "XDG_STATE_HOME": str(tmp_path)})
+    host = sandbox_url.removeprefix("http://")
+    assert refused.returncode == 2 and b"wrong-token" not in refused.stderr
+    assert refused.stderr.decode().strip() == (
+        f"voice-tools: cannot start: Zendesk at {host} refused the credentials (401): check ZENDESK_EMAIL and "
+        "ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN"
+    )
+    assert good.returncode == 0
+    assert good.stderr.decode().splitlines() == [
+        f"voice-tools: serving stdio | account {sandbox_url} (API token) | a person confirms each purchase in a form "
+        f"| purchases up to 25.00 a month each, 5 a day, any country | audit {tmp_path}/voice-tools/audit.jsonl | "
+        f"ledger sqlite:///{tmp_path}/voice-tools/ledger.db"
+    ]

@@ -35,6 +35,7 @@ SERVER = (
     ("VOICE_TOOLS_MAX_RETRIES", "retries of a failed read or update, 0-10 (default 3); purchases are never resent"),
     ("VOICE_TOOLS_ZENDESK_TIMEOUT", "seconds to wait for Zendesk's answer (default 20)"),
     ("VOICE_TOOLS_MAX_RESULT_TOKENS", "most cl100k tokens in one tool result (default 8000)"),
+    ("VOICE_TOOLS_STARTUP_CHECK", "on (default): one request at start proves host and credentials; off skips it"),
     ("VOICE_TOOLS_PROMPTS_DIR", "folder of prompt files (default: the project's prompts/)"),
 )
 HTTP = (

@@ -44,6 +44,7 @@ class ServerSettings(BaseModel):
     retry: RetryPolicy = RetryPolicy()
     zendesk_timeout: float = 20.0
     max_result_tokens: int = DEFAULT_MAX_RESULT_TOKENS
+    startup_check: bool = True
 
     @property
     def shutdown_grace_seconds(self) -> float:
@@ -139,6 +140,7 @@ class ServerSettings(BaseModel):
             retry=RetryPolicy(max_retries=retries),
             zendesk_timeout=timeout,
             max_result_tokens=result_tokens,
+            startup_check=_flag(env, "VOICE_TOOLS_STARTUP_CHECK", True),
         )
 
 
