@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.harness import ERAS, Era, connect, make_rig, text_of
+from voice_tools.client import RateLimitError
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
 
 pytestmark = pytest.mark.anyio
@@ -218,3 +219,26 @@ async def test_trial_account_and_refused_credentials() -> None:
     locked.config.api_token = "rotated"
     text, _ = await failure("legacy", "list_numbers", {}, locked)
     assert "refused this server's credentials (401)" in text and "ZENDESK_API_TOKEN" in text
+
+
+async def test_any_tool_whose_concurrent_work_fails_as_a_group_still_gets_zendesks_message(era: Era) -> None:
+    """The server's own net under every tool, not only list_numbers: a group holding a Zendesk error is
+    that error's message; a group of crashes stays the SDK's bare crash text."""
+    rig = make_rig()
+
+    async def concurrent_reads() -> str:
+        limited = RateLimitError("429", method="GET", path="/x", status_code=429, retry_after=120)
+        raise ExceptionGroup("reads", [ExceptionGroup("page 3", [limited]), ValueError("sibling")])
+
+    async def crashes() -> str:
+        raise ExceptionGroup("reads", [ValueError("bug")])
+
+    rig.server.add_tool(concurrent_reads)
+    rig.server.add_tool(crashes)
+    async with connect(rig, era) as client:
+        limited = await client.call_tool("concurrent_reads", {})
+        crashed = await client.call_tool("crashes", {})
+    assert text_of(limited) == (
+        "Zendesk's rate limit for this account is used up. Retry: yes, after 120 s. Next: wait 120 s, then call again."
+    )
+    assert text_of(crashed) == "Error executing tool crashes"

@@ -24,9 +24,12 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 
 from voice_tools import __version__
+from voice_tools.client import ZendeskError
+from voice_tools.client.pagination import first_zendesk_error
 from voice_tools.guard import AddressCache, AuditTrail, InFlight, open_ledger
 
 from . import buy, numbers, search, update
+from .errors import explain
 from .invalid import check_arguments
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_resources
@@ -145,7 +148,12 @@ class VoiceToolsServer(MCPServer[AppState]):
                 raise ToolError(refusal)
         try:
             return await super().call_tool(name, arguments, context)
-        except UnexpectedToolError:
+        except UnexpectedToolError as error:
+            # concurrent work inside a tool fails as a group: a Zendesk error in it is still Zendesk's answer
+            if isinstance(error.__cause__, ExceptionGroup):
+                found = first_zendesk_error(error.__cause__)
+                if isinstance(found, ZendeskError):
+                    raise ToolError(explain(found)) from found
             raise  # a crash: the SDK's bare text, and the exception stays on the server
         except ToolError as error:
             raise ToolError(str(error).removeprefix(f"Error executing tool {name}: ")) from error.__cause__
