@@ -84,6 +84,10 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--path", default="/mcp", help="HTTP path of the MCP endpoint (default /mcp)")
     p.add_argument("--sandbox", action="store_true", help="use the built-in sandbox even if credentials are set")
     p.add_argument("--read-only", action="store_true", help="list only the read tools (no buy_number, update_settings)")
+    p.add_argument(
+        "--toolsets",
+        help="comma-separated tool sets: numbers (default), release, addresses, or all (VOICE_TOOLS_TOOLSETS)",
+    )
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -99,7 +103,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = ServerSettings.from_env(os.environ, sandbox=args.sandbox, read_only=args.read_only or None)
+        settings = ServerSettings.from_env(
+            os.environ, sandbox=args.sandbox, read_only=args.read_only or None, toolsets=args.toolsets
+        )
         if not args.http:
             check_account(settings)
             return serve_stdio(settings)

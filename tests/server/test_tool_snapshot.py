@@ -15,26 +15,43 @@ import pytest
 
 from bench.tokens import count_json
 from tests.harness import connect, make_rig
+from voice_tools.server.environment import TOOLSETS
 
 pytestmark = pytest.mark.anyio
-SNAPSHOT = Path(__file__).resolve().parents[1] / "snapshots" / "tools.json"
-TOOL_LIST_BUDGET = 1500  # cl100k tokens for the whole tools/list result (issue 8)
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
+TOOL_LIST_BUDGET = 1500  # cl100k tokens for the whole default tools/list result (issue 8)
 
 
-async def tool_list(read_only: bool = False) -> list[dict[str, Any]]:
-    async with connect(make_rig(read_only=read_only), "legacy") as client:
+async def tool_list(read_only: bool = False, toolsets: str = "") -> list[dict[str, Any]]:
+    rig = make_rig(env={"VOICE_TOOLS_TOOLSETS": toolsets}, read_only=read_only)
+    async with connect(rig, "legacy") as client:
         tools = (await client.list_tools()).tools
     return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
 
 
-async def test_tools_match_the_committed_snapshot() -> None:
-    current = json.dumps(await tool_list(), indent=2, sort_keys=True) + "\n"
+@pytest.mark.parametrize(("toolsets", "name"), [("", "tools.json"), ("all", "tools-all.json")])
+async def test_tools_match_the_committed_snapshot(toolsets: str, name: str) -> None:
+    """The default list, and every toolset's tools (``all``), each in its own committed file."""
+    snapshot = SNAPSHOTS / name
+    current = json.dumps(await tool_list(toolsets=toolsets), indent=2, sort_keys=True) + "\n"
     if os.environ.get("VOICE_TOOLS_UPDATE_SNAPSHOTS"):
-        SNAPSHOT.write_text(current)
-    assert SNAPSHOT.exists(), "no snapshot yet: run with VOICE_TOOLS_UPDATE_SNAPSHOTS=1"
-    assert current == SNAPSHOT.read_text(), (
+        snapshot.write_text(current)
+    assert snapshot.exists(), "no snapshot yet: run with VOICE_TOOLS_UPDATE_SNAPSHOTS=1"
+    assert current == snapshot.read_text(), (
         "the tools the model sees changed; if intended, regenerate the snapshot (see this file's docstring)"
     )
+
+
+async def test_every_toolset_has_a_cost() -> None:
+    """What each toolset adds to the list, printed for the README's table."""
+    base = count_json({"tools": await tool_list()})
+    costs = {
+        name: count_json({"tools": await tool_list(toolsets=f"numbers,{name}")}) - base
+        for name in TOOLSETS
+        if name != "numbers"
+    }
+    print(f"\ntoolsets: numbers {base} tokens; added by " + ", ".join(f"{k} {v}" for k, v in costs.items()))
+    assert all(cost > 0 for cost in costs.values())
 
 
 async def test_the_whole_tool_list_fits_the_token_budget() -> None:

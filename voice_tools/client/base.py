@@ -205,12 +205,21 @@ class BaseClient:
         *,
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
+        resend: bool = True,
     ) -> Model | None:
-        """Send, retrying as the policy allows, and parse the answer into ``model`` (None: no body)."""
+        """Send, retrying as the policy allows, and parse the answer into ``model`` (None: no body).
+        ``resend=False``: a request whose effect must happen at most once by this call (a release) is
+        retried only when it never left; any other failure is the caller's to find out about."""
+
+        def retryable(error: BaseException) -> bool:
+            if not resend:
+                return isinstance(error, APIConnectionError) and error.never_sent
+            return is_retryable(error, method, self.retry)
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.max_retries + 1),
             wait=make_wait(self.retry, self._jitter),
-            retry=retry_if_exception(lambda e: is_retryable(e, method, self.retry)),
+            retry=retry_if_exception(retryable),
             sleep=self._sleep,
             before_sleep=self._log_retry,
             reraise=True,

@@ -112,9 +112,11 @@ class TalkClient(BaseClient):
         assert details is not None
         return details
 
-    async def delete_number(self, number_id: int) -> None:
-        """Release a number from the account (Zendesk answers 200 with an empty body)."""
-        await self.request("DELETE", f"{PHONE_NUMBERS}/{int(number_id)}", None)
+    async def delete_number(self, number_id: int, *, resend: bool = True) -> None:
+        """Release a number from the account (Zendesk answers 200 with an empty body). ``resend=False``
+        for a guarded release: a resent DELETE after a lost answer would read 404 for a number the
+        first one released."""
+        await self.request("DELETE", f"{PHONE_NUMBERS}/{int(number_id)}", None, resend=resend)
 
     def list_addresses(self, *, per_page: int = MAX_PER_PAGE) -> AsyncPaginator[Address]:
         return self._paginator(ADDRESSES, {"per_page": max(1, min(per_page, MAX_PER_PAGE))}, AddressPage)

@@ -15,6 +15,7 @@ from .purchase import (
     Reconciliation,
 )
 from .quotes import Quote, QuoteBook, QuoteError
+from .release import ReleaseGuard, ReleaseOutcome, ReleasePlan
 from .text import as_data, one_line
 
 __all__ = [
@@ -34,6 +35,9 @@ __all__ = [
     "QuoteBook",
     "QuoteError",
     "Reconciliation",
+    "ReleaseGuard",
+    "ReleaseOutcome",
+    "ReleasePlan",
     "SpendPolicy",
     "as_data",
     "one_line",

@@ -91,6 +91,10 @@ class AddressCache:
             self._read = (now, [a async for a in client.list_addresses()])
         return self._read[1]
 
+    def forget(self) -> None:
+        """An address was added: the next purchase reads the list again."""
+        self._read = None
+
 
 @dataclass(frozen=True)
 class PurchasePlan:
@@ -161,6 +165,7 @@ class PurchaseGuard:
         self.policy, self.audit, self.in_flight, self.mode = policy, audit, in_flight, mode
         self.code_ttl_seconds, self.reconciliation = code_ttl_seconds, reconciliation
         self._today, self._sleep, self.addresses = today, sleep, addresses
+        self.sleep = sleep  # for the release guard, which waits on the same clock
 
     # ---------------------------------------------------------------- before asking
     async def purchases_today(self) -> int:
@@ -212,8 +217,9 @@ class PurchaseGuard:
             next_step = f"Suitable addresses: {listing}."
         else:
             next_step = (
-                f"This account has no address {where} for {quote.country}: the user must add one in Zendesk "
-                "(Admin Center > Channels > Talk > Addresses) first."
+                f"This account has no address {where} for {quote.country}: create one with create_address "
+                "(toolset addresses) with the user's business address, or the user adds one in Zendesk "
+                "(Admin Center > Channels > Talk > Addresses); then buy with its address_sid."
             )
         await self._refused("address_required", f"{problem}. {next_step}", quote, suitable)
 

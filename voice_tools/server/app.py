@@ -28,7 +28,8 @@ from voice_tools.client import ZendeskError
 from voice_tools.client.pagination import first_zendesk_error
 from voice_tools.guard import AddressCache, AuditTrail, InFlight, open_ledger
 
-from . import buy, numbers, search, update
+from . import addresses, buy, numbers, release, search, update
+from .environment import DEFAULT_TOOLSET
 from .errors import explain
 from .invalid import check_arguments
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
@@ -52,6 +53,7 @@ class ToolSpec:
     title: str
     description: str
     annotations: ToolAnnotations
+    toolset: str = DEFAULT_TOOLSET
 
     @property
     def writes(self) -> bool:
@@ -67,6 +69,8 @@ def _annotations(*, read_only: bool, destructive: bool, idempotent: bool) -> Too
 READS = _annotations(read_only=True, destructive=False, idempotent=True)
 OVERWRITES = _annotations(read_only=False, destructive=True, idempotent=True)  # the same call twice: same state
 COMMITS_MONEY = _annotations(read_only=False, destructive=True, idempotent=False)  # a recurring charge, not undone
+ADDS = _annotations(read_only=False, destructive=False, idempotent=False)  # a new record; nothing overwritten
+GIVES_UP = _annotations(read_only=False, destructive=True, idempotent=False)  # a number released is gone for good
 
 TOOLS = (
     ToolSpec(search.search_numbers, "Search numbers to buy", search.DESCRIPTION, READS),
@@ -74,6 +78,9 @@ TOOLS = (
     ToolSpec(numbers.get_number, "Get one number", numbers.GET_DESCRIPTION, READS),
     ToolSpec(update.update_settings, "Update a number's settings", update.DESCRIPTION, OVERWRITES),
     ToolSpec(buy.buy_number, "Buy a number", buy.DESCRIPTION, COMMITS_MONEY),
+    ToolSpec(release.release_number, "Release a number", release.DESCRIPTION, GIVES_UP, toolset="release"),
+    ToolSpec(addresses.list_addresses, "List addresses", addresses.LIST_DESCRIPTION, READS, toolset="addresses"),
+    ToolSpec(addresses.create_address, "Add an address", addresses.CREATE_DESCRIPTION, ADDS, toolset="addresses"),
 )
 
 
@@ -210,6 +217,8 @@ def build_server(
     for spec in TOOLS:
         if settings.read_only and spec.writes:
             continue  # the read-only filter: write tools are not merely refused, they do not exist
+        if spec.toolset not in settings.toolsets:
+            continue
         server.add_tool(spec.fn, title=spec.title, description=spec.description, annotations=spec.annotations)
         tool = server._tool_manager.get_tool(spec.fn.__name__)
         assert tool is not None

@@ -35,6 +35,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.guard import GuardRefusal, PurchasePlan
 
 from .arguments import AddressSid
+from .confirm import Action, CodeConfirmation, PolicyApproval, route
 from .errors import message, tool_error
 from .results import BuyResult, respond
 from .state import AppState, state
@@ -50,7 +51,7 @@ CODE_NEXT_STEP = (
     "Nothing bought yet. Show the user the summary word for word and ask whether to buy. Only if they say yes, "
     "call buy_number again with the same quote and address_sid and this confirmation_code."
 )
-ENABLE_CODES = "VOICE_TOOLS_CONFIRMATION=elicit_or_code"
+BUY = Action("buy", "buys numbers", "not purchased", "buy the number in Zendesk")
 
 
 class ConfirmPurchase(BaseModel):
@@ -60,18 +61,6 @@ class ConfirmPurchase(BaseModel):
     confirm: StrictBool = Field(
         default=False, description="Yes, buy this number and add its monthly charge to the bill"
     )
-
-
-class CodeConfirmation(BaseModel):
-    """The resolver's answer for a client that cannot show a form: confirm with a single-use code."""
-
-    reason: str = "client cannot show a confirmation form"
-
-
-class PolicyApproval(BaseModel):
-    """The resolver's answer in ``preapproved`` mode: the operator's spend policy is the approval."""
-
-    reason: str = "preapproved by the operator's spend policy"
 
 
 def refused(refusal: GuardRefusal) -> ToolError:
@@ -105,23 +94,11 @@ async def ask_for_confirmation(
     """Refuse early (quote, policy, address), then ask the user in the way the operator and client allow."""
     app = state(ctx)
     plan = await _plan(app, quote, address_sid)
-    if app.guard.mode == "preapproved":
-        return PolicyApproval()
-    capabilities = ctx.client_capabilities
-    if capabilities is not None and capabilities.elicitation is not None:
-        return Elicit(plan.summary() + " Tick confirm to buy.", ConfirmPurchase)
-    if app.guard.mode == "elicit_only":
+
+    async def no_form() -> None:
         await app.guard.record_no(plan, "none", "client cannot show a confirmation form (elicit_only)")
-        raise ToolError(
-            message(
-                "not purchased: this server buys only after the user confirms in a form, and this client cannot "
-                "show one",
-                "no",
-                "tell the user to buy the number in Zendesk or from a client that supports confirmation forms "
-                f"(elicitation); an operator can instead allow single-use confirmation codes with {ENABLE_CODES}",
-            )
-        )
-    return CodeConfirmation()
+
+    return await route(ctx, app, plan.summary(), ConfirmPurchase, BUY, no_form)
 
 
 async def buy_number(

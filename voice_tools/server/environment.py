@@ -6,6 +6,15 @@ Kept free of imports so that ``--help`` and the argument parser cost nothing at 
 
 from __future__ import annotations
 
+# Named sets of tools (--toolsets, VOICE_TOOLS_TOOLSETS): the default keeps the tool list a model pays for
+# on every turn small; the others are chosen by an operator who wants them.
+DEFAULT_TOOLSET = "numbers"
+TOOLSETS: dict[str, str] = {
+    "numbers": "search_numbers, list_numbers, get_number, update_settings, buy_number (the default)",
+    "release": "release_number: give a number back (needs VOICE_TOOLS_RELEASES=on)",
+    "addresses": "list_addresses, create_address: the addresses regulated numbers need",
+}
+
 ACCOUNT = (
     ("ZENDESK_SUBDOMAIN", "a real account: acme for acme.zendesk.com"),
     ("ZENDESK_EMAIL", "with ZENDESK_API_TOKEN: API-token auth as this agent"),
@@ -36,6 +45,8 @@ SERVER = (
     ("VOICE_TOOLS_ZENDESK_TIMEOUT", "seconds to wait for Zendesk's answer (default 20)"),
     ("VOICE_TOOLS_MAX_RESULT_TOKENS", "most cl100k tokens in one tool result (default 8000)"),
     ("VOICE_TOOLS_STARTUP_CHECK", "on (default): one request at start proves host and credentials; off skips it"),
+    ("VOICE_TOOLS_TOOLSETS", "numbers (default), release, addresses, comma-separated, or all"),
+    ("VOICE_TOOLS_RELEASES", "off (default) or on: whether release_number may release numbers"),
     ("VOICE_TOOLS_PROMPTS_DIR", "folder of prompt files (default: the project's prompts/)"),
 )
 HTTP = (

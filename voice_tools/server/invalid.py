@@ -7,6 +7,7 @@ and what is allowed; then whether to retry (yes, once fixed: nothing was sent to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -44,6 +45,8 @@ def problem(error: ErrorDetails, *, where: str = "", described: Mapping[str, str
     if text.startswith("Input should be "):
         allowed = text.removeprefix("Input should be ").split(", unable to")[0]
         return f"{name} is {shown(error['input'])} but must be {allowed}"
+    if should := re.match(r"^(?:String|List|Value|Dictionary|Tuple|Set) should (.+)$", text):
+        return f"{name} is {shown(error['input'])} but should {should.group(1)}"
     return f"{name} is {shown(error['input'])}: {text[:1].lower()}{text[1:]}"
 
 

@@ -79,6 +79,15 @@ class BuyResult(BaseModel):
     next_step: str
 
 
+class ReleaseResult(BaseModel):
+    status: Literal["released", "not_released", "confirmation_required", "unknown"]
+    number: str
+    phone_number_id: int
+    summary: str | None = None
+    confirmation_code: str | None = None
+    next_step: str
+
+
 def compact_json(data: Any) -> str:
     return json.dumps(_without_nulls(data), separators=(",", ":"), ensure_ascii=False)
 

@@ -19,6 +19,7 @@ from voice_tools.guard import CONFIRMATION_MODES, ConfirmationMode, Reconciliati
 from voice_tools.guard.ledger import MEMORY, SCHEMES
 
 from .budget import DEFAULT_MAX_RESULT_TOKENS, MIN_RESULT_TOKENS
+from .environment import DEFAULT_TOOLSET, TOOLSETS
 
 SANDBOX_CONFIG = ZendeskConfig(
     base_url="https://sandbox.zendesk.com", email="admin@example.com", api_token=SecretStr("sandbox-api-token")
@@ -45,6 +46,8 @@ class ServerSettings(BaseModel):
     zendesk_timeout: float = 20.0
     max_result_tokens: int = DEFAULT_MAX_RESULT_TOKENS
     startup_check: bool = True
+    releases_enabled: bool = False
+    toolsets: frozenset[str] = frozenset({DEFAULT_TOOLSET})
 
     @property
     def shutdown_grace_seconds(self) -> float:
@@ -57,7 +60,12 @@ class ServerSettings(BaseModel):
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str], *, sandbox: bool = False, read_only: bool | None = None
+        cls,
+        env: Mapping[str, str],
+        *,
+        sandbox: bool = False,
+        read_only: bool | None = None,
+        toolsets: str | None = None,
     ) -> ServerSettings:
         """Settings from environment variables; ConfigurationError names the variable that is wrong."""
         credentials = {k: env.get(k, "").strip() for k in ("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN")}
@@ -141,7 +149,24 @@ class ServerSettings(BaseModel):
             zendesk_timeout=timeout,
             max_result_tokens=result_tokens,
             startup_check=_flag(env, "VOICE_TOOLS_STARTUP_CHECK", True),
+            releases_enabled=_flag(env, "VOICE_TOOLS_RELEASES", False),
+            toolsets=parse_toolsets(toolsets if toolsets is not None else env.get("VOICE_TOOLS_TOOLSETS", "")),
         )
+
+
+def parse_toolsets(raw: str) -> frozenset[str]:
+    """``numbers,release`` → those sets; ``all`` → every set; empty → the default (``numbers``)."""
+    names = {n.strip().lower() for n in raw.replace(" ", ",").split(",") if n.strip()}
+    if not names:
+        return frozenset({DEFAULT_TOOLSET})
+    if "all" in names:
+        return frozenset(TOOLSETS)
+    if unknown := sorted(names - set(TOOLSETS)):
+        raise ConfigurationError(
+            f"unknown toolset(s) {', '.join(unknown)} in VOICE_TOOLS_TOOLSETS or --toolsets; "
+            f"the toolsets are {', '.join(TOOLSETS)} (or all)"
+        )
+    return frozenset(names)
 
 
 def _state_dir(env: Mapping[str, str]) -> Path:

@@ -21,7 +21,7 @@ from mcp.server.mcpserver import Context
 
 from voice_tools.client import TalkClient
 from voice_tools.client.base import DeferredTransport
-from voice_tools.guard import AddressCache, AuditTrail, InFlight, Ledger, PurchaseGuard, QuoteBook
+from voice_tools.guard import AddressCache, AuditTrail, InFlight, Ledger, PurchaseGuard, QuoteBook, ReleaseGuard
 
 from .directory import NumberDirectory
 from .settings import ServerSettings
@@ -34,6 +34,7 @@ class AppState:
     settings: ServerSettings
     client: TalkClient
     guard: PurchaseGuard
+    releases: ReleaseGuard
     directory: NumberDirectory
 
     @property
@@ -71,13 +72,15 @@ class ServerParts:
 RECONCILE_EVERY_SECONDS = 60.0
 
 
-async def reconcile_periodically(guard: PurchaseGuard, every: float = RECONCILE_EVERY_SECONDS) -> None:
-    """Settle purchases whose answer was lost (and those of a process that died mid-purchase)."""
+async def reconcile_periodically(
+    guard: PurchaseGuard, releases: ReleaseGuard, every: float = RECONCILE_EVERY_SECONDS
+) -> None:
+    """Settle purchases and releases whose answer was lost (and those of a process that died mid-way)."""
     while True:
         try:
-            settled = await guard.reconcile()
+            settled = await guard.reconcile() + await releases.reconcile()
             if settled:
-                logger.warning("reconciler: settled %d purchase(s) whose answer had been lost", settled)
+                logger.warning("reconciler: settled %d purchase(s) or release(s) whose answer had been lost", settled)
         except Exception:
             logger.exception("reconciler: could not check open purchases; will try again")
         await anyio.sleep(every)
@@ -107,10 +110,11 @@ async def open_state(
             settings=settings,
             client=client,
             guard=guard,
+            releases=ReleaseGuard(guard, enabled=settings.releases_enabled),
             directory=NumberDirectory(client),
         )
         async with anyio.create_task_group() as background:
-            background.start_soon(reconcile_periodically, guard)
+            background.start_soon(reconcile_periodically, guard, app.releases)
             try:
                 yield app
             finally:

@@ -1,0 +1,95 @@
+"""The addresses toolset through mcp.Client in both eras: a regulated number is bought in one
+conversation (search, a refusal naming create_address, the address, the purchase), and an address is
+checked before it is sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import ERAS, Answer, Era, connect, make_rig, text_of
+
+pytestmark = pytest.mark.anyio
+ADDRESSES = {"VOICE_TOOLS_TOOLSETS": "numbers,addresses"}
+PARIS = {
+    "name": "Acme SAS",
+    "street": "12 rue de la Paix",
+    "city": "Paris",
+    "zip": "75002",
+    "province": "Ile-de-France",
+    "country_code": "fr",
+}
+
+
+@pytest.fixture(params=ERAS)
+def era(request: pytest.FixtureRequest) -> Era:
+    return request.param  # type: ignore[no-any-return]
+
+
+async def test_a_regulated_number_is_bought_after_creating_its_address_in_four_calls(era: Era) -> None:
+    rig = make_rig(env=ADDRESSES)
+    async with connect(rig, era, Answer("accept", {"confirm": True})) as client:
+        offer = (await client.call_tool("search_numbers", {"country": "FR"})).structured_content["numbers"][0]
+        assert offer["address"] == "local"
+        refused = await client.call_tool("buy_number", {"quote": offer["quote"]})
+        assert refused.is_error and "create one with create_address" in text_of(refused)
+        created = await client.call_tool("create_address", PARIS)
+        address = created.structured_content["address"]
+        assert address["country_code"] == "FR" and address["address_sid"].startswith("AD")
+        bought = await client.call_tool("buy_number", {"quote": offer["quote"], "address_sid": address["address_sid"]})
+    assert bought.structured_content["status"] == "purchased", text_of(bought)
+    assert rig.transport.bodies("POST")[-1]["address_sid"] == address["address_sid"]
+    trail = [e for e in await rig.parts.ledger.audit_trail() if e.get("event") == "address"]
+    assert trail and trail[0]["outcome"] == "created" and trail[0]["address_sid"] == address["address_sid"]
+
+
+async def test_addresses_are_listed_by_country(era: Era) -> None:
+    async with connect(make_rig(env=ADDRESSES), era) as client:
+        every = (await client.call_tool("list_addresses", {})).structured_content["addresses"]
+        irish = (await client.call_tool("list_addresses", {"country": "ie"})).structured_content
+    assert len(every) == 5 and [a["name"] for a in irish["addresses"]] == ["Zendesk Dublin"]
+    assert "address_sid" in irish["addresses"][0] and "buy_number" in irish["next_step"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"zip": "7500"},
+            "create_address was not run, its arguments are invalid: zip '7500' is not a postal code of FR: 5 digits. "
+            "Retry: yes, once they are fixed. Next: call create_address again with zip fixed.",
+        ),
+        (
+            {"country_code": "UK", "zip": "SW1A 1AA"},
+            "create_address was not run, its arguments are invalid: country_code: use GB for the United Kingdom "
+            "(ISO 3166 has no UK). Retry: yes, once they are fixed. Next: call create_address again with "
+            "country_code fixed.",
+        ),
+        (
+            {"street": ""},
+            "create_address was not run, its arguments are invalid: street is '' but should have at least 1 character. "
+            "Retry: yes, once they are fixed. Next: call create_address again with street fixed.",
+        ),
+        (
+            {"name": "   "},
+            "create_address was not run, its arguments are invalid: name is required. Retry: yes, once they are "
+            "fixed. Next: call create_address again with name fixed.",
+        ),
+    ],
+)
+async def test_a_bad_address_is_refused_before_it_is_sent(era: Era, change: dict[str, str], expected: str) -> None:
+    rig = make_rig(env=ADDRESSES)
+    async with connect(rig, era) as client:
+        result = await client.call_tool("create_address", {**PARIS, **change})
+    assert result.is_error and text_of(result) == expected
+    assert rig.transport.count("POST") == 0
+
+
+async def test_the_addresses_toolset_is_off_by_default_and_create_is_gone_in_read_only_mode() -> None:
+    for env, expected in (
+        ({}, set()),
+        (ADDRESSES, {"list_addresses", "create_address"}),
+        ({**ADDRESSES, "VOICE_TOOLS_READ_ONLY": "yes"}, {"list_addresses"}),
+    ):
+        async with connect(make_rig(env=env), "legacy") as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+        assert names & {"list_addresses", "create_address"} == expected

@@ -1,0 +1,133 @@
+"""list_addresses and create_address (toolset ``addresses``): what regulated numbers need before purchase.
+
+Some countries sell numbers only with an address on the account (``address`` in a search result says
+which kind: in the number's country, outside it, or any). With these two tools a regulated number is
+bought in one conversation: create the address, then pass its ``address_sid`` to buy_number. Every field
+Zendesk requires (name, street, zip, province, country) is checked here first, and the postal code
+against the country's format where it is well known, so a typo is fixed before anything is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field, ValidationError
+
+from voice_tools.client import ZendeskError
+from voice_tools.models import Address, AddressCreate
+
+from .arguments import Country
+from .budget import rows_that_fit
+from .errors import tool_error
+from .invalid import fields_of, invalid_arguments, problems
+from .results import respond
+from .state import state
+
+LIST_DESCRIPTION = "The account's addresses; pass an address_sid to buy_number for numbers that need one."
+CREATE_DESCRIPTION = (
+    "Add an address to the account (for numbers that need one). Use the user's real business address and read "
+    "it back to them first. Returns its address_sid for buy_number."
+)
+
+# Postal codes whose format is fixed and well known; elsewhere any 1-32 characters are sent as given.
+POSTAL_CODES = {
+    "US": (r"\d{5}(-\d{4})?", "5 digits, or 5+4 like 94105-1234"),
+    "CA": (r"[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d", "like K1A 0B1"),
+    "GB": (r"[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}", "like SW1A 1AA"),
+    "IE": (r"[A-Za-z]\d[\dWw] ?[A-Za-z\d]{4}", "an Eircode like D02 X285"),
+    "DE": (r"\d{5}", "5 digits"),
+    "FR": (r"\d{5}", "5 digits"),
+    "AU": (r"\d{4}", "4 digits"),
+}
+Text = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class AddressRow(BaseModel):
+    address_sid: str | None = None
+    name: str | None = None
+    street: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    province: str | None = None
+    country_code: str | None = None
+
+
+class AddressList(BaseModel):
+    addresses: list[AddressRow]
+    next_step: str
+
+
+class CreatedAddress(BaseModel):
+    address: AddressRow
+    next_step: str
+
+
+def _row(address: Address) -> AddressRow:
+    return AddressRow(
+        address_sid=address.provider_reference,
+        name=address.name,
+        street=address.street,
+        city=address.city or None,
+        zip=address.zip,
+        province=address.province,
+        country_code=address.country_code,
+    )
+
+
+async def list_addresses(
+    ctx: Context[Any, Any], country: Country | None = None
+) -> Annotated[CallToolResult, AddressList]:
+    app = state(ctx)
+    try:
+        found = [a async for a in app.client.list_addresses()]
+    except ZendeskError as error:
+        raise tool_error(error, subject="the list of addresses") from None
+    rows = [_row(a).model_dump(exclude_none=True) for a in found if country is None or a.country_code == country]
+    shown = rows_that_fit(rows, app.settings.max_result_tokens)
+    if not rows:
+        next_step = "No address" + (f" in {country}" if country else "") + ": create one with create_address."
+    elif shown < len(rows):
+        next_step = f"Showing {shown} of {len(rows)}: narrow with country."
+    else:
+        next_step = "Pass the address_sid that fits the number to buy_number."
+    return respond(AddressList(addresses=[AddressRow(**r) for r in rows[:shown]], next_step=next_step))
+
+
+async def create_address(
+    ctx: Context[Any, Any],
+    name: Annotated[Text, Field(description="Business or person the address belongs to")],
+    street: Annotated[Text, Field(description="Street and number")],
+    zip: Annotated[str, Field(min_length=1, max_length=32, description="Postal code")],
+    province: Annotated[Text, Field(description="Province, county, state or region")],
+    country_code: Country,
+    city: Annotated[str | None, Field(max_length=255)] = None,
+) -> Annotated[CallToolResult, CreatedAddress]:
+    if country_code in POSTAL_CODES:
+        pattern, shape = POSTAL_CODES[country_code]
+        if not re.fullmatch(pattern, zip.strip()):
+            problem = f"zip {zip!r} is not a postal code of {country_code}: {shape}"
+            raise ToolError(invalid_arguments("create_address", [problem], fix=["zip"]))
+    app = state(ctx)
+    fields = {"name": name, "street": street, "zip": zip.upper(), "province": province, "city": city}
+    try:  # a field left out is sent as absent, never as null; blank is not an answer
+        request = AddressCreate.model_validate(
+            {"country_code": country_code} | {k: v.strip() for k, v in fields.items() if v and v.strip()}
+        )
+    except ValidationError as error:
+        raise ToolError(invalid_arguments("create_address", problems(error), fix=fields_of(error))) from None
+    try:
+        created = await app.client.create_address(request)
+    except ZendeskError as error:
+        raise tool_error(error, subject="the new address", writes=True) from None
+    await app.guard.write("address", outcome="created", address_sid=created.provider_reference, country=country_code)
+    app.guard.addresses.forget()
+    return respond(
+        CreatedAddress(
+            address=_row(created),
+            next_step="Pass this address_sid to buy_number with the quote of the number that needed it.",
+        )
+    )

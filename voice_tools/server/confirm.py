@@ -1,0 +1,77 @@
+"""How a person's yes is asked for, for every action that cannot be undone (buying, releasing).
+
+The operator's confirmation mode decides, with what the client can do:
+
+- ``preapproved``: the operator's policy is the approval; nobody is asked (``PolicyApproval``);
+- a client that can show a form gets one (elicitation), with the action's summary and one box to tick;
+- ``elicit_only`` (the default) refuses a client that cannot show a form, naming the setting that would
+  allow codes;
+- ``elicit_or_code`` answers such a client with a summary and a single-use code instead
+  (``CodeConfirmation``); only a second call with that code goes ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver import Context, Elicit
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel
+
+from .errors import message
+from .state import AppState
+
+ENABLE_CODES = "VOICE_TOOLS_CONFIRMATION=elicit_or_code"
+Form = TypeVar("Form", bound=BaseModel)
+
+
+class CodeConfirmation(BaseModel):
+    """The resolver's answer for a client that cannot show a form: confirm with a single-use code."""
+
+    reason: str = "client cannot show a confirmation form"
+
+
+class PolicyApproval(BaseModel):
+    """The resolver's answer in ``preapproved`` mode: the operator's policy is the approval."""
+
+    reason: str = "preapproved by the operator's policy"
+
+
+@dataclass(frozen=True)
+class Action:
+    """Words for one kind of action: ``buy``/``buys``/``purchased`` and where else it can be done."""
+
+    verb: str  # "buy", "release"
+    present: str  # "buys numbers", "releases numbers"
+    undone: str  # "not purchased", "not released"
+    elsewhere: str  # "buy the number in Zendesk"
+
+
+async def route(
+    ctx: Context[Any, Any],
+    app: AppState,
+    summary: str,
+    form: type[Form],
+    action: Action,
+    record_no_form: Callable[[], Awaitable[None]],
+) -> Elicit[Form] | CodeConfirmation | PolicyApproval:
+    """The way this client and this operator's mode ask for the yes (see the module docstring)."""
+    if app.guard.mode == "preapproved":
+        return PolicyApproval()
+    capabilities = ctx.client_capabilities
+    if capabilities is not None and capabilities.elicitation is not None:
+        return Elicit(f"{summary} Tick confirm to {action.verb}.", form)
+    if app.guard.mode == "elicit_only":
+        await record_no_form()
+        raise ToolError(
+            message(
+                f"{action.undone}: this server {action.present} only after the user confirms in a form, and this "
+                "client cannot show one",
+                "no",
+                f"tell the user to {action.elsewhere} or from a client that supports confirmation forms "
+                f"(elicitation); an operator can instead allow single-use confirmation codes with {ENABLE_CODES}",
+            )
+        )
+    return CodeConfirmation()
