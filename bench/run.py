@@ -212,6 +212,31 @@ async def bench_result_budget(report: Report) -> None:
             )
 
 
+async def bench_audit_question(report: Report) -> None:
+    """ "Which of our numbers don't record calls?" on a 500-number account: one call, tokens per number,
+    against the full view a model needed before the settings filters (the same numbers, every field)."""
+    print("audit question: which numbers do not record calls (500-number account)", flush=True)
+    rig = make_rig(TalkSandbox(SandboxConfig(numbers=500, rate_limit=1_000_000)))
+    async with Client(rig.server, mode="legacy") as client:
+        for view in ("compact", "settings"):
+            asked = {"where": {"recorded": False}, "view": view, "limit": 500}
+            result = await client.call_tool("list_numbers", asked)
+            shown = len(result.structured_content["numbers"])
+            per_number = count(text_of(result)) / max(shown, 1)
+            full = await client.call_tool("list_numbers", {"view": "full", "limit": 500})
+            full_per_number = count(text_of(full)) / max(len(full.structured_content["numbers"]), 1)
+            report.add(
+                f"audit_tokens_{view}",
+                f"list_numbers where recorded=false, view={view}, per number",
+                f"{per_number:.0f} tokens ({shown} numbers, one call)",
+                f"full view {full_per_number:.0f} tokens a number",
+                verdict(per_number, 40),
+                ours=per_number,
+                full_view=full_per_number,
+                shown=shown,
+            )
+
+
 # -------------------------------------------------------------------- cold start
 async def time_to_tools(command: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
@@ -527,6 +552,7 @@ async def main(quick: bool) -> Report:
     report = Report()
     await bench_tokens(report)
     await bench_result_budget(report)
+    await bench_audit_question(report)
     await bench_cold_start(report, runs=3 if quick else 9)
     await bench_bytecode(report, runs=3 if quick else 7)
     await bench_overhead(report, runs=2 if quick else 5, calls=20 if quick else 200)

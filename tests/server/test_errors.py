@@ -85,8 +85,9 @@ EXACT = [
         "list_numbers",
         {"view": "fat", "countries": ["US"]},
         "list_numbers was not run, its arguments are invalid: countries is not an argument of list_numbers (it takes "
-        "country, toll_free, capability, group_id, text, view, limit, offset); view is 'fat' but must be 'compact' or "
-        "'full'. Retry: yes, once they are fixed. Next: call list_numbers again with countries and view fixed.",
+        "country, toll_free, capability, group, text, where, view, limit, offset); view is 'fat' but must be "
+        "'compact', 'settings' or 'full'. Retry: yes, once they are fixed. Next: call list_numbers again with "
+        "countries and view fixed.",
     ),
     (
         "get_number",

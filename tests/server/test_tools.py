@@ -31,8 +31,13 @@ async def test_the_five_tools_with_truthful_annotations(era: Era) -> None:
     async with connect(make_rig(), era) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     assert set(tools) == FIVE
-    hints = {
-        name: (a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint)
+    hints = {  # as a client reads them: MCP's defaults where a hint is left out
+        name: (
+            bool(a.read_only_hint),
+            (not a.read_only_hint) if a.destructive_hint is None else a.destructive_hint,
+            bool(a.idempotent_hint),
+            True if a.open_world_hint is None else a.open_world_hint,
+        )
         for name, t in tools.items()
         if (a := t.annotations) is not None
     }
@@ -83,7 +88,7 @@ async def test_list_numbers_filters_and_views(era: Era) -> None:
         us_toll_free = await check_result(
             await client.call_tool("list_numbers", {"country": "US", "toll_free": True}), schema
         )
-        billing = await check_result(await client.call_tool("list_numbers", {"group_id": 360001002}), schema)
+        billing = await check_result(await client.call_tool("list_numbers", {"group": 360001002}), schema)
         sms = await check_result(await client.call_tool("list_numbers", {"capability": "sms"}), schema)
         text = await check_result(await client.call_tool("list_numbers", {"text": "dublin"}), schema)
         digits = await check_result(await client.call_tool("list_numbers", {"text": "555-0134"}), schema)

@@ -61,8 +61,13 @@ class ToolSpec:
 
 
 def _annotations(*, read_only: bool, destructive: bool, idempotent: bool) -> ToolAnnotations:
+    """Only what differs from MCP's defaults (readOnlyHint false, destructiveHint true, idempotentHint false,
+    openWorldHint true: every tool here reaches Zendesk), since the tool list is paid for on every turn;
+    destructiveHint is stated on every tool that writes, as the one hint a client must not miss."""
     return ToolAnnotations(
-        read_only_hint=read_only, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=True
+        read_only_hint=True if read_only else None,
+        destructive_hint=None if read_only else destructive,
+        idempotent_hint=True if idempotent else None,
     )
 
 

@@ -12,7 +12,6 @@ account through ``StateHolder``, which the server's lifespan fills.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,11 +38,10 @@ GROUPS_CACHE_SECONDS = 60.0
 
 @dataclass
 class StateHolder:
-    """The live state for resources and completion; the account's groups, as completion offers them,
-    are read once a minute at most (numbers come from the server's NumberDirectory)."""
+    """The live state for resources and completion (numbers and groups come from the server's
+    directories, which read the account at most once a minute)."""
 
     current: AppState | None = None
-    groups: tuple[float, list[tuple[str, str]]] | None = None  # (read at, [(id, name)])
 
     def get(self) -> AppState:
         if self.current is None:
@@ -51,15 +49,7 @@ class StateHolder:
         return self.current
 
     async def account_groups(self, app: AppState) -> list[tuple[str, str]]:
-        now = time.monotonic()
-        if self.groups is not None and now - self.groups[0] < GROUPS_CACHE_SECONDS:
-            return self.groups[1]
-        entries = await app.directory.entries()
-        if not entries:
-            return []
-        details = await app.client.get_number(entries[0].id, ["all_groups"])  # Talk has no groups endpoint
-        self.groups = (now, [(str(g.id), g.name or "") for g in details.groups or []])
-        return self.groups[1]
+        return [(str(g.id), g.name or "") for g in await app.groups.all()]
 
 
 def _json(data: Any) -> str:

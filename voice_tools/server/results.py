@@ -45,6 +45,7 @@ class NumberSummary(BaseModel):
 
 class NumberList(BaseModel):
     numbers: list[NumberSummary]
+    common: dict[str, Any] | None = None  # full view: values every listed number shares, shown once
     matched: int
     total: int
     next_offset: int | None = None  # where the next call starts, when matches were left out

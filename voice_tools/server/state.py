@@ -24,6 +24,7 @@ from voice_tools.client.base import DeferredTransport
 from voice_tools.guard import AddressCache, AuditTrail, InFlight, Ledger, PurchaseGuard, QuoteBook, ReleaseGuard
 
 from .directory import NumberDirectory
+from .groups import GroupDirectory
 from .settings import ServerSettings
 
 logger = logging.getLogger("voice_tools.server")
@@ -36,6 +37,7 @@ class AppState:
     guard: PurchaseGuard
     releases: ReleaseGuard
     directory: NumberDirectory
+    groups: GroupDirectory
 
     @property
     def account(self) -> str:
@@ -106,12 +108,14 @@ async def open_state(
             mode=settings.confirmation,
             reconciliation=settings.reconciliation,
         )
+        directory = NumberDirectory(client)
         app = AppState(
             settings=settings,
             client=client,
             guard=guard,
             releases=ReleaseGuard(guard, enabled=settings.releases_enabled),
-            directory=NumberDirectory(client),
+            directory=directory,
+            groups=GroupDirectory(client, directory),
         )
         async with anyio.create_task_group() as background:
             background.start_soon(reconcile_periodically, guard, app.releases)

@@ -16,6 +16,7 @@ from voice_tools.models import PhoneNumber, PhoneNumberSettings, PhoneNumberUpda
 
 from .arguments import PhoneNumberId
 from .errors import message, tool_error
+from .groups import GroupNameError
 from .invalid import invalid_arguments, problem
 from .references import includes_for, reference_problems, requested_fields
 from .results import Change, UpdateResult, respond
@@ -65,6 +66,41 @@ def _parse_all(changes: dict[str, Any] | None, settings: dict[str, Any] | None) 
 
 
 SETTING = "settings."
+GROUP_FIELDS = {"changes": ("group_ids", "default_group_id", "sms_group_id"), "settings": ("outbound_calls_group_ids",)}
+
+
+async def _group_names_to_ids(
+    app: AppState, phone_number_id: int, changes: dict[str, Any] | None, settings: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Group names (where a group id is taken) replaced by their ids; an unknown or ambiguous name is
+    refused with the candidates before anything else happens."""
+    out: dict[str, dict[str, Any] | None] = {"changes": changes, "settings": settings}
+    problems: list[str] = []
+    for where, names in GROUP_FIELDS.items():
+        values = out[where]
+        if not isinstance(values, dict):
+            continue
+        resolved = dict(values)
+        for name in names:
+            value = values.get(name)
+            items = value if isinstance(value, list) else [value]
+            if not any(isinstance(i, str) for i in items):
+                continue  # ids only (or nothing): validated as they are
+            ids: list[Any] = []
+            for item in items:
+                try:
+                    ids.append(
+                        await app.groups.resolve(item, via_number_id=phone_number_id) if isinstance(item, str) else item
+                    )
+                except GroupNameError as error:
+                    problems.append(f"{where}.{name}: {error}")
+                except ZendeskError as error:
+                    raise tool_error(error, subject="the account's groups") from None
+            resolved[name] = ids if isinstance(value, list) else ids[0]
+        out[where] = resolved
+    if problems:
+        raise ToolError(invalid_arguments("update_settings", problems, fix=[p.split(":")[0] for p in problems]))
+    return out["changes"], out["settings"]
 
 
 def _diff(wanted: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[Change]:
@@ -127,7 +163,7 @@ async def update_settings(
         dict[str, Any] | None,
         Field(
             description=(
-                "Attributes: nickname, group_ids, default_group_id, ivr_id, schedule_id, recorded, transcription, ..."
+                "Attributes: nickname, group_ids (ids or names), default_group_id, ivr_id, schedule_id, recorded, ..."
             )
         ),
     ] = None,
@@ -137,11 +173,12 @@ async def update_settings(
     ] = None,
     dry_run: Annotated[bool, Field(description="true: show what would change, change nothing")] = False,
 ) -> Annotated[CallToolResult, UpdateResult]:
+    app = state(ctx)
+    changes, settings = await _group_names_to_ids(app, phone_number_id, changes, settings)
     attributes, new_settings = _parse_all(changes, settings)
     if attributes is None and new_settings is None:
         found = ["it was given nothing to change"]
         raise ToolError(invalid_arguments("update_settings", found, fix=["changes or settings"]))
-    app = state(ctx)
     subject = f"phone number {phone_number_id}"
     wanted = attributes.payload() if attributes else {}
     side_loads = includes_for(requested_fields(wanted, new_settings))

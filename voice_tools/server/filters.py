@@ -1,0 +1,92 @@
+"""Settings filters and the settings view of list_numbers: audit questions in one compact call.
+
+"Which of our numbers don't record calls?" is ``where: {"recorded": false}``; "which go to voicemail?"
+is ``where: {"voicemail": true}``. Most of these are attributes every listed number carries; voicemail
+is a setting, which Zendesk returns only number by number, so a filter or view that needs it reads the
+settings of each number that matched the other filters, a bounded number of them, concurrently.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import anyio
+from pydantic import BaseModel, ConfigDict
+
+from voice_tools.client import TalkClient
+from voice_tools.models import NamedRecord, PhoneNumber
+
+MAX_SETTINGS_READS = 200  # numbers whose settings one call may read (one request each)
+SETTINGS_CONCURRENCY = 8
+WHERE_DESCRIPTION = (
+    "e.g. {recorded: false}; also transcription, voicemail, sms_enabled, outbound_enabled, ivr, line_type"
+)
+
+
+class Where(BaseModel):
+    """What ``where`` may hold; anything else is refused by name."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    recorded: bool | None = None
+    transcription: bool | None = None
+    voicemail: bool | None = None
+    sms_enabled: bool | None = None
+    outbound_enabled: bool | None = None
+    ivr: bool | None = None
+    line_type: Literal["phone", "digital"] | None = None
+
+    @property
+    def needs_settings(self) -> bool:
+        return self.voicemail is not None
+
+    def matches(self, n: PhoneNumber, voicemail: bool | None = None) -> bool:
+        """Whether ``n`` matches every condition given (``voicemail`` from its settings, when asked)."""
+        attributes = {
+            "recorded": bool(n.recorded),
+            "transcription": bool(n.transcription),
+            "sms_enabled": bool(n.sms_enabled),
+            "outbound_enabled": bool(n.outbound_enabled),
+            "ivr": n.ivr_id is not None,
+            "line_type": n.line_type or "phone",
+            "voicemail": bool(voicemail),
+        }
+        wanted = self.model_dump(exclude_none=True)
+        return all(attributes[name] == value for name, value in wanted.items())
+
+
+async def read_voicemail(client: TalkClient, numbers: list[PhoneNumber]) -> dict[int, bool]:
+    """Each number's voicemail setting, read concurrently (at most SETTINGS_CONCURRENCY at a time)."""
+    found: dict[int, bool] = {}
+    limiter = anyio.CapacityLimiter(SETTINGS_CONCURRENCY)
+
+    async def one(n: PhoneNumber) -> None:
+        async with limiter:
+            details = await client.get_number(n.id, ["settings"])
+        settings = details.phone_number.settings
+        found[n.id] = bool(settings and settings.voicemail)
+
+    async with anyio.create_task_group() as group:
+        for n in numbers:
+            group.start_soon(one, n)
+    return found
+
+
+def settings_row(
+    n: PhoneNumber, groups: list[NamedRecord], voicemail: bool | None, ivrs: dict[int, str]
+) -> dict[str, Any]:
+    """One number as an admin audits it: routing by name, recording, transcription, voicemail, line type."""
+    names = {int(g.id): g.name for g in groups if str(g.id).isdigit()}
+    row: dict[str, Any] = {
+        "id": n.id,
+        "number": n.number,
+        "name": n.nickname,
+        "groups": [names.get(g, str(g)) for g in n.group_ids or []] or None,
+        "ivr": ivrs.get(n.ivr_id, str(n.ivr_id)) if n.ivr_id else None,
+        "recorded": bool(n.recorded),
+        "transcription": bool(n.transcription),
+        "line_type": n.line_type if n.line_type not in (None, "phone") else None,  # shown when digital
+    }
+    if voicemail is not None:
+        row["voicemail"] = voicemail
+    return {k: v for k, v in row.items() if v is not None}
