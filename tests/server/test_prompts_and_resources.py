@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp.types import PromptReference, ResourceTemplateReference
 
 from tests.harness import ERAS, Era, connect, make_rig, settings
+from voice_tools.models import PhoneNumberUpdate, SettingsUpdate
 from voice_tools.server.app import build_server
 from voice_tools.server.prompts import RULE, PromptFileError, default_prompts_dir, load_prompt_files
 
@@ -152,7 +155,7 @@ async def test_resources_list_and_read(era: Era) -> None:
         numbers = (await client.read_resource("zendesk-talk://phone-numbers")).contents[0]
         one = (await client.read_resource("zendesk-talk://phone-numbers/900000120986")).contents[0]
         policy = (await client.read_resource("zendesk-talk://policy")).contents[0]
-    assert set(listed) == {"zendesk-talk://phone-numbers", "zendesk-talk://policy"}
+    assert set(listed) == {"zendesk-talk://phone-numbers", "zendesk-talk://policy", "zendesk-talk://routing-guide"}
     assert templates == ["zendesk-talk://phone-numbers/{id}"]
     for content in (numbers, one, policy):
         assert content.mime_type == "application/json"
@@ -230,3 +233,33 @@ async def test_completion_reads_the_account_once_a_minute_not_per_keystroke() ->
         for typed in ("B", "Bi", "Bil"):
             await client.complete(PromptReference(name="reroute_number"), {"name": "target", "value": typed})
     assert rig.transport.count("GET") == 2  # one listing and one group look-up for all eight keystrokes
+
+
+async def test_the_routing_guide_is_a_resource_naming_only_real_fields(era: Era) -> None:
+    async with connect(make_rig(), era) as client:
+        guide = (await client.read_resource("zendesk-talk://routing-guide")).contents[0]
+        overflow = await client.call_tool(
+            "update_settings",
+            {
+                "phone_number_id": 900000120986,
+                "settings": {
+                    "voicemail": True,
+                    "maximum_queue_size": 0,
+                    "overflow_number": {"enabled": True, "number": "+441632960001"},
+                },
+                "dry_run": True,
+            },
+        )
+    text = guide.text  # type: ignore[union-attr]
+    assert guide.mime_type == "text/markdown" and "Voicemail only" in text and "After hours" in text
+    attributes = set(re.findall(r"`changes\.(\w+)", text))
+    settings_named = set(re.findall(r"`settings\.(\w+)", text))
+    assert attributes and attributes <= set(PhoneNumberUpdate.model_fields)
+    assert settings_named and settings_named <= set(SettingsUpdate.model_fields)
+    assert not overflow.is_error  # the guide's own examples are accepted as written
+
+
+async def test_the_instructions_point_at_the_routing_guide() -> None:
+    async with Client(make_rig().server, mode="legacy") as client:
+        instructions = client.instructions
+    assert instructions and "zendesk-talk://routing-guide" in instructions

@@ -33,7 +33,7 @@ from .environment import DEFAULT_TOOLSET
 from .errors import explain
 from .invalid import check_arguments
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
-from .resources import StateHolder, register_completions, register_resources
+from .resources import StateHolder, register_completions, register_guides, register_resources
 from .settings import ServerSettings
 from .state import AppState, ServerParts, open_state, sandbox_transport
 
@@ -43,7 +43,8 @@ os.environ.setdefault("PYDANTIC_ERRORS_INCLUDE_URL", "0")
 INSTRUCTIONS = (
     "Manage the Zendesk Talk phone numbers of one account. Buying a number costs money every month: "
     "never buy without the user's explicit yes to the price. Before changing a number, show the user the "
-    "change (update_settings with dry_run=true)."
+    "change (update_settings with dry_run=true). For routing wishes (voicemail only, after hours, overflow), "
+    "read the resource zendesk-talk://routing-guide first."
 )
 
 
@@ -235,5 +236,6 @@ def build_server(
     for prompt in prompt_files:
         server.add_prompt(prompt.to_prompt())
     register_resources(server, holder)
+    register_guides(server)
     register_completions(server, holder, argument_kinds(prompt_files))
     return server

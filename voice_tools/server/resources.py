@@ -3,7 +3,9 @@
 - ``zendesk-talk://phone-numbers``: the account's numbers, compact (id, number, nickname, toll-free);
 - ``zendesk-talk://phone-numbers/{id}``: one number in full, with its settings;
 - ``zendesk-talk://policy``: the purchase rules in force, so an assistant can tell a user in advance
-  that a purchase would be refused.
+  that a purchase would be refused;
+- ``zendesk-talk://routing-guide``: which fields express common routing wishes (voicemail only, after
+  hours, overflow), which a model cannot guess from field names.
 
 Completion handlers get no request context from the SDK, so they, and these resources, reach the
 account through ``StateHolder``, which the server's lifespan fills.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mcp.server import MCPServer
@@ -31,6 +34,8 @@ MAX_COMPLETIONS = 100
 NUMBERS_URI = "zendesk-talk://phone-numbers"
 NUMBER_URI = "zendesk-talk://phone-numbers/{id}"
 POLICY_URI = "zendesk-talk://policy"
+ROUTING_GUIDE_URI = "zendesk-talk://routing-guide"
+GUIDES = Path(__file__).resolve().parents[1] / "guides"
 
 
 GROUPS_CACHE_SECONDS = 60.0
@@ -103,6 +108,20 @@ def register_resources(server: MCPServer[Any], holder: StateHolder) -> None:
                 "purchases_today": await app.guard.purchases_today(),
             }
         )
+
+
+def register_guides(server: MCPServer[Any]) -> None:
+    """Text for the model that no field name carries, served as resources (nothing in the tool list)."""
+    guide = (GUIDES / "routing.md").read_text()
+
+    @server.resource(
+        ROUTING_GUIDE_URI,
+        name="routing_guide",
+        title="Which fields express common routing wishes",
+        mime_type="text/markdown",
+    )
+    def routing_guide() -> str:
+        return guide
 
 
 def register_completions(server: MCPServer[Any], holder: StateHolder, kinds: dict[tuple[str, str], str]) -> None:
