@@ -86,7 +86,7 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--read-only", action="store_true", help="list only the read tools (no buy_number, update_settings)")
     p.add_argument(
         "--toolsets",
-        help="comma-separated tool sets: numbers (default), release, addresses, or all (VOICE_TOOLS_TOOLSETS)",
+        help="comma-separated tool sets: numbers (default), release, addresses, bulk, or all (VOICE_TOOLS_TOOLSETS)",
     )
 
 

@@ -13,6 +13,7 @@ TOOLSETS: dict[str, str] = {
     "numbers": "search_numbers, list_numbers, get_number, update_settings, buy_number (the default)",
     "release": "release_number: give a number back (needs VOICE_TOOLS_RELEASES=on)",
     "addresses": "list_addresses, create_address: the addresses regulated numbers need",
+    "bulk": "update_numbers: one change over several numbers, one preview, one confirmation",
 }
 
 ACCOUNT = (
@@ -45,7 +46,7 @@ SERVER = (
     ("VOICE_TOOLS_ZENDESK_TIMEOUT", "seconds to wait for Zendesk's answer (default 20)"),
     ("VOICE_TOOLS_MAX_RESULT_TOKENS", "most cl100k tokens in one tool result (default 8000)"),
     ("VOICE_TOOLS_STARTUP_CHECK", "on (default): one request at start proves host and credentials; off skips it"),
-    ("VOICE_TOOLS_TOOLSETS", "numbers (default), release, addresses, comma-separated, or all"),
+    ("VOICE_TOOLS_TOOLSETS", "numbers (default), release, addresses, bulk, comma-separated, or all"),
     ("VOICE_TOOLS_RELEASES", "off (default) or on: whether release_number may release numbers"),
     ("VOICE_TOOLS_PROMPTS_DIR", "folder of prompt files (default: the project's prompts/)"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio
@@ -43,7 +44,9 @@ def _problems(error: ValidationError, where: str) -> list[str]:
     return problems
 
 
-def _parse_all(changes: dict[str, Any] | None, settings: dict[str, Any] | None) -> tuple[Any, Any]:
+def _parse_all(
+    changes: dict[str, Any] | None, settings: dict[str, Any] | None, tool: str = "update_settings"
+) -> tuple[Any, Any]:
     """Both groups validated, every problem reported at once (a model fixes them in one go)."""
     parsed: list[Any] = []
     problems: list[str] = []
@@ -61,7 +64,7 @@ def _parse_all(changes: dict[str, Any] | None, settings: dict[str, Any] | None) 
                 allowed.append(f"writable {where}: {', '.join(names)}")
     if problems:
         fix = [where for where, data in (("changes", changes), ("settings", settings)) if data is not None]
-        raise ToolError(invalid_arguments("update_settings", problems, fix=fix, hint="; ".join(allowed)))
+        raise ToolError(invalid_arguments(tool, problems, fix=fix, hint="; ".join(allowed)))
     return parsed[0], parsed[1]
 
 
@@ -70,7 +73,11 @@ GROUP_FIELDS = {"changes": ("group_ids", "default_group_id", "sms_group_id"), "s
 
 
 async def _group_names_to_ids(
-    app: AppState, phone_number_id: int, changes: dict[str, Any] | None, settings: dict[str, Any] | None
+    app: AppState,
+    phone_number_id: int | None,
+    changes: dict[str, Any] | None,
+    settings: dict[str, Any] | None,
+    tool: str = "update_settings",
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Group names (where a group id is taken) replaced by their ids; an unknown or ambiguous name is
     refused with the candidates before anything else happens."""
@@ -99,7 +106,7 @@ async def _group_names_to_ids(
             resolved[name] = ids if isinstance(value, list) else ids[0]
         out[where] = resolved
     if problems:
-        raise ToolError(invalid_arguments("update_settings", problems, fix=[p.split(":")[0] for p in problems]))
+        raise ToolError(invalid_arguments(tool, problems, fix=[p.split(":")[0] for p in problems]))
     return out["changes"], out["settings"]
 
 
@@ -120,7 +127,7 @@ def _request(changes: list[Change]) -> PhoneNumberUpdate:
 
 async def _audit_failure(
     app: AppState, phone_number_id: int, current: PhoneNumber, diff: list[Change], error: ZendeskError
-) -> None:
+) -> str:
     """Audit a failed update truthfully: ``not_applied`` when Zendesk refused it (4xx, or it was never
     sent); otherwise the answer was lost, so read the number back: ``applied`` if every field has the
     new value, ``not_applied`` if none has, else ``unknown`` (also when it cannot be read)."""
@@ -142,6 +149,7 @@ async def _audit_failure(
         outcome=outcome,
         reason=error.message,
     )
+    return outcome
 
 
 def _definitely_not_applied(error: ZendeskError) -> bool:
@@ -154,6 +162,101 @@ def _value(number: PhoneNumber, field: str) -> Any:
     if field.startswith(SETTING):
         return (number.settings or PhoneNumberSettings()).model_dump(mode="json").get(field.removeprefix(SETTING))
     return number.model_dump(mode="json").get(field)
+
+
+@dataclass
+class Request:
+    """One update as asked: the attributes and the settings, parsed and with group names resolved."""
+
+    attributes: PhoneNumberUpdate | None
+    settings: SettingsUpdate | None
+
+    @property
+    def wanted(self) -> dict[str, Any]:
+        return self.attributes.payload() if self.attributes else {}
+
+
+@dataclass
+class Planned:
+    """One number's side of an update: what it holds now and what would change."""
+
+    phone_number_id: int
+    current: PhoneNumber
+    diff: list[Change]
+    problems: list[tuple[str, str]]
+
+
+@dataclass
+class Applied:
+    outcome: str  # applied, not_applied, unknown (as audited)
+    diff: list[Change]
+    missed: list[str]
+    error: ZendeskError | None = None  # what Zendesk answered, when it was not a 200
+
+
+async def parse_request(
+    app: AppState,
+    via_number_id: int | None,
+    changes: dict[str, Any] | None,
+    settings: dict[str, Any] | None,
+    tool: str = "update_settings",
+) -> Request:
+    """Group names resolved, both groups validated with every problem reported, something to change."""
+    changes, settings = await _group_names_to_ids(app, via_number_id, changes, settings, tool)
+    attributes, new_settings = _parse_all(changes, settings, tool)
+    if attributes is None and new_settings is None:
+        raise ToolError(invalid_arguments(tool, ["it was given nothing to change"], fix=["changes or settings"]))
+    return Request(attributes, new_settings)
+
+
+async def plan(app: AppState, phone_number_id: int, request: Request) -> Planned:
+    """Read the number (with what the referenced ids are checked against) and work out the change."""
+    side_loads = includes_for(requested_fields(request.wanted, request.settings))
+    details = await app.client.get_number(phone_number_id, ["settings", *side_loads])
+    current = details.phone_number
+    diff = _diff(request.wanted, current.model_dump(mode="json"))
+    current_settings = (current.settings or PhoneNumberSettings()).model_dump(mode="json")
+    diff += _diff(request.settings.payload() if request.settings else {}, current_settings, SETTING)
+    return Planned(phone_number_id, current, diff, reference_problems(diff, details))
+
+
+async def apply(app: AppState, planned: Planned) -> Applied:
+    """Send the change once and audit it; shielded, so a caller that goes away cannot leave it unaudited.
+    A failure is audited truthfully (``_audit_failure``) and returned with its error, not raised."""
+    with anyio.CancelScope(shield=True), app.guard.in_flight.track():
+        number_id, diff = planned.phone_number_id, [c.model_copy() for c in planned.diff]
+        try:
+            result = await app.client.update_number(number_id, _request(diff))
+        except ZendeskError as error:
+            return Applied(await _audit_failure(app, number_id, planned.current, diff, error), diff, [], error)
+        # what Zendesk now holds; a field that did not take the requested value is said, never hidden
+        missed = []
+        for change in diff:
+            applied = _value(result.phone_number, change.field)
+            if applied != change.after:
+                missed.append(change.field)
+            change.after = applied
+        outcome = "not_applied" if len(missed) == len(diff) else "applied"
+        await app.guard.write(
+            "update",
+            phone_number_id=number_id,
+            number=planned.current.number,
+            fields=[c.field for c in diff],
+            outcome=outcome,
+            not_applied=missed or None,  # fields Zendesk left as they were, though it answered 200
+        )
+    return Applied(outcome, diff, missed)
+
+
+def refused_references(subject: str, problems: list[tuple[str, str]]) -> ToolError:
+    listed = "; ".join(f"{field}: {problem}" for field, problem in problems)
+    return ToolError(
+        message(
+            f"the update of {subject} was not sent, as Zendesk would refuse it: {listed}",
+            "no, not as it is",
+            "fix those fields and call again",
+        )
+    )
 
 
 async def update_settings(
@@ -174,32 +277,15 @@ async def update_settings(
     dry_run: Annotated[bool, Field(description="true: show what would change, change nothing")] = False,
 ) -> Annotated[CallToolResult, UpdateResult]:
     app = state(ctx)
-    changes, settings = await _group_names_to_ids(app, phone_number_id, changes, settings)
-    attributes, new_settings = _parse_all(changes, settings)
-    if attributes is None and new_settings is None:
-        found = ["it was given nothing to change"]
-        raise ToolError(invalid_arguments("update_settings", found, fix=["changes or settings"]))
+    request = await parse_request(app, phone_number_id, changes, settings)
     subject = f"phone number {phone_number_id}"
-    wanted = attributes.payload() if attributes else {}
-    side_loads = includes_for(requested_fields(wanted, new_settings))
     try:
-        details = await app.client.get_number(phone_number_id, ["settings", *side_loads])
+        planned = await plan(app, phone_number_id, request)
     except ZendeskError as error:
         raise tool_error(error, subject=subject) from None
-    current = details.phone_number
-    diff = _diff(wanted, current.model_dump(mode="json"))
-    current_settings = (current.settings or PhoneNumberSettings()).model_dump(mode="json")
-    diff += _diff(new_settings.payload() if new_settings else {}, current_settings, SETTING)
-    if problems := reference_problems(diff, details):  # the same answer for a dry run and a real call
-        listed = "; ".join(f"{field}: {problem}" for field, problem in problems)
-        raise ToolError(
-            message(
-                f"the update of {subject} was not sent, as Zendesk would refuse it: {listed}",
-                "no, not as it is",
-                "fix those fields and call again",
-            )
-        )
-    if not diff:
+    if planned.problems:  # the same answer for a dry run and a real call
+        raise refused_references(subject, planned.problems)
+    if not planned.diff:
         return respond(
             UpdateResult(
                 phone_number_id=phone_number_id,
@@ -213,33 +299,17 @@ async def update_settings(
             UpdateResult(
                 phone_number_id=phone_number_id,
                 applied=False,
-                changes=diff,
+                changes=planned.diff,
                 next_step="Show the user these changes; call again with dry_run=false once they agree.",
             )
         )
-    with anyio.CancelScope(shield=True), app.guard.in_flight.track():  # sent: settled and audited, caller or not
-        try:
-            result = await app.client.update_number(phone_number_id, _request(diff))
-        except ZendeskError as error:
-            await _audit_failure(app, phone_number_id, current, diff, error)
-            raise tool_error(error, subject=f"the update of {subject}", writes=True) from None
-        # what Zendesk now holds; a field that did not take the requested value is said, never hidden
-        missed = []
-        for change in diff:
-            applied = _value(result.phone_number, change.field)
-            if applied != change.after:
-                missed.append(change.field)
-            change.after = applied
-        await app.guard.write(
-            "update",
-            phone_number_id=phone_number_id,
-            number=current.number,
-            fields=[c.field for c in diff],
-            outcome="not_applied" if len(missed) == len(diff) else "applied",
-            not_applied=missed or None,  # fields Zendesk left as they were, though it answered 200
-        )
-    if missed:
-        next_step = f"Zendesk did not apply {', '.join(missed)}; tell the user and check with get_number."
+    done = await apply(app, planned)
+    if done.error is not None:
+        raise tool_error(done.error, subject=f"the update of {subject}", writes=True)
+    if done.missed:
+        next_step = f"Zendesk did not apply {', '.join(done.missed)}; tell the user and check with get_number."
     else:
         next_step = "Done. Tell the user what changed."
-    return respond(UpdateResult(phone_number_id=phone_number_id, applied=not missed, changes=diff, next_step=next_step))
+    return respond(
+        UpdateResult(phone_number_id=phone_number_id, applied=not done.missed, changes=done.diff, next_step=next_step)
+    )

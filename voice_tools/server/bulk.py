@@ -1,0 +1,284 @@
+"""update_numbers (toolset ``bulk``): one change over several numbers, one preview, one confirmation.
+
+"Move every number in the Sales group to Support" is one dry run (every number's before and after) and
+one confirmed call, instead of a dry run and a change per number. The numbers are given by id, or by
+the same filters list_numbers takes (country, group, text); at most MAX_NUMBERS in one call. The yes is
+asked as for a purchase (a form; a code where the operator allows codes; the operator's policy in
+``preapproved`` mode), since one call changes many lines at once. Each number is then read, checked
+(referenced ids exist), changed once and audited on its own: the answer lists each number's outcome
+(applied, not_applied, unknown, unchanged, refused), so nothing fails silently halfway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any, Literal
+
+import anyio
+from mcp.server.mcpserver import (
+    AcceptedElicitation,
+    CancelledElicitation,
+    Context,
+    DeclinedElicitation,
+    Elicit,
+    ElicitationResult,
+    Resolve,
+)
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import BaseModel, Field, StrictBool
+
+from voice_tools.client import ZendeskError
+from voice_tools.models import PhoneNumber
+
+from .arguments import Country, PhoneNumberId
+from .confirm import Action, CodeConfirmation, PolicyApproval, route
+from .errors import explain, message, tool_error
+from .groups import GroupNameError
+from .invalid import invalid_arguments
+from .results import Change, respond
+from .state import AppState, state
+from .update import Planned, Request, apply, parse_request, plan
+
+MAX_NUMBERS = 100
+CONCURRENCY = 8
+DESCRIPTION = (
+    "Apply one change (changes/settings, as update_settings) to several numbers, by phone_number_ids or by filter "
+    "(country, group, text). Call with dry_run=true first; applying asks the user once for all."
+)
+CHANGE = Action("apply", "changes several numbers at once", "not applied", "change the numbers one by one")
+Outcome = Literal["applied", "not_applied", "unknown", "unchanged", "refused", "would_change"]
+
+
+class ConfirmBulk(BaseModel):
+    confirm: StrictBool = Field(default=False, description="Yes, apply this change to all of these numbers")
+
+
+class NumberOutcome(BaseModel):
+    phone_number_id: int
+    number: str | None = None
+    outcome: Outcome
+    changes: list[Change] | None = None
+    reason: str | None = None
+
+
+class BulkResult(BaseModel):
+    applied: bool
+    numbers: list[NumberOutcome]
+    confirmation_code: str | None = None
+    summary: str | None = None
+    next_step: str
+
+
+async def targets(
+    app: AppState,
+    ids: list[int] | None,
+    country: str | None,
+    group: int | str | None,
+    text: str | None,
+) -> list[PhoneNumber]:
+    """The numbers a call names: its ids (each must be in the account), or what its filters match."""
+    if not ids and country is None and group is None and text is None:
+        found = ["it names no numbers: give phone_number_ids, or country, group or text"]
+        raise ToolError(invalid_arguments("update_numbers", found, fix=["phone_number_ids or a filter"]))
+    try:
+        numbers = await app.client.list_numbers().collect()
+        group_id = None if group is None else await app.groups.resolve(group)
+    except GroupNameError as error:
+        raise ToolError(invalid_arguments("update_numbers", [f"group: {error}"], fix=["group"])) from None
+    except ZendeskError as error:
+        raise tool_error(error, subject="the list of numbers") from None
+    if ids:
+        by_id = {n.id: n for n in numbers}
+        if unknown := [i for i in ids if i not in by_id]:
+            found = [f"phone_number_ids: the account has no number {', '.join(map(str, unknown))}"]
+            raise ToolError(invalid_arguments("update_numbers", found, fix=["phone_number_ids"]))
+        chosen = [by_id[i] for i in dict.fromkeys(ids)]
+    else:
+        needle = (text or "").strip().lower()
+        chosen = [
+            n
+            for n in numbers
+            if (country is None or n.country_code == country)
+            and (group_id is None or group_id in (n.group_ids or []) or n.default_group_id == group_id)
+            and (not needle or needle in f"{n.nickname or ''} {n.number or ''}".lower())
+        ]
+    if len(chosen) > MAX_NUMBERS:
+        raise ToolError(
+            message(
+                f"{len(chosen)} numbers match; one call changes at most {MAX_NUMBERS}",
+                "no, not as it is",
+                "narrow with country, group or text, or pass phone_number_ids in batches",
+            )
+        )
+    return chosen
+
+
+def summary(numbers: list[PhoneNumber], changes: dict[str, Any] | None, settings: dict[str, Any] | None) -> str:
+    what = json.dumps({k: v for k, v in (("changes", changes), ("settings", settings)) if v}, ensure_ascii=False)
+    listed = ", ".join(n.number or str(n.id) for n in numbers[:10])
+    more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+    return f"Apply {what} to {len(numbers)} number(s): {listed}{more}."
+
+
+def code_key(numbers: list[PhoneNumber], changes: dict[str, Any] | None, settings: dict[str, Any] | None) -> str:
+    """A code confirms exactly this change to exactly these numbers."""
+    blob = json.dumps([sorted(n.id for n in numbers), changes, settings], sort_keys=True, default=str)
+    return "bulk-" + hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+async def ask_for_confirmation(
+    ctx: Context[Any, Any],
+    changes: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+    phone_number_ids: list[int] | None = None,
+    country: str | None = None,
+    group: int | str | None = None,
+    text: str | None = None,
+    dry_run: bool = False,
+) -> Elicit[ConfirmBulk] | CodeConfirmation | PolicyApproval:
+    if dry_run:
+        return PolicyApproval(reason="a dry run changes nothing")
+    app = state(ctx)
+    numbers = await targets(app, phone_number_ids, country, group, text)
+
+    async def no_form() -> None:
+        await app.guard.write("update", outcome="not_applied", reason="client cannot show a form", count=len(numbers))
+
+    return await route(ctx, app, summary(numbers, changes, settings), ConfirmBulk, CHANGE, no_form)
+
+
+async def update_numbers(
+    ctx: Context[Any, Any],
+    confirmation: Annotated[ElicitationResult[ConfirmBulk], Resolve(ask_for_confirmation)],
+    changes: Annotated[dict[str, Any] | None, Field(description="Attributes, as update_settings")] = None,
+    settings: Annotated[dict[str, Any] | None, Field(description="Settings, as update_settings")] = None,
+    phone_number_ids: Annotated[list[PhoneNumberId] | None, Field(max_length=MAX_NUMBERS)] = None,
+    country: Country | None = None,
+    group: Annotated[int | str | None, Field(description="Group name or id")] = None,
+    text: Annotated[str | None, Field(max_length=64, description="Match in nickname or number")] = None,
+    dry_run: Annotated[bool, Field(description="true: show every number's change, change nothing")] = False,
+    confirmation_code: Annotated[str | None, Field(max_length=12)] = None,
+) -> Annotated[CallToolResult, BulkResult]:
+    app = state(ctx)
+    numbers = await targets(app, phone_number_ids, country, group, text)
+    request = await parse_request(app, numbers[0].id if numbers else None, changes, settings, "update_numbers")
+    told = summary(numbers, changes, settings)
+    if isinstance(confirmation, DeclinedElicitation | CancelledElicitation):
+        return respond(
+            BulkResult(applied=False, numbers=[], summary=told, next_step="The user said no; nothing changed.")
+        )
+    if not isinstance(confirmation, AcceptedElicitation):
+        raise ToolError(message("not applied: no confirmation was received", "no", "call update_numbers again"))
+    data = confirmation.data
+    if isinstance(data, ConfirmBulk) and data.confirm is not True:
+        return respond(BulkResult(applied=False, numbers=[], summary=told, next_step="Not confirmed; nothing changed."))
+    planned = await _plan_all(app, numbers, request)
+    preview = [_preview(p) for p in planned]
+    if dry_run:
+        changing = sum(1 for p in preview if p.outcome == "would_change")
+        return respond(
+            BulkResult(
+                applied=False,
+                numbers=preview,
+                summary=told,
+                next_step=f"{changing} of {len(preview)} would change. Show the user; call again with dry_run=false "
+                "to apply (they confirm once).",
+            )
+        )
+    if isinstance(data, CodeConfirmation):
+        key = code_key(numbers, changes, settings)
+        if confirmation_code is None:
+            code = await app.guard.ledger.issue_code(key, key, app.guard.code_ttl_seconds)
+            if code is None:
+                raise ToolError(message("not applied: too many wrong codes for this change", "no", "start again"))
+            return respond(
+                BulkResult(
+                    applied=False,
+                    numbers=preview,
+                    summary=told,
+                    confirmation_code=code,
+                    next_step="Nothing changed yet. Show the user the summary; only after their yes, call again with "
+                    "the same arguments and this confirmation_code.",
+                )
+            )
+        check = await app.guard.ledger.redeem_code(key, confirmation_code.strip().upper(), key)
+        if check.outcome != "redeemed":
+            raise ToolError(
+                message(
+                    "not applied: this confirmation code is not valid for this change to these numbers",
+                    "no",
+                    "call update_numbers again without a code and wait for the user's yes",
+                )
+            )
+    results = await _apply_all(app, planned)
+    done = sum(1 for r in results if r.outcome == "applied")
+    problems = [r for r in results if r.outcome in ("not_applied", "unknown", "refused")]
+    next_step = f"Applied to {done} of {len(results)}."
+    if problems:
+        next_step += " Tell the user which were not (reason given), and check the unknown ones with get_number."
+    return respond(BulkResult(applied=done > 0, numbers=results, summary=told, next_step=next_step))
+
+
+async def _plan_all(app: AppState, numbers: list[PhoneNumber], request: Request) -> list[Planned | NumberOutcome]:
+    """Every number read and its change worked out, a few at a time; one that cannot be read is refused."""
+    found: dict[int, Planned | NumberOutcome] = {}
+    limiter = anyio.CapacityLimiter(CONCURRENCY)
+
+    async def one(n: PhoneNumber) -> None:
+        async with limiter:
+            try:
+                found[n.id] = await plan(app, n.id, request)
+            except ZendeskError as error:
+                found[n.id] = NumberOutcome(
+                    phone_number_id=n.id, number=n.number, outcome="refused", reason=explain(error)
+                )
+
+    async with anyio.create_task_group() as group:
+        for n in numbers:
+            group.start_soon(one, n)
+    return [found[n.id] for n in numbers]
+
+
+def _preview(item: Planned | NumberOutcome) -> NumberOutcome:
+    if isinstance(item, NumberOutcome):
+        return item
+    number = item.current.number
+    if item.problems:
+        reason = "; ".join(f"{f}: {p}" for f, p in item.problems)
+        return NumberOutcome(phone_number_id=item.phone_number_id, number=number, outcome="refused", reason=reason)
+    if not item.diff:
+        return NumberOutcome(phone_number_id=item.phone_number_id, number=number, outcome="unchanged")
+    return NumberOutcome(phone_number_id=item.phone_number_id, number=number, outcome="would_change", changes=item.diff)
+
+
+async def _apply_all(app: AppState, planned: list[Planned | NumberOutcome]) -> list[NumberOutcome]:
+    """Each number changed once and audited on its own (shielded in ``apply``), a few at a time."""
+    results: dict[int, NumberOutcome] = {}
+    limiter = anyio.CapacityLimiter(CONCURRENCY)
+
+    async def one(item: Planned) -> None:
+        async with limiter:
+            done = await apply(app, item)
+        reason = explain(done.error, subject="the update", writes=True) if done.error else None
+        if done.missed and not reason:
+            reason = f"Zendesk did not apply {', '.join(done.missed)}"
+        results[item.phone_number_id] = NumberOutcome(
+            phone_number_id=item.phone_number_id,
+            number=item.current.number,
+            outcome=done.outcome,
+            changes=done.diff,
+            reason=reason,
+        )
+
+    with anyio.CancelScope(shield=True):  # every number started is settled and audited, caller or not
+        async with anyio.create_task_group() as group:
+            for item in planned:
+                preview = _preview(item)
+                if isinstance(item, Planned) and preview.outcome == "would_change":
+                    group.start_soon(one, item)
+                else:
+                    results[preview.phone_number_id] = preview
+    order = [p.phone_number_id for p in planned]
+    return [results[i] for i in order]
