@@ -1,6 +1,7 @@
 """The purchase guard: quotes, the spend policy, human confirmation, the ledger and the audit trail."""
 
 from .audit import AuditTrail
+from .batch import MAX_BATCH, BatchPlan, BatchPurchaser
 from .inflight import InFlight
 from .ledger import Ledger, LedgerURLError, open_ledger
 from .policy import PolicyRefusal, SpendPolicy
@@ -20,8 +21,11 @@ from .text import as_data, one_line
 
 __all__ = [
     "CONFIRMATION_MODES",
+    "MAX_BATCH",
     "AddressCache",
     "AuditTrail",
+    "BatchPlan",
+    "BatchPurchaser",
     "ConfirmationMode",
     "GuardRefusal",
     "InFlight",

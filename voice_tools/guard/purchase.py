@@ -168,6 +168,10 @@ class PurchaseGuard:
         self.sleep = sleep  # for the release guard, which waits on the same clock
 
     # ---------------------------------------------------------------- before asking
+    def today(self) -> str:
+        """The UTC day the cap counts (a clock the tests can set)."""
+        return self._today()
+
     async def purchases_today(self) -> int:
         """Today's purchases that happened or may have (sent and unsettled, or unknown): what the cap counts."""
         return await self.ledger.active_on("purchase", self._today())
@@ -284,7 +288,7 @@ class PurchaseGuard:
             if code is not None:
                 await self.redeem_code(plan, code)
             attempt = await self._reserve(plan, confirmed_by)
-            outcome = await self._send_and_settle(plan, attempt)
+            outcome = await self.send_and_settle(plan, attempt)
         return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here
 
     async def _reserve(self, plan: PurchasePlan, confirmed_by: str) -> Attempt:
@@ -310,7 +314,7 @@ class PurchaseGuard:
         self.audit.mirror({**audit, "attempt": reservation.attempt.id})
         return reservation.attempt
 
-    async def _send_and_settle(self, plan: PurchasePlan, attempt: Attempt) -> PurchaseOutcome:
+    async def send_and_settle(self, plan: PurchasePlan, attempt: Attempt) -> PurchaseOutcome:
         q = plan.quote
         try:
             created = await self.client.create_number(q.token, address_sid=plan.address_sid)

@@ -28,7 +28,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.client.pagination import first_zendesk_error
 from voice_tools.guard import AddressCache, AuditTrail, InFlight, open_ledger
 
-from . import addresses, bulk, buy, numbers, release, search, update
+from . import addresses, bulk, buy, buy_many, numbers, release, search, update
 from .environment import DEFAULT_TOOLSET
 from .errors import explain
 from .invalid import check_arguments
@@ -88,6 +88,7 @@ TOOLS = (
     ToolSpec(addresses.list_addresses, "List addresses", addresses.LIST_DESCRIPTION, READS, toolset="addresses"),
     ToolSpec(addresses.create_address, "Add an address", addresses.CREATE_DESCRIPTION, ADDS, toolset="addresses"),
     ToolSpec(bulk.update_numbers, "Change several numbers", bulk.DESCRIPTION, OVERWRITES, toolset="bulk"),
+    ToolSpec(buy_many.buy_numbers, "Buy several numbers", buy_many.DESCRIPTION, COMMITS_MONEY, toolset="bulk"),
 )
 
 

@@ -13,7 +13,7 @@ TOOLSETS: dict[str, str] = {
     "numbers": "search_numbers, list_numbers, get_number, update_settings, buy_number (the default)",
     "release": "release_number: give a number back (needs VOICE_TOOLS_RELEASES=on)",
     "addresses": "list_addresses, create_address: the addresses regulated numbers need",
-    "bulk": "update_numbers: one change over several numbers, one preview, one confirmation",
+    "bulk": "update_numbers and buy_numbers: several numbers changed or bought on one confirmation",
 }
 
 ACCOUNT = (

@@ -21,7 +21,16 @@ from mcp.server.mcpserver import Context
 
 from voice_tools.client import TalkClient
 from voice_tools.client.base import DeferredTransport
-from voice_tools.guard import AddressCache, AuditTrail, InFlight, Ledger, PurchaseGuard, QuoteBook, ReleaseGuard
+from voice_tools.guard import (
+    AddressCache,
+    AuditTrail,
+    BatchPurchaser,
+    InFlight,
+    Ledger,
+    PurchaseGuard,
+    QuoteBook,
+    ReleaseGuard,
+)
 
 from .directory import NumberDirectory
 from .groups import GroupDirectory
@@ -36,6 +45,7 @@ class AppState:
     client: TalkClient
     guard: PurchaseGuard
     releases: ReleaseGuard
+    batches: BatchPurchaser
     directory: NumberDirectory
     groups: GroupDirectory
 
@@ -114,6 +124,7 @@ async def open_state(
             client=client,
             guard=guard,
             releases=ReleaseGuard(guard, enabled=settings.releases_enabled),
+            batches=BatchPurchaser(guard),
             directory=directory,
             groups=GroupDirectory(client, directory),
         )

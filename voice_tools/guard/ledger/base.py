@@ -73,6 +73,26 @@ class Reservation:
 
 
 @dataclass(frozen=True)
+class BatchItem:
+    """One attempt of a batch: what ``reserve`` takes for a single one."""
+
+    subject: str
+    quote: str | None
+    details: dict[str, Any]
+    audit: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BatchReservation:
+    """Every attempt of a batch recorded as ``sending``, or none and the first rule that refused."""
+
+    attempts: list[Attempt]
+    refusal: ReserveRefusal | None = None
+    active_today: int = 0  # active attempts of this kind on the day (the batch included, if reserved)
+    refused_subject: str | None = None  # the item that broke a rule (quote used, subject pending)
+
+
+@dataclass(frozen=True)
 class CodeCheck:
     outcome: Redemption
     wrong_left: int  # wrong codes this quote may still take before its codes are burnt
@@ -116,6 +136,13 @@ class Ledger(ABC):
         audit: dict[str, Any],
     ) -> Reservation:
         """Check and record an attempt as ``sending`` in one step, with its audit line."""
+
+    @abstractmethod
+    async def reserve_batch(
+        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None
+    ) -> BatchReservation:
+        """Reserve every item or none, in one step: each quote unused, each subject without an open
+        attempt, and the day's active count plus the whole batch within the cap."""
 
     @abstractmethod
     async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:

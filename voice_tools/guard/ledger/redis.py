@@ -17,7 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
-from .base import ACTIVE, MAX_WRONG_CODES, Attempt, CodeCheck, Kind, Ledger, Reservation, Status, new_code, new_id
+from .base import (
+    ACTIVE,
+    MAX_WRONG_CODES,
+    Attempt,
+    BatchItem,
+    BatchReservation,
+    CodeCheck,
+    Kind,
+    Ledger,
+    Reservation,
+    Status,
+    new_code,
+    new_id,
+)
 from .urls import display_url
 
 DAY_KEY_SECONDS = 3 * 24 * 3600
@@ -42,6 +55,34 @@ redis.call('HSET', KEYS[4], 'kind', ARGV[4], 'subject', ARGV[5], 'quote', ARGV[6
 redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
 redis.call('RPUSH', KEYS[6], ARGV[10])
 return {'reserved', active + 1, ''}
+"""
+
+# KEYS: day, open, audit, then per item: quote key, subject key, attempt key.
+# ARGV: n, cap, kind, day, started_at, day TTL, then per item: id, has quote, subject, quote, details, audit.
+RESERVE_BATCH = """
+local n, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
+local active = tonumber(redis.call('GET', KEYS[1]) or '0')
+local seen = {}
+for i = 0, n - 1 do
+  local k, a = 4 + 3 * i, 7 + 6 * i
+  local subject = ARGV[a + 2]
+  if ARGV[a + 1] == '1' and redis.call('EXISTS', KEYS[k]) == 1 then return {'quote_used', active, subject} end
+  if redis.call('EXISTS', KEYS[k + 1]) == 1 or seen[KEYS[k + 1]] then return {'subject_pending', active, subject} end
+  seen[KEYS[k + 1]] = true
+end
+if cap >= 0 and active + n > cap then return {'cap_reached', active, ''} end
+for i = 0, n - 1 do
+  local k, a = 4 + 3 * i, 7 + 6 * i
+  if ARGV[a + 1] == '1' then redis.call('SET', KEYS[k], ARGV[a]) end
+  redis.call('SET', KEYS[k + 1], ARGV[a])
+  redis.call('HSET', KEYS[k + 2], 'kind', ARGV[3], 'subject', ARGV[a + 2], 'quote', ARGV[a + 3], 'day', ARGV[4],
+             'status', 'sending', 'started_at', ARGV[5], 'details', ARGV[a + 4])
+  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[a])
+  redis.call('RPUSH', KEYS[3], ARGV[a + 5])
+end
+redis.call('INCRBY', KEYS[1], n)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
+return {'reserved', active + n, ''}
 """
 
 SETTLE = """
@@ -106,6 +147,7 @@ class RedisLedger(Ledger):
         self._redis = Redis.from_url(url, decode_responses=True)
         self._prefix = f"voice-tools:{{{account}}}:"
         self._reserve = self._redis.register_script(RESERVE)
+        self._reserve_batch = self._redis.register_script(RESERVE_BATCH)
         self._settle = self._redis.register_script(SETTLE)
         self._issue = self._redis.register_script(ISSUE_CODE)
         self._redeem = self._redis.register_script(REDEEM_CODE)
@@ -179,6 +221,35 @@ class RedisLedger(Ledger):
             return Reservation(attempt, None, int(active))
         holder = await self.attempt(holder_id) if holder_id else None
         return Reservation(None, outcome, int(active), holder.status if holder else None)
+
+    async def reserve_batch(
+        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None
+    ) -> BatchReservation:
+        ids, now = [new_id("a") for _ in items], self._clock()
+        keys = [self._key("day", kind, day), self._key("open", kind), self._key("audit")]
+        args: list[Any] = [len(items), -1 if cap is None else cap, kind, day, repr(now), DAY_KEY_SECONDS]
+        for attempt_id, item in zip(ids, items, strict=True):
+            keys += [
+                self._key("qa", item.quote or "-"),
+                self._key("sub", kind, item.subject),
+                self._key("a", attempt_id),
+            ]
+            args += [
+                attempt_id,
+                "1" if item.quote else "0",
+                item.subject,
+                item.quote or "",
+                _line(item.details),
+                _line({**item.audit, "attempt": attempt_id}),
+            ]
+        outcome, active, subject = await self._reserve_batch(keys=keys, args=args)
+        if outcome != "reserved":
+            return BatchReservation([], outcome, int(active), subject or None)
+        attempts = [
+            Attempt(attempt_id, kind, item.subject, item.quote, day, "sending", now, item.details)
+            for attempt_id, item in zip(ids, items, strict=True)
+        ]
+        return BatchReservation(attempts, None, int(active))
 
     async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
         current = await self.attempt(attempt_id)

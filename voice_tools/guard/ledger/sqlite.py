@@ -25,6 +25,8 @@ from .base import (
     MAX_WRONG_CODES,
     OPEN,
     Attempt,
+    BatchItem,
+    BatchReservation,
     CodeCheck,
     Kind,
     Ledger,
@@ -199,6 +201,35 @@ class SqliteLedger(Ledger):
             self._audit(db, {**audit, "attempt": attempt_id})
             attempt = Attempt(attempt_id, kind, subject, quote, day, "sending", now, details)
             return Reservation(attempt, None, active + 1)
+
+        return await self._run(reserve)
+
+    async def reserve_batch(
+        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None
+    ) -> BatchReservation:
+        now = self._clock()
+        ids = [new_id("a") for _ in items]
+
+        def reserve(db: sqlite3.Connection) -> BatchReservation:
+            active = self._count(db, kind, day)
+            for item in items:
+                if item.quote is not None and self._holder(db, "quote", item.quote, _ACTIVE) is not None:
+                    return BatchReservation([], "quote_used", active, item.subject)
+                if self._holder(db, "subject", item.subject, _OPEN, kind) is not None:
+                    return BatchReservation([], "subject_pending", active, item.subject)
+            if len({item.subject for item in items}) < len(items):
+                return BatchReservation([], "subject_pending", active, items[0].subject)
+            if cap is not None and active + len(items) > cap:
+                return BatchReservation([], "cap_reached", active)
+            attempts = []
+            for attempt_id, item in zip(ids, items, strict=True):
+                db.execute(
+                    "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, 'sending', ?, NULL, ?)",
+                    (attempt_id, self.account, kind, item.subject, item.quote, day, now, _line(item.details)),
+                )
+                self._audit(db, {**item.audit, "attempt": attempt_id})
+                attempts.append(Attempt(attempt_id, kind, item.subject, item.quote, day, "sending", now, item.details))
+            return BatchReservation(attempts, None, active + len(items))
 
         return await self._run(reserve)
 

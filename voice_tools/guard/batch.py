@@ -1,0 +1,136 @@
+"""Several purchases in one confirmation: within the cap, or not at all.
+
+"Buy five German numbers" was ten calls and five confirmations, two of which the daily cap refused
+after the user had said yes. Here every quote is checked as a single purchase is (``prepare``), then
+the whole batch against the daily cap, all before anyone is asked; the user confirms one summary with
+the total monthly price; then the ledger reserves the whole batch in one atomic step
+(``reserve_batch``), so a batch is never cut in half by the cap, even by purchases racing on other
+replicas. Each number is then sent once and settled on its own, with the single purchase's truth rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NoReturn
+
+import anyio
+
+from voice_tools.client import ZendeskError
+
+from .ledger import Attempt, BatchItem
+from .purchase import GuardRefusal, PurchaseGuard, PurchaseOutcome, PurchasePlan
+
+MAX_BATCH = 10
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    plans: list[PurchasePlan]
+    account: str
+
+    @property
+    def code_key(self) -> str:
+        """Codes confirm exactly these quotes with exactly these addresses."""
+        blob = "|".join(f"{p.quote.handle}:{p.address_sid or ''}" for p in self.plans)
+        return "batch-" + hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+    def total_text(self) -> str:
+        """The total monthly price, in the currency the prices share (as Zendesk wrote them)."""
+        total = sum((p.quote.monthly_price for p in self.plans), Decimal(0))
+        prefixes = {re.match(r"^[^\d]*", p.quote.price_text).group().strip() for p in self.plans}  # type: ignore[union-attr]
+        if len(prefixes) == 1:
+            return f"{prefixes.pop()}{total:,.2f}"
+        return "prices in several currencies (see each)"
+
+    def summary(self) -> str:
+        lines = "; ".join(
+            f"{p.quote.number} ({'toll-free' if p.quote.toll_free else 'local'}, {p.quote.country}) "
+            f"{p.quote.price_text}" + (f", address {p.address_text()}" if p.address else "")
+            for p in self.plans
+        )
+        return (
+            f"Buy {len(self.plans)} numbers for {self.total_text()} per month in all, billed to the Zendesk account "
+            f"'{self.account}' until they are released: {lines}."
+        )
+
+
+class BatchPurchaser:
+    """Batches through the purchase guard's ledger, policy, audit trail and in-flight counter."""
+
+    def __init__(self, guard: PurchaseGuard) -> None:
+        self.guard = guard
+
+    async def prepare(self, quotes: list[str], address_sid: str | None) -> BatchPlan:
+        """Every quote as a single purchase checks it, then the batch against today's cap."""
+        if len(set(quotes)) != len(quotes):
+            raise GuardRefusal("invalid_quote", "the same quote is given twice; give each number's quote once")
+        plans = [await self.guard.prepare(q, address_sid) for q in quotes]  # an address only where one is needed
+        cap = self.guard.policy.max_purchases_per_day
+        today = await self.guard.purchases_today()
+        if cap is not None and today + len(plans) > cap:
+            await self._refused(
+                "policy:max_purchases_per_day",
+                f"refused by the spend policy (max_purchases_per_day): these {len(plans)} purchases would pass "
+                f"today's cap of {cap} ({max(cap - today, 0)} left today), and a batch is bought whole or not at "
+                "all. Retrying today will not help; buy fewer, or an operator can change "
+                "VOICE_TOOLS_MAX_PURCHASES_PER_DAY.",
+            )
+        return BatchPlan(plans, self.guard.account)
+
+    async def _refused(self, rule: str, message: str) -> NoReturn:
+        await self.guard.write("purchase", outcome="refused", rule=rule, reason=message, batch=True)
+        raise GuardRefusal(rule, message)
+
+    async def record_no(self, batch: BatchPlan, how: str, why: str) -> None:
+        for plan in batch.plans:
+            await self.guard.record_no(plan, how, why)
+
+    async def issue_code(self, batch: BatchPlan) -> str:
+        key = batch.code_key
+        code = await self.guard.ledger.issue_code(key, key, self.guard.code_ttl_seconds)
+        if code is None:
+            await self._refused("confirmation_code", "five wrong codes were given for this batch; its codes are burnt")
+        return code
+
+    async def purchase(self, batch: BatchPlan, confirmed_by: str, *, code: str | None = None) -> list[PurchaseOutcome]:
+        """Redeem the code, reserve the whole batch (or refuse it whole), then send and settle each number;
+        shielded from cancellation throughout, as a single purchase is."""
+        with anyio.CancelScope(shield=True), self.guard.in_flight.track():
+            if code is not None:
+                check = await self.guard.ledger.redeem_code(batch.code_key, code.strip().upper(), batch.code_key)
+                if check.outcome != "redeemed":
+                    await self._refused(
+                        "confirmation_code",
+                        "this confirmation code is not valid for this batch: it was never issued for these quotes, "
+                        f"was already used, or expired. {check.wrong_left} more wrong code(s) and its codes are burnt",
+                    )
+            attempts = await self._reserve(batch, confirmed_by)
+            outcomes = []
+            for plan, attempt in zip(batch.plans, attempts, strict=True):
+                try:
+                    outcomes.append(await self.guard.send_and_settle(plan, attempt))
+                except ZendeskError as error:  # Zendesk said no to this one: settled not_purchased already
+                    outcomes.append(PurchaseOutcome("not_purchased", plan.quote.number, None, error.message))
+        return outcomes
+
+    async def _reserve(self, batch: BatchPlan, confirmed_by: str) -> list[Attempt]:
+        items = []
+        for plan in batch.plans:
+            fields = {**plan.audit_fields(), "confirmed_by": confirmed_by}
+            audit = self.guard.audit.entry("purchase", outcome="sending", **fields)
+            items.append(BatchItem(plan.quote.number, plan.quote.handle, fields, audit))
+        cap = self.guard.policy.max_purchases_per_day
+        reservation = await self.guard.ledger.reserve_batch("purchase", items, self.guard.today(), cap)
+        if not reservation.attempts:
+            why = {
+                "quote_used": f"{reservation.refused_subject} was already bought, or is being bought, with its quote",
+                "subject_pending": f"a purchase of {reservation.refused_subject} is under way or its outcome unknown",
+                "cap_reached": f"the batch would pass today's cap of {cap} ({reservation.active_today} used)",
+            }.get(reservation.refusal or "", "it was refused")
+            await self._refused(f"batch:{reservation.refusal}", f"nothing was bought: {why}")
+        for item, attempt in zip(items, reservation.attempts, strict=True):
+            self.guard.audit.mirror({**item.audit, "attempt": attempt.id})
+        return reservation.attempts
