@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 
 from tests.harness import ERAS, Answer, Era, Rig, connect, make_rig, text_of
@@ -125,3 +126,18 @@ async def test_an_unknown_number_is_refused_with_zendesks_answer(era: Era) -> No
     result = await release(rig, era, {"phone_number_id": 12345}, Answer("accept", YES))
     assert result.is_error and text_of(result).startswith("Zendesk has no phone number 12345")
     assert rig.transport.count("DELETE") == 0
+
+
+async def test_a_release_committed_after_the_window_is_settled_by_the_reconciler(era: Era) -> None:
+    rig = make_rig(env={**ENABLED, "VOICE_TOOLS_ZENDESK_TIMEOUT": "0.3", "VOICE_TOOLS_RECONCILE_WINDOW": "0.2"})
+    rig.sandbox.faults.hang_seconds, rig.sandbox.faults.late_commit_seconds = 0.5, 1.0
+    rig.sandbox.faults.inject("commit_late", method="DELETE")
+    first = await release(rig, era, {"phone_number_id": US_SUPPORT}, Answer("accept", YES))
+    assert first.structured_content["status"] == "unknown" and in_account(rig, US_SUPPORT)
+    await anyio.sleep(1.2)  # Zendesk commits meanwhile
+    async with connect(rig, era):  # a lifespan starts the reconciler
+        with anyio.fail_after(5):
+            while await rig.parts.ledger.open_attempts("release"):  # noqa: ASYNC110 - the ledger is polled
+                await anyio.sleep(0.05)
+    assert not in_account(rig, US_SUPPORT) and rig.transport.count("DELETE") == 1
+    assert await outcomes(rig) == ["sending", "unknown", "released"]
