@@ -16,12 +16,12 @@ from voice_tools.server.http import HttpSettings, http_app, uvicorn_server
 
 @contextmanager
 def running_http(
-    env: dict[str, str] | None = None, *, verifier: Any = None, **overrides: Any
+    env: dict[str, str] | None = None, *, verifier: Any = None, host: str = "127.0.0.1", **overrides: Any
 ) -> Iterator[tuple[str, TalkSandbox, RecordingTransport]]:
     sandbox = TalkSandbox()
     transport = RecordingTransport(sandbox.transport())
     port = free_port()
-    http = HttpSettings.from_env(env or {}, host="127.0.0.1", port=port, path="/mcp")
+    http = HttpSettings.from_env(env or {}, host=host, port=port, path="/mcp")
     server = uvicorn_server(http_app(settings(env, **overrides), http, transport=transport, verifier=verifier), http)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -31,7 +31,7 @@ def running_http(
             raise RuntimeError("the HTTP server did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/mcp", sandbox, transport
+        yield f"http://{host}:{port}/mcp", sandbox, transport
     finally:
         server.should_exit = True
         thread.join(timeout=10)

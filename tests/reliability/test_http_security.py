@@ -47,8 +47,9 @@ async def test_requests_without_the_right_token_get_401_and_nothing_runs() -> No
         assert not result.is_error and result.structured_content["matched"] == 1
 
 
-async def test_dns_rebinding_host_checks_stay_on() -> None:
-    with running_http() as (url, _, transport):
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2"])  # any loopback address, not only the SDK's three names
+async def test_dns_rebinding_host_checks_stay_on(host: str) -> None:
+    with running_http(host=host) as (url, _, transport):
         async with httpx2.AsyncClient() as http:
             for host in ("evil.test", "attacker.example:8000"):
                 r = await http.post(url, json=INITIALIZE, headers={**HEADERS, "Host": host})
@@ -57,7 +58,12 @@ async def test_dns_rebinding_host_checks_stay_on() -> None:
             r = await http.post(url, json=INITIALIZE, headers={**HEADERS, "Origin": "https://evil.test"})
             assert r.status_code == 403
             FIGURES["HTTP requests refused (origin)"] += 1
+            r = await http.post(url, json=CALL, headers={**HEADERS, "Host": "evil.test", "Origin": "https://evil.test"})
+            assert r.status_code in (403, 421)
         assert transport.sent == []
+        async with Client(url) as client:  # the server's own address still works
+            result = await client.call_tool("list_numbers", {"country": "IE"})
+        assert not result.is_error
 
 
 async def test_oversized_bodies_are_refused() -> None:

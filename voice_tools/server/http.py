@@ -112,10 +112,20 @@ class HttpSettings:
                 "voice.internal:8000 (Host checks protect against DNS rebinding)"
             )
 
-    def transport_security(self) -> TransportSecuritySettings | None:
-        if not self.allowed_hosts:
-            return None  # the SDK protects loopback hosts by default
-        return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=list(self.allowed_hosts))
+    def transport_security(self) -> TransportSecuritySettings:
+        """Host and Origin checks on every bind address. The SDK turns them on by itself only for the
+        literal names 127.0.0.1, localhost and ::1; bound to any other loopback address (127.0.0.2) it
+        would check nothing, and a DNS-rebinding page could reach the server, so the names are listed here."""
+        if self.allowed_hosts:
+            return TransportSecuritySettings(
+                enable_dns_rebinding_protection=True, allowed_hosts=list(self.allowed_hosts)
+            )
+        names = {"127.0.0.1", "localhost", "[::1]", f"[{self.host}]" if ":" in self.host else self.host}
+        return TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=sorted(f"{name}:*" for name in names),
+            allowed_origins=sorted(f"http://{name}:*" for name in names),
+        )
 
 
 def http_app(
