@@ -211,3 +211,30 @@ async def test_connections_past_the_limit_are_refused(monkeypatch: pytest.Monkey
             assert not (await client.call_tool("list_numbers", {})).is_error
     assert "refused" in outcomes or "error" in outcomes
     FIGURES["HTTP connections refused (limit)"] += outcomes.count("refused") + outcomes.count("error")
+
+
+async def test_allowed_origins_let_a_listed_browser_origin_in_and_no_other() -> None:
+    env = {"VOICE_TOOLS_ALLOWED_ORIGINS": "https://app.example.com"}
+    with running_http(env) as (url, _, transport):
+        async with httpx2.AsyncClient() as http:
+            listed = await http.post(url, json=INITIALIZE, headers={**HEADERS, "Origin": "https://app.example.com"})
+            other = await http.post(url, json=INITIALIZE, headers={**HEADERS, "Origin": "https://evil.test"})
+    assert listed.status_code == 200 and other.status_code == 403
+    assert transport.sent == []
+
+
+def test_allowed_origins_must_be_origins() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "voice_tools", "serve", "--http"],
+        capture_output=True,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("VOICE_TOOLS_")},
+            "VOICE_TOOLS_ALLOWED_ORIGINS": "evil",
+        },
+        timeout=60,
+        check=False,
+    )
+    assert (
+        done.returncode == 2
+        and b"VOICE_TOOLS_ALLOWED_ORIGINS takes origins like https://app.example.com" in done.stderr
+    )

@@ -64,6 +64,7 @@ class HttpSettings:
     path: str = "/mcp"
     token: SecretStr | None = None
     allowed_hosts: tuple[str, ...] = field(default=())
+    allowed_origins: tuple[str, ...] = field(default=())
     oauth: OAuthSettings | None = None
 
     @property
@@ -89,11 +90,24 @@ class HttpSettings:
                 f"VOICE_TOOLS_HTTP_TOKEN must be at least {MIN_TOKEN_LENGTH} characters (use 32 random bytes)"
             )
         hosts = tuple(h.strip() for h in env.get("VOICE_TOOLS_ALLOWED_HOSTS", "").split(",") if h.strip())
+        origins = tuple(
+            o.strip().rstrip("/") for o in env.get("VOICE_TOOLS_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        )
+        if bad := [o for o in origins if not o.startswith(("https://", "http://"))]:
+            raise ConfigurationError(
+                f"VOICE_TOOLS_ALLOWED_ORIGINS takes origins like https://app.example.com, not {', '.join(bad)}"
+            )
         oauth = _oauth_from_env(env)
         if oauth is not None and token:
             raise ConfigurationError("set VOICE_TOOLS_HTTP_TOKEN or the VOICE_TOOLS_OAUTH_* settings, not both")
         made = cls(
-            host=host, port=port, path=path, token=SecretStr(token) if token else None, allowed_hosts=hosts, oauth=oauth
+            host=host,
+            port=port,
+            path=path,
+            token=SecretStr(token) if token else None,
+            allowed_hosts=hosts,
+            allowed_origins=origins,
+            oauth=oauth,
         )
         made.check()
         return made
@@ -116,15 +130,17 @@ class HttpSettings:
         """Host and Origin checks on every bind address. The SDK turns them on by itself only for the
         literal names 127.0.0.1, localhost and ::1; bound to any other loopback address (127.0.0.2) it
         would check nothing, and a DNS-rebinding page could reach the server, so the names are listed here."""
-        if self.allowed_hosts:
+        if self.allowed_hosts:  # browsers reach it only from the origins listed (none by default)
             return TransportSecuritySettings(
-                enable_dns_rebinding_protection=True, allowed_hosts=list(self.allowed_hosts)
+                enable_dns_rebinding_protection=True,
+                allowed_hosts=list(self.allowed_hosts),
+                allowed_origins=list(self.allowed_origins),
             )
         names = {"127.0.0.1", "localhost", "[::1]", f"[{self.host}]" if ":" in self.host else self.host}
         return TransportSecuritySettings(
             enable_dns_rebinding_protection=True,
             allowed_hosts=sorted(f"{name}:*" for name in names),
-            allowed_origins=sorted(f"http://{name}:*" for name in names),
+            allowed_origins=sorted({f"http://{name}:*" for name in names} | set(self.allowed_origins)),
         )
 
 
