@@ -21,6 +21,7 @@ from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.request_state import RequestStateSecurity
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 
 from voice_tools import __version__
@@ -174,6 +175,16 @@ class VoiceToolsServer(MCPServer[AppState]):
             raise ToolError(str(error).removeprefix(f"Error executing tool {name}: ")) from error.__cause__
 
 
+def request_state_security(settings: ServerSettings) -> RequestStateSecurity | None:
+    """Shared keys when the operator set them (replicas: an elicitation answered on any of them), bound
+    to this account, so state sealed for one account's server is refused by another's; else the SDK's
+    process-local key."""
+    if not settings.request_state_keys:
+        return None
+    keys = [k.get_secret_value() for k in settings.request_state_keys]
+    return RequestStateSecurity(keys=keys, audience=f"voice-tools:{settings.account}")
+
+
 def server_parts(settings: ServerSettings) -> ServerParts:
     """What the server keeps across lifespans: the ledger, the audit trail, the in-flight counter."""
     return ServerParts(
@@ -221,6 +232,7 @@ def build_server(
         log_level="WARNING",
         token_verifier=token_verifier,
         auth=auth,
+        request_state_security=request_state_security(settings),
     )
     for spec in TOOLS:
         if settings.read_only and spec.writes:

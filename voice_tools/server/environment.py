@@ -53,6 +53,10 @@ SERVER = (
 HTTP = (
     ("VOICE_TOOLS_HTTP_TOKEN", "--http: the bearer token every request must carry (24+ characters)"),
     ("VOICE_TOOLS_ALLOWED_HOSTS", "--http off loopback: the host names clients use, comma-separated"),
+    (
+        "VOICE_TOOLS_REQUEST_STATE_KEYS",
+        "--http replicas: shared keys (32+ chars, comma-separated) for elicitation state",
+    ),
     ("VOICE_TOOLS_ALLOWED_ORIGINS", "--http: browser origins allowed to call it, e.g. https://app.example.com"),
     ("VOICE_TOOLS_OAUTH_ISSUER", "--http: OAuth authorization server (with the four below, instead of a token)"),
     ("VOICE_TOOLS_OAUTH_INTROSPECTION_URL", "--http: its token introspection endpoint"),

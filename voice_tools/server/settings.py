@@ -47,6 +47,7 @@ class ServerSettings(BaseModel):
     max_result_tokens: int = DEFAULT_MAX_RESULT_TOKENS
     startup_check: bool = True
     releases_enabled: bool = False
+    request_state_keys: tuple[SecretStr, ...] = ()
     toolsets: frozenset[str] = frozenset({DEFAULT_TOOLSET})
 
     @property
@@ -150,8 +151,24 @@ class ServerSettings(BaseModel):
             max_result_tokens=result_tokens,
             startup_check=_flag(env, "VOICE_TOOLS_STARTUP_CHECK", True),
             releases_enabled=_flag(env, "VOICE_TOOLS_RELEASES", False),
+            request_state_keys=_request_state_keys(env),
             toolsets=parse_toolsets(toolsets if toolsets is not None else env.get("VOICE_TOOLS_TOOLSETS", "")),
         )
+
+
+MIN_REQUEST_STATE_KEY = 32
+
+
+def _request_state_keys(env: Mapping[str, str]) -> tuple[SecretStr, ...]:
+    """The keys that seal the protocol's requestState (2026-07-28 elicitation), shared by replicas so that
+    an answer may reach any of them; the first seals, all unseal (rotation)."""
+    keys = [k.strip() for k in env.get("VOICE_TOOLS_REQUEST_STATE_KEYS", "").split(",") if k.strip()]
+    if any(len(k) < MIN_REQUEST_STATE_KEY for k in keys):
+        raise ConfigurationError(
+            f"each VOICE_TOOLS_REQUEST_STATE_KEYS key must be at least {MIN_REQUEST_STATE_KEY} characters of secret "
+            'randomness (python -c "import secrets; print(secrets.token_hex(32))")'
+        )
+    return tuple(SecretStr(k) for k in keys)
 
 
 def parse_toolsets(raw: str) -> frozenset[str]:
