@@ -238,3 +238,26 @@ def test_allowed_origins_must_be_origins() -> None:
         done.returncode == 2
         and b"VOICE_TOOLS_ALLOWED_ORIGINS takes origins like https://app.example.com" in done.stderr
     )
+
+
+async def test_health_and_readiness_answer_without_authentication() -> None:
+    with running_http({"VOICE_TOOLS_HTTP_TOKEN": TOKEN}) as (url, sandbox, _):
+        base = url.removesuffix("/mcp")
+        async with httpx2.AsyncClient() as http:
+            alive = await http.get(f"{base}/healthz")
+            ready = await http.get(f"{base}/readyz")
+            sandbox.config.api_token = "rotated"  # Zendesk now refuses the server's credentials
+            still_ready = await http.get(f"{base}/readyz")  # cached: probes do not eat the request budget
+    assert alive.status_code == 200 and alive.json() == {"status": "ok"}
+    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+    assert still_ready.status_code == 200
+
+
+async def test_readiness_fails_with_retry_after_when_zendesk_refuses_the_credentials() -> None:
+    with running_http() as (url, sandbox, _):
+        sandbox.config.api_token = "rotated"
+        async with httpx2.AsyncClient() as http:
+            ready = await http.get(url.replace("/mcp", "/readyz"))
+    assert ready.status_code == 503 and ready.headers["retry-after"] == "5"
+    (problem,) = ready.json()["problems"]
+    assert "refused the credentials (401)" in problem and "rotated" not in ready.text

@@ -31,9 +31,11 @@ from starlette.applications import Starlette
 from voice_tools.client import ConfigurationError
 from voice_tools.client.config import check_base_url, is_loopback_host
 
-from .app import build_server
+from .app import build_server, server_parts
+from .health import health_routes
 from .oauth import IntrospectionTokenVerifier, OAuthSettings
 from .settings import ServerSettings
+from .state import sandbox_transport
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_SESSIONS = 200
@@ -171,8 +173,13 @@ def http_app(
         auth = AuthSettings(
             issuer_url=base, resource_server_url=http.url, required_scopes=None, validate_token_resource=False
         )
-    server = build_server(settings, transport=transport, token_verifier=verifier if auth else None, auth=auth)
-    return server.streamable_http_app(
+    if transport is None and settings.sandbox:
+        transport = sandbox_transport()
+    parts = server_parts(settings)
+    server = build_server(
+        settings, transport=transport, token_verifier=verifier if auth else None, auth=auth, parts=parts
+    )
+    app = server.streamable_http_app(
         streamable_http_path=http.path,
         max_request_body_size=MAX_BODY_BYTES,
         max_sessions=MAX_SESSIONS,
@@ -180,6 +187,9 @@ def http_app(
         transport_security=http.transport_security(),
         host=http.host,
     )
+    for route in health_routes(settings, parts.ledger, transport):  # outside auth: they do nothing
+        app.router.routes.append(route)
+    return app
 
 
 def _oauth_from_env(env: Mapping[str, str]) -> OAuthSettings | None:

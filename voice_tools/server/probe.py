@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx2
+
 from voice_tools.client import APIConnectionError, AuthenticationError, RetryPolicy, TalkClient, ZendeskError
 
 from .settings import ServerSettings
@@ -24,10 +26,11 @@ class ProbeResult:
     warning: str | None = None  # what is wrong but may be right by the time a tool is called
 
 
-async def probe_account(settings: ServerSettings) -> ProbeResult:
+async def probe_account(settings: ServerSettings, *, transport: httpx2.AsyncBaseTransport | None = None) -> ProbeResult:
     """Read the first phone number (one request, no retry) to prove the host and the credentials."""
     timeout = min(settings.zendesk_timeout, PROBE_TIMEOUT_SECONDS)
-    async with TalkClient(settings.zendesk, retry=RetryPolicy(max_retries=0), timeout=timeout) as client:
+    retry = RetryPolicy(max_retries=0)
+    async with TalkClient(settings.zendesk, transport=transport, retry=retry, timeout=timeout) as client:
         try:
             async for _ in client.list_numbers(minimal=True, per_page=1).pages():
                 break

@@ -1,0 +1,74 @@
+"""Health and readiness for orchestrators, outside authentication (they carry no secret and do nothing).
+
+- ``/healthz``: the process answers (a liveness probe: restart it when this fails);
+- ``/readyz``: the ledger answers and Zendesk accepts this server's credentials (a readiness probe:
+  send no traffic while it fails). Zendesk is asked at most every READY_CACHE_SECONDS whatever the
+  probe rate, so probes never eat the account's request budget; a failure answers 503 with
+  ``Retry-After`` and what is wrong, never a credential.
+"""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+import httpx2
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from voice_tools.guard import Ledger
+
+from .probe import probe_account
+from .settings import ServerSettings
+
+READY_CACHE_SECONDS = 15.0
+LEDGER_TIMEOUT_SECONDS = 2.0
+RETRY_AFTER_SECONDS = "5"
+
+
+class Readiness:
+    def __init__(
+        self, settings: ServerSettings, ledger: Ledger, transport: httpx2.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings, self.ledger, self.transport = settings, ledger, transport
+        self._zendesk: tuple[float, str | None] | None = None  # (checked at, problem)
+
+    async def problems(self) -> list[str]:
+        found = []
+        try:
+            with anyio.fail_after(LEDGER_TIMEOUT_SECONDS):
+                await self.ledger.ping()
+        except Exception as error:  # any failure of the ledger's backend means: not ready
+            found.append(f"ledger unreachable ({type(error).__name__})")
+        if problem := await self._zendesk_problem():
+            found.append(problem)
+        return found
+
+    async def _zendesk_problem(self) -> str | None:
+        now = time.monotonic()
+        if self._zendesk is None or now - self._zendesk[0] > READY_CACHE_SECONDS:
+            result = await probe_account(self.settings, transport=self.transport)
+            self._zendesk = (now, result.fatal or result.warning)
+        return self._zendesk[1]
+
+    async def ready(self, request: Request) -> JSONResponse:
+        found = await self.problems()
+        if found:
+            return JSONResponse(
+                {"status": "not ready", "problems": found},
+                status_code=503,
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
+            )
+        return JSONResponse({"status": "ready"})
+
+
+async def alive(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def health_routes(
+    settings: ServerSettings, ledger: Ledger, transport: httpx2.AsyncBaseTransport | None = None
+) -> list[Route]:
+    readiness = Readiness(settings, ledger, transport)
+    return [Route("/healthz", alive, methods=["GET"]), Route("/readyz", readiness.ready, methods=["GET"])]
