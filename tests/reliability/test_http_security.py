@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -261,3 +262,16 @@ async def test_readiness_fails_with_retry_after_when_zendesk_refuses_the_credent
     assert ready.status_code == 503 and ready.headers["retry-after"] == "5"
     (problem,) = ready.json()["problems"]
     assert "refused the credentials (401)" in problem and "rotated" not in ready.text
+
+
+def test_the_listening_socket_says_it_is_tcp_so_nagle_is_turned_off() -> None:
+    """asyncio sets TCP_NODELAY only on sockets whose protocol is IPPROTO_TCP; a socket made with protocol
+    0 answered every small request one delayed ACK (40 ms) late."""
+    from tests.processes import free_port
+    from voice_tools.server.http import HttpSettings, listen
+
+    sock = listen(HttpSettings(port=free_port()))
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()

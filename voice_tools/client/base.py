@@ -34,6 +34,7 @@ from .errors import (
     ZendeskError,
     error_class_for,
 )
+from .pauses import LocalBoard, PauseBoard, Pauses
 from .redact import safe_details, safe_text
 from .retries import RetryPolicy, is_retryable, make_wait
 
@@ -158,9 +159,11 @@ class BaseClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         jitter: Callable[[], float] = random.random,
+        pauses: PauseBoard | None = None,
     ) -> None:
         self.config = config
         self.retry = retry or RetryPolicy()
+        self.pauses = Pauses(pauses or LocalBoard())
         self.rate_budget = RateBudget()
         self._sleep, self._jitter = sleep, jitter
         self._http = httpx2.AsyncClient(
@@ -226,7 +229,9 @@ class BaseClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._send_once(method, path, model, params, json)
+                # a retry has already waited as Zendesk asked (make_wait): only a first try looks at the board
+                first = attempt.retry_state.attempt_number == 1
+                return await self._send_once(method, path, model, params, json, first=first)
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
     async def _send_once(
@@ -236,8 +241,12 @@ class BaseClient:
         model: type[Model] | None,
         params: Mapping[str, str | int] | None,
         json: Any,
+        *,
+        first: bool = True,
     ) -> Model | None:
         shown = httpx2.URL(path).path or path  # for messages: never the query, never a host's credentials
+        if first:
+            await self._wait_for_the_account(method, shown)
         try:
             response = await self._http.request(method, path, params=params, json=json)
         except NEVER_SENT as exc:
@@ -265,6 +274,8 @@ class BaseClient:
         self.rate_budget.observe(response.headers)
         if response.status_code >= 400:
             error = status_error(method, shown, response, self.config.secrets())
+            if isinstance(error, RateLimitError) and error.retry_after:
+                await self.pauses.told_to_wait(error.retry_after)  # every client of the account waits too
             if method == "POST" and error.status_code >= 500:
                 raise OutcomeUnknownError(
                     f"{method} {shown}: Zendesk answered {error.status_code} after the request was sent; "
@@ -295,6 +306,23 @@ class BaseClient:
                 path=shown,
                 status_code=response.status_code,
             ) from None
+
+    async def _wait_for_the_account(self, method: str, shown: str) -> None:
+        """Wait out the account's shared pause when it is short; when it is longer than a 429 would be
+        waited for, fail now with nothing sent (the caller's retry policy decides as for a real 429)."""
+        wait = await self.pauses.wait_seconds()
+        if not wait:
+            return
+        if wait > self.retry.max_retry_after:
+            raise RateLimitError(
+                f"Zendesk asked this account to wait {wait:.0f} s more (seen by this or another server); "
+                f"{method} {shown} was not sent",
+                method=method,
+                path=shown,
+                status_code=429,
+                retry_after=wait,
+            )
+        await self._sleep(wait)
 
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

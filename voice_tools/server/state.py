@@ -104,7 +104,11 @@ async def open_state(
 ) -> AsyncIterator[AppState]:
     """The per-lifespan part (the HTTP connection pool, the guard) around the per-server part."""
     async with TalkClient(
-        settings.zendesk, transport=transport, retry=settings.retry, timeout=settings.zendesk_timeout
+        settings.zendesk,
+        transport=transport,
+        retry=settings.retry,
+        timeout=settings.zendesk_timeout,
+        pauses=parts.ledger,  # a 429 seen by one replica pauses them all
     ) as client:
         guard = PurchaseGuard(
             client,

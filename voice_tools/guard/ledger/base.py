@@ -163,6 +163,16 @@ class Ledger(ABC):
     async def quote_holder(self, quote: str) -> Attempt | None:
         """The active attempt that used ``quote``, if any."""
 
+    # ------------------------------------------------------- the account's rate limit
+    @abstractmethod
+    async def pause_until(self, until: float) -> None:
+        """Zendesk asked this account to wait until ``until`` (unix seconds): every replica waits too.
+        A later pause extends it; an earlier one never shortens it."""
+
+    @abstractmethod
+    async def paused_until(self) -> float | None:
+        """When the account's current pause ends, or None when there is none."""
+
     # ------------------------------------------------------------------- audit
     @abstractmethod
     async def record(self, audit: dict[str, Any]) -> None:

@@ -293,6 +293,17 @@ class RedisLedger(Ledger):
         lines = await self._redis.lrange(self._key("audit"), 0, -1)
         return [json.loads(line) for line in lines]
 
+    async def pause_until(self, until: float) -> None:
+        key = self._key("pause")
+        # GT: a later pause extends, an earlier one never shortens; the key expires with the latest pause
+        await self._redis.zadd(key, {"until": until}, gt=True)
+        latest = await self._redis.zscore(key, "until")
+        await self._redis.expireat(key, int(latest if latest is not None else until) + 1)
+
+    async def paused_until(self) -> float | None:
+        until = await self._redis.zscore(self._key("pause"), "until")
+        return float(until) if until is not None and float(until) > self._clock() else None
+
     async def ping(self) -> None:
         await self._redis.ping()
 

@@ -54,6 +54,7 @@ CREATE INDEX IF NOT EXISTS attempts_by_day ON attempts (account, kind, day, stat
 CREATE INDEX IF NOT EXISTS attempts_by_quote ON attempts (account, quote);
 CREATE INDEX IF NOT EXISTS attempts_by_subject ON attempts (account, subject, status);
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, line TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pauses (account TEXT PRIMARY KEY, until REAL NOT NULL);
 """
 _ACTIVE = tuple(sorted(ACTIVE))
 _OPEN = tuple(sorted(OPEN))
@@ -297,6 +298,25 @@ class SqliteLedger(Ledger):
             return [json.loads(row[0]) for row in rows]
 
         return await self._run(select)
+
+    async def pause_until(self, until: float) -> None:
+        def pause(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT INTO pauses VALUES (?, ?) "
+                "ON CONFLICT (account) DO UPDATE SET until = max(until, excluded.until)",
+                (self.account, until),
+            )
+
+        await self._run(pause)
+
+    async def paused_until(self) -> float | None:
+        now = self._clock()
+
+        def read(db: sqlite3.Connection) -> float | None:
+            row = db.execute("SELECT until FROM pauses WHERE account = ?", (self.account,)).fetchone()
+            return float(row[0]) if row is not None and row[0] > now else None
+
+        return await self._run(read)
 
     async def ping(self) -> None:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
