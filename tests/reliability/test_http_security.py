@@ -275,3 +275,23 @@ def test_the_listening_socket_says_it_is_tcp_so_nagle_is_turned_off() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+async def test_metrics_count_calls_zendesk_answers_and_audited_steps_and_name_no_number() -> None:
+    with running_http() as (url, _, _):
+        async with Client(url) as client:
+            await client.call_tool("list_numbers", {"country": "IE"})
+            await client.call_tool("search_numbers", {"country": "UK"})  # refused: an argument error
+            await client.call_tool(
+                "update_settings", {"phone_number_id": 900000120986, "changes": {"nickname": "Metered"}}
+            )
+        async with httpx2.AsyncClient() as http:
+            scraped = await http.get(url.replace("/mcp", "/metrics"))
+    text = scraped.text
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+    assert 'voice_tools_tool_calls_total{outcome="ok",tool="list_numbers"} 1.0' in text
+    assert 'voice_tools_tool_calls_total{outcome="error",tool="search_numbers"} 1.0' in text
+    assert 'voice_tools_zendesk_responses_total{method="PUT",status="200"} 1.0' in text
+    assert 'voice_tools_audit_events_total{event="update",outcome="applied"} 1.0' in text
+    assert "voice_tools_zendesk_rate_limit_remaining" in text and "voice_tools_tool_seconds_bucket" in text
+    assert "+1415" not in text and "900000120986" not in text and "Metered" not in text

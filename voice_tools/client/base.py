@@ -11,6 +11,7 @@ import logging
 import random
 import socket
 import sys
+import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
@@ -37,6 +38,9 @@ from .errors import (
 from .pauses import LocalBoard, PauseBoard, Pauses
 from .redact import safe_details, safe_text
 from .retries import RetryPolicy, is_retryable, make_wait
+
+# method, status (0: no answer), seconds, requests left in the account's window (as Zendesk said)
+Observer = Callable[[str, int, float, int | None], None]
 
 logger = logging.getLogger("voice_tools.client")
 
@@ -160,10 +164,12 @@ class BaseClient:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         jitter: Callable[[], float] = random.random,
         pauses: PauseBoard | None = None,
+        observe: Observer | None = None,
     ) -> None:
         self.config = config
         self.retry = retry or RetryPolicy()
         self.pauses = Pauses(pauses or LocalBoard())
+        self._observe = observe
         self.rate_budget = RateBudget()
         self._sleep, self._jitter = sleep, jitter
         self._http = httpx2.AsyncClient(
@@ -248,7 +254,7 @@ class BaseClient:
         if first:
             await self._wait_for_the_account(method, shown)
         try:
-            response = await self._http.request(method, path, params=params, json=json)
+            response = await self._observed(method, path, params, json)
         except NEVER_SENT as exc:
             cause = connection_problem(exc)
             why = {"no_such_host": "no such host", "refused": "connection refused"}.get(cause, type(exc).__name__)
@@ -306,6 +312,23 @@ class BaseClient:
                 path=shown,
                 status_code=response.status_code,
             ) from None
+
+    async def _observed(
+        self, method: str, path: str, params: Mapping[str, str | int] | None, json: Any
+    ) -> httpx2.Response:
+        """The request, its status and latency told to the observer (metrics), a failure as status 0."""
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(method, path, params=params, json=json)
+        except httpx2.TransportError:
+            if self._observe is not None:
+                self._observe(method, 0, time.perf_counter() - started, None)
+            raise
+        if self._observe is not None:
+            remaining = response.headers.get("x-rate-limit-remaining", "")
+            left = int(remaining) if remaining.isdigit() else None
+            self._observe(method, response.status_code, time.perf_counter() - started, left)
+        return response
 
     async def _wait_for_the_account(self, method: str, shown: str) -> None:
         """Wait out the account's shared pause when it is short; when it is longer than a 429 would be

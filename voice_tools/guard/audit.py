@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ logger = logging.getLogger("voice_tools.audit")
 
 
 class AuditTrail:
-    def __init__(self, path: Path | None, account: str) -> None:
-        self.path, self.account = path, account
+    def __init__(
+        self, path: Path | None, account: str, on_line: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        self.path, self.account, self.on_line = path, account, on_line
         self._lock = threading.Lock()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,6 +38,8 @@ class AuditTrail:
         """Append a line the ledger has recorded to the file and the logger."""
         line = json.dumps(entry, separators=(",", ":"), default=str, ensure_ascii=False)
         logger.info("%s", line)
+        if self.on_line is not None:
+            self.on_line(entry)  # e.g. the server's metrics: counts by event and outcome
         if self.path is None:
             return
         with self._lock:

@@ -33,6 +33,7 @@ from . import addresses, bulk, buy, buy_many, numbers, release, search, update
 from .environment import DEFAULT_TOOLSET
 from .errors import explain
 from .invalid import check_arguments
+from .metrics import Metrics
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_guides, register_resources
 from .settings import ServerSettings
@@ -154,8 +155,25 @@ class VoiceToolsServer(MCPServer[AppState]):
     """The SDK's server, with argument errors told the way every other failure is (``invalid.py``), and
     every failure's text starting with what happened, without the SDK's "Error executing tool X: "."""
 
+    metrics: Metrics | None = None
+
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        if self.metrics is None or self._tool_manager.get_tool(name) is None:
+            return await self._call_tool(name, arguments, context)
+        with self.metrics.tool_call(name) as call:
+            try:
+                return await self._call_tool(name, arguments, context)
+            except UnexpectedToolError:
+                call["outcome"] = "crash"
+                raise
+            except ToolError:
+                call["outcome"] = "error"
+                raise
+
+    async def _call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None
     ) -> CallToolResult | InputRequiredResult:
         tool = self._tool_manager.get_tool(name)
         if tool is not None:
@@ -187,11 +205,13 @@ def request_state_security(settings: ServerSettings) -> RequestStateSecurity | N
 
 def server_parts(settings: ServerSettings) -> ServerParts:
     """What the server keeps across lifespans: the ledger, the audit trail, the in-flight counter."""
+    metrics = Metrics()
     return ServerParts(
         ledger=open_ledger(settings.ledger_url, settings.account),
-        audit=AuditTrail(settings.audit_log, settings.account),
+        audit=AuditTrail(settings.audit_log, settings.account, on_line=metrics.audited),
         in_flight=InFlight(),
         addresses=AddressCache(),
+        metrics=metrics,
     )
 
 
@@ -234,6 +254,7 @@ def build_server(
         auth=auth,
         request_state_security=request_state_security(settings),
     )
+    server.metrics = parts.metrics
     for spec in TOOLS:
         if settings.read_only and spec.writes:
             continue  # the read-only filter: write tools are not merely refused, they do not exist

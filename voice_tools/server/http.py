@@ -189,6 +189,7 @@ def http_app(
     )
     for route in health_routes(settings, parts.ledger, transport):  # outside auth: they do nothing
         app.router.routes.append(route)
+    app.router.routes.append(parts.metrics.route())  # counts and latencies only: no number, account or secret
     return app
 
 

@@ -34,6 +34,7 @@ from voice_tools.guard import (
 
 from .directory import NumberDirectory
 from .groups import GroupDirectory
+from .metrics import Metrics
 from .settings import ServerSettings
 
 logger = logging.getLogger("voice_tools.server")
@@ -79,6 +80,7 @@ class ServerParts:
     audit: AuditTrail
     in_flight: InFlight
     addresses: AddressCache
+    metrics: Metrics
 
 
 RECONCILE_EVERY_SECONDS = 60.0
@@ -109,6 +111,7 @@ async def open_state(
         retry=settings.retry,
         timeout=settings.zendesk_timeout,
         pauses=parts.ledger,  # a 429 seen by one replica pauses them all
+        observe=parts.metrics.zendesk,
     ) as client:
         guard = PurchaseGuard(
             client,

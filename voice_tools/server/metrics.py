@@ -1,0 +1,74 @@
+"""Prometheus metrics for operators: what the server did, never whom it did it for.
+
+Labels are tool names, outcomes, HTTP methods and status codes: no phone number, account text, quote or
+credential is ever a label. Each server has its own registry (several servers in one process, as in the
+tests, do not collide); ``GET /metrics`` serves it in Prometheus' text format.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.tool_calls = Counter(
+            "voice_tools_tool_calls", "Tool calls by tool and outcome (ok, error, crash)",
+            ["tool", "outcome"], registry=self.registry,
+        )  # fmt: skip
+        self.tool_seconds = Histogram(
+            "voice_tools_tool_seconds", "Tool call latency", ["tool"], buckets=LATENCY_BUCKETS, registry=self.registry
+        )
+        self.audit_events = Counter(
+            "voice_tools_audit_events", "Audited steps by event (purchase, release, update) and outcome",
+            ["event", "outcome"], registry=self.registry,
+        )  # fmt: skip
+        self.zendesk_responses = Counter(
+            "voice_tools_zendesk_responses", "Zendesk answers by method and status (0: no answer)",
+            ["method", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.zendesk_seconds = Histogram(
+            "voice_tools_zendesk_seconds", "Zendesk request latency", ["method"], buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )  # fmt: skip
+        self.rate_limit_remaining = Gauge(
+            "voice_tools_zendesk_rate_limit_remaining", "Requests left in the account's window, as Zendesk said",
+            registry=self.registry,
+        )  # fmt: skip
+
+    @contextmanager
+    def tool_call(self, tool: str) -> Iterator[dict[str, str]]:
+        """Time a call; the caller sets ``outcome`` in the yielded dict (ok unless told otherwise)."""
+        started, result = time.perf_counter(), {"outcome": "ok"}
+        try:
+            yield result
+        finally:
+            self.tool_seconds.labels(tool).observe(time.perf_counter() - started)
+            self.tool_calls.labels(tool, result["outcome"]).inc()
+
+    def zendesk(self, method: str, status: int, seconds: float, remaining: int | None) -> None:
+        self.zendesk_responses.labels(method, str(status)).inc()
+        self.zendesk_seconds.labels(method).observe(seconds)
+        if remaining is not None:
+            self.rate_limit_remaining.set(remaining)
+
+    def audited(self, entry: dict[str, Any]) -> None:
+        self.audit_events.labels(str(entry.get("event", "")), str(entry.get("outcome", ""))).inc()
+
+    def route(self) -> Route:
+        async def metrics(request: Request) -> Response:
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+        return Route("/metrics", metrics, methods=["GET"])
