@@ -187,11 +187,11 @@ def test_oauth_settings_are_complete_and_exclusive() -> None:
         )
 
 
-async def test_connections_past_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    """uvicorn answers 503 past the concurrency limit (256 in production; 3 here, to see it happen)."""
-    import voice_tools.server.http as http_module
+async def test_requests_past_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """503 past the cap on requests in progress (256 in production; 3 here, to see it happen)."""
+    import voice_tools.server.limits as limits_module
 
-    monkeypatch.setattr(http_module, "MAX_CONCURRENT_CONNECTIONS", 3)
+    monkeypatch.setattr(limits_module, "MAX_REQUESTS_IN_PROGRESS", 3)
     outcomes: list[str] = []
     with running_http() as (url, sandbox, _):
         sandbox.faults.latency = 0.3
@@ -295,3 +295,69 @@ async def test_metrics_count_calls_zendesk_answers_and_audited_steps_and_name_no
     assert 'voice_tools_audit_events_total{event="update",outcome="applied"} 1.0' in text
     assert "voice_tools_zendesk_rate_limit_remaining" in text and "voice_tools_tool_seconds_bucket" in text
     assert "+1415" not in text and "900000120986" not in text and "Metered" not in text
+
+
+def _open_idle(port: int, count: int) -> list[socket.socket]:
+    idle = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port))
+        idle.append(sock)
+    return idle
+
+
+async def test_300_idle_sockets_do_not_stop_an_authenticated_call() -> None:
+    with running_http({"VOICE_TOOLS_HTTP_TOKEN": TOKEN}) as (url, _, _):
+        port = int(url.split(":")[2].split("/")[0])
+        idle = _open_idle(port, 300)  # no credentials, not a byte sent
+        try:
+            authorized = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"})
+            with anyio.fail_after(10):  # a hang guard, not a timing claim: bench/ measures latency
+                async with authorized, Client(streamable_http_client(url, http_client=authorized)) as client:
+                    result = await client.call_tool("list_numbers", {"country": "IE"})
+            assert not result.is_error
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+async def test_slow_headers_are_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_tools.server.limits import GuardedH11Protocol
+
+    monkeypatch.setattr(GuardedH11Protocol, "header_timeout", 0.5)
+    with running_http() as (url, _, transport):
+        port = int(url.split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port)) as slow:
+            slow.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and then nothing more
+            slow.settimeout(10)
+            assert slow.recv(1024) == b""  # the server closed it
+    assert transport.sent == []
+
+
+async def test_a_stalled_body_is_answered_408(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_tools.server import limits
+
+    monkeypatch.setattr(limits, "BODY_TIMEOUT_SECONDS", 0.5)
+    with running_http() as (url, _, transport):
+        port = int(url.split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port)) as slow:
+            slow.sendall(
+                b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + str(port).encode() + b"\r\n"
+                b"Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+                b'Content-Length: 500\r\n\r\n{"jsonrpc":'  # the rest of the body never comes
+            )
+            slow.settimeout(10)
+            answer = slow.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408") and transport.sent == []
+
+
+async def test_past_the_cap_the_503_says_when_to_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_tools.server import limits
+
+    limit = limits.RequestLimit(app=None, limit=0)  # full: every request is refused
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await limit({"type": "http"}, None, send)
+    assert sent[0]["status"] == 503 and (b"retry-after", b"1") in sent[0]["headers"]

@@ -8,7 +8,8 @@
 - DNS rebinding: Host (and Origin) checks stay on; a non-loopback address must list the host names
   clients use (``VOICE_TOOLS_ALLOWED_HOSTS``).
 - Exhaustion: request bodies are capped (256 KiB: the largest real request is a few KB), sessions are
-  capped and expire when idle, and uvicorn refuses connections past a concurrency limit (503).
+  capped and expire when idle, headers and bodies must arrive in time, and requests in progress (not
+  idle connections) are capped, 503 with Retry-After past the cap (``limits.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from voice_tools.client.config import check_base_url, is_loopback_host
 
 from .app import build_server, server_parts
 from .health import health_routes
+from .limits import GuardedH11Protocol, RequestLimit
 from .oauth import IntrospectionTokenVerifier, OAuthSettings
 from .settings import ServerSettings
 from .state import sandbox_transport
@@ -40,7 +42,6 @@ from .state import sandbox_transport
 MAX_BODY_BYTES = 256 * 1024
 MAX_SESSIONS = 200
 SESSION_IDLE_SECONDS = 10 * 60
-MAX_CONCURRENT_CONNECTIONS = 256
 MIN_TOKEN_LENGTH = 24
 
 
@@ -247,13 +248,14 @@ class GracefulServer(uvicorn.Server):
 def uvicorn_server(app: Starlette, http: HttpSettings, *, grace_seconds: float = 30.0) -> uvicorn.Server:
     """On SIGTERM uvicorn stops accepting, lets requests in progress finish for ``grace_seconds`` (a purchase
     sent to Zendesk is shielded and settles even if its request is cut off then), then shuts down the
-    lifespan, which waits for anything still in flight (bounded the same way)."""
+    lifespan, which waits for anything still in flight (bounded the same way). Idle and slow sockets are
+    dealt with in ``limits.py``: a deadline for headers, a cap on requests in progress (not connections)."""
     config = uvicorn.Config(
-        app,
+        RequestLimit(app),  # the module's limits, read now (tests lower them)
         host=http.host,
         port=http.port,
         log_level="warning",
-        limit_concurrency=MAX_CONCURRENT_CONNECTIONS,
+        http=GuardedH11Protocol,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=int(grace_seconds) + 1,
         server_header=False,
