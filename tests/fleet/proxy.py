@@ -28,10 +28,13 @@ class RoundRobin:
         self.sessions: dict[str, str] = {}
         self.routed: list[str] = []
 
-    def pick(self, session: str | None) -> str:
+    def candidates(self, session: str | None) -> list[str]:
+        """Where this request may go, in order: its session's replica only (affinity), else every
+        replica, starting from the next in turn."""
         if self.affinity and session and session in self.sessions:
-            return self.sessions[session]
-        return self.backends[next(self._next)]
+            return [self.sessions[session]]
+        start = next(self._next)
+        return self.backends[start:] + self.backends[:start]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -46,19 +49,41 @@ class RoundRobin:
             if not message.get("more_body"):
                 break
         headers = {k.decode(): v.decode() for k, v in scope["headers"] if k.decode().lower() not in HOP_BY_HOP}
-        backend = self.pick(headers.get("mcp-session-id"))
+        query = f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
+        # as load balancers do (passive health checks): a replica that refuses the connection was sent
+        # nothing, so the request goes to the next one
+        for backend in self.candidates(headers.get("mcp-session-id")):
+            try:
+                await self._forward(backend, scope["method"], scope["path"] + query, headers, body, send)
+                return
+            except httpx2.ConnectError:
+                continue
+            except httpx2.TransportError:
+                break  # sent, and no answer: not safe to send again
+        await send({"type": "http.response.start", "status": 502, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _forward(
+        self, backend: str, method: str, target: str, headers: dict[str, str], body: bytes, send: Any
+    ) -> None:
         self.routed.append(backend)
-        url = backend + scope["path"] + (f"?{scope['query_string'].decode()}" if scope["query_string"] else "")
-        async with (
-            httpx2.AsyncClient(timeout=60) as client,
-            client.stream(scope["method"], url, headers=headers, content=body) as answer,
-        ):
-            if self.affinity and (session := answer.headers.get("mcp-session-id")):
-                self.sessions[session] = backend
-            kept = [(k.encode(), v.encode()) for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP]
-            await send({"type": "http.response.start", "status": answer.status_code, "headers": kept})
-            async for chunk in answer.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        started = False
+        try:
+            async with (
+                httpx2.AsyncClient(timeout=60) as client,
+                client.stream(method, backend + target, headers=headers, content=body) as answer,
+            ):
+                if self.affinity and (session := answer.headers.get("mcp-session-id")):
+                    self.sessions[session] = backend
+                kept = [(k.encode(), v.encode()) for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP]
+                await send({"type": "http.response.start", "status": answer.status_code, "headers": kept})
+                started = True
+                async for chunk in answer.aiter_raw():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except httpx2.TransportError:
+            if not started:
+                raise  # a connect error: the caller tries the next replica
+            # the replica died mid-answer: end the answer; the client sees it cut short
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 

@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import anyio
+import httpx2
 import pytest
 from mcp import Client
 
@@ -20,6 +22,7 @@ from tests.guard.test_processes import servers
 from tests.harness import Answer, text_of
 from tests.processes import standalone_sandbox
 from tests.redis_server import flushed
+from voice_tools.guard.ledger import open_ledger
 
 pytestmark = pytest.mark.anyio
 YES = {"confirm": True}
@@ -91,3 +94,70 @@ async def test_2025_sessions_without_affinity_are_lost_on_the_other_replica(tmp_
     ):
         await search_and_buy(proxy_url, "legacy")
     assert any("Session not found" in str(e) or "404" in str(e) for e in leaves(raised.value)), raised.value
+
+
+async def purchases_in_flight(redis_url: str, sandbox_url: str, *, at_least: int) -> None:
+    ledger = open_ledger(redis_url, sandbox_url.removeprefix("http://"))
+    try:
+        with anyio.fail_after(30):
+            while sum(1 for e in await ledger.audit_trail() if e.get("outcome") == "sending") < at_least:  # noqa: ASYNC110 - another process writes it
+                await anyio.sleep(0.02)
+    finally:
+        await ledger.aclose()
+
+
+async def test_a_fleet_keeps_every_promise_while_one_replica_is_killed_and_another_stopped(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Three replicas on one Redis ledger behind two balancers (round robin for 2026-07-28 clients,
+    affinity for 2025-11-25 sessions); 20 clients buy at once under a cap of 10 while one replica is
+    SIGKILLed and another SIGTERMed mid-run. Every call ends (answered or failed, none hangs); no number
+    is bought twice or past the cap; every number bought has its durable `sending` line in the ledger."""
+    env = {**fleet_env(redis_url), "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "10"}
+    outcomes: list[str] = []
+    with (
+        standalone_sandbox() as sandbox_url,
+        servers(3, sandbox_url, tmp_path, **env) as running,
+        running_proxy([url.removesuffix("/mcp") for url, _ in running]) as (any_replica, _),
+        running_proxy([url.removesuffix("/mcp") for url, _ in running], affinity=True) as (sticky, _),
+    ):
+        httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 0.3})  # every request takes a while
+
+        async def client(i: int) -> None:
+            url, mode = (any_replica, "auto") if i % 2 else (sticky, "legacy")
+            try:
+                async with Client(url, mode=mode, elicitation_callback=Answer("accept", YES)) as c:  # type: ignore[arg-type]
+                    found = await c.call_tool("search_numbers", {"country": "US", "limit": 20})
+                    quote = found.structured_content["numbers"][i]["quote"]
+                    result = await c.call_tool("buy_number", {"quote": quote})
+                    outcomes.append(result.structured_content["status"] if not result.is_error else "refused")
+            except Exception:
+                outcomes.append(f"failed-{mode}")  # its replica died under it: an answer, not a hang
+
+        with anyio.fail_after(90):
+            async with anyio.create_task_group() as group:
+                for i in range(20):
+                    group.start_soon(client, i)
+                await purchases_in_flight(redis_url, sandbox_url, at_least=2)  # purchases are in flight now
+                running[0][1].kill()  # SIGKILL: no chance to settle what it had sent
+                await anyio.sleep(0.2)
+                running[1][1].terminate()  # SIGTERM: finishes and settles what it had sent
+        httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 0})
+        log = httpx2.get(f"{sandbox_url}/__sandbox__/requests").json()["requests"]
+        numbers = httpx2.get(
+            f"{sandbox_url}/api/v2/channels/voice/phone_numbers.json",
+            auth=("admin@example.com/token", "sandbox-api-token"),
+        ).json()["phone_numbers"]
+        account = sandbox_url.removeprefix("http://")
+    creates = [r for r in log if r["method"] == "POST" and r["path"].removesuffix(".json").endswith("/phone_numbers")]
+    owned = [n["number"] for n in numbers]
+    assert len(outcomes) == 20 and outcomes.count("purchased") <= 10
+    assert len(creates) <= 10  # the cap held fleet-wide, through the kill
+    assert len(owned) == len(set(owned))  # no number twice
+    ledger = open_ledger(redis_url, account)
+    trail = await ledger.audit_trail()
+    await ledger.aclose()
+    sending = [e["number"] for e in trail if e.get("outcome") == "sending"]
+    assert len(sending) >= len(creates)  # every create was preceded by its durable reservation line
+    bought = {e["number"] for e in trail if e.get("outcome") == "purchased"}
+    assert bought <= set(owned)  # nothing is said bought that is not in the account
