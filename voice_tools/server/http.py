@@ -169,10 +169,14 @@ def http_app(
         )
     elif http.token is not None:
         verifier = verifier or StaticTokenVerifier(http.token)
-        base = f"http://{http.host}:{http.port}"
-        # a static token is not issued for a resource: there is no audience to check
+        # A static token has no authorization server, so none is advertised: no RFC 9728 metadata (it
+        # would name this server as its own authorization server, whose metadata does not exist), and no
+        # audience to check. The issuer is required by the SDK's settings type and published nowhere.
         auth = AuthSettings(
-            issuer_url=base, resource_server_url=http.url, required_scopes=None, validate_token_resource=False
+            issuer_url=f"http://{http.host}:{http.port}",
+            resource_server_url=None,
+            required_scopes=None,
+            validate_token_resource=False,
         )
     if transport is None and settings.sandbox:
         transport = sandbox_transport()
