@@ -29,6 +29,11 @@ def _sandbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--latency", type=float, default=0.0, help="seconds of latency added to every request")
     p.add_argument("--rate-limit", type=int, default=700, help="requests allowed per window (default 700)")
     p.add_argument("--rate-window", type=float, default=60.0, help="rate-limit window in seconds (default 60)")
+    p.add_argument(
+        "--accept-inferred",
+        action="store_true",
+        help="turn off the validations no Zendesk document states (voice_tools/sandbox/inferred.py lists them)",
+    )
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -45,6 +50,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         trial=args.trial,
         rate_limit=args.rate_limit,
         rate_window=args.rate_window,
+        inferred="accept" if args.accept_inferred else "enforce",
     )
     sandbox = TalkSandbox(config)
     sandbox.faults.latency = args.latency

@@ -19,6 +19,7 @@ from typing import Any
 from . import inventory
 from .catalog import COUNTRIES, e164
 from .exceptions import BadRequest, Forbidden, RecordInvalid, RecordNotFound
+from .inferred import Mode, enforced
 from .seed import (
     ADDRESSES,
     GREETING_CATEGORIES,
@@ -102,6 +103,7 @@ class SandboxConfig:
     auto_accept_feature: bool = True
     rate_limit: int = 700
     rate_window: float = 60.0
+    inferred: Mode = "enforce"  # "accept": the validations no Zendesk document states are off (inferred.py)
 
 
 @dataclass(frozen=True)
@@ -369,15 +371,20 @@ class TalkBackend:
         self, *, country: str | None, toll_free: bool | None, area_code: str | None, contains: str | None
     ) -> list[dict[str, Any]]:
         self._require_paid_plan()
+        mode = self.config.inferred
         if contains is not None and contains != "" and not inventory.CONTAINS_PATTERN.match(contains):
-            raise BadRequest("InvalidValue", "contains may only hold digits, letters and '*' (any one digit)")
+            if enforced(mode, "search-contains-400"):
+                raise BadRequest("InvalidValue", "contains may only hold digits, letters and '*' (any one digit)")
+            contains = None  # accepted and ignored
         plan = inventory.supported_country(country or "")
         if plan is None:
             return []  # Zendesk answers an unknown or missing country with an empty list, not an error
-        if area_code and plan.code not in ("US", "CA"):
-            raise BadRequest("InvalidValue", "area_code is only supported for US and CA numbers")
-        if area_code and not re.fullmatch(r"[2-9][0-9]{2}", area_code):
-            raise BadRequest("InvalidValue", "area_code must be three digits, like 510")
+        if area_code and (plan.code not in ("US", "CA") or not re.fullmatch(r"[2-9][0-9]{2}", area_code)):
+            if enforced(mode, "search-area-code-400"):
+                if plan.code not in ("US", "CA"):
+                    raise BadRequest("InvalidValue", "area_code is only supported for US and CA numbers")
+                raise BadRequest("InvalidValue", "area_code must be three digits, like 510")
+            area_code = None  # accepted and ignored
         taken = {n["number"] for n in self.numbers.values()}
         offers = inventory.search(
             seed=self.config.seed,
@@ -475,19 +482,28 @@ class TalkBackend:
             raise RecordInvalid({"phone_number": _detail("blank", "phone_number must be an object")})
         settings_change = attrs.get("settings") if "settings" in includes else None
         errors: dict[str, list[dict[str, str]]] = {}
+        mode = self.config.inferred
+        accepted: dict[str, Any] = {}  # what is applied; in "accept" mode, what an inferred rule refuses is ignored
         for name, value in attrs.items():
             if name == "settings":
                 continue
             if name in READ_ONLY_ATTRIBUTES:
-                errors[name] = _detail(
-                    "ReadOnly", f"{name} is read-only" + ("; set nickname instead" if name == "name" else "")
-                )
+                if enforced(mode, "update-read-only-422"):
+                    errors[name] = _detail(
+                        "ReadOnly", f"{name} is read-only" + ("; set nickname instead" if name == "name" else "")
+                    )
             elif name not in ATTRIBUTE_RULES:
-                errors[name] = _detail("UnknownAttribute", f"{name} is not an attribute of a phone number")
+                if enforced(mode, "update-unknown-attribute-422"):
+                    errors[name] = _detail("UnknownAttribute", f"{name} is not an attribute of a phone number")
             elif problem := ATTRIBUTE_RULES[name](value):
                 errors[name] = _detail("InvalidValue", f"{name} {problem}")
-            elif problem := self._reference_problem(name, value, record):
+            elif (problem := self._reference_problem(name, value, record)) and enforced(
+                mode, "update-sms-capability-422" if name == "sms_enabled" else "update-reference-422"
+            ):
                 errors[name] = _detail("InvalidValue", problem)
+            else:
+                accepted[name] = value
+        accepted_settings: dict[str, Any] = {}
         if settings_change is not None:
             if not isinstance(settings_change, dict):
                 errors["settings"] = _detail("InvalidValue", "settings must be an object")
@@ -497,17 +513,24 @@ class TalkBackend:
                     if name not in SETTINGS_RULES or (
                         name.startswith("auto_accept") and not self.config.auto_accept_feature
                     ):
-                        errors[key] = _detail("UnknownAttribute", f"{name} is not a setting of this phone number")
+                        if enforced(mode, "update-unknown-attribute-422"):
+                            errors[key] = _detail("UnknownAttribute", f"{name} is not a setting of this phone number")
                     elif problem := SETTINGS_RULES[name](value):
                         errors[key] = _detail("InvalidValue", f"{name} {problem}")
-                    elif name == "outbound_calls_group_ids" and (problem := self._missing("group", self.groups, value)):
+                    elif (
+                        name == "outbound_calls_group_ids"
+                        and (problem := self._missing("group", self.groups, value))
+                        and enforced(mode, "update-reference-422")
+                    ):
                         errors[key] = _detail("InvalidValue", problem)
+                    else:
+                        accepted_settings[name] = value
         if errors:
             raise RecordInvalid(errors)  # nothing is applied: updates are all or nothing
-        record.update({k: copy.deepcopy(v) for k, v in attrs.items() if k != "settings"})
+        record.update({k: copy.deepcopy(v) for k, v in accepted.items()})
         record["name"] = record["nickname"] or record["display_number"]
-        if isinstance(settings_change, dict):
-            self.settings[number_id].update(copy.deepcopy(settings_change))
+        if accepted_settings:
+            self.settings[number_id].update(copy.deepcopy(accepted_settings))
         self._link_greetings()
         return self._with_includes(copy.deepcopy(record), includes)
 

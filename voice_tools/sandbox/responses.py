@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .exceptions import JSON_CONTENT_TYPE, BadRequest
+from .inferred import Mode, enforced
 from .models import INCLUDES, MAX_PER_PAGE, TalkBackend
 
 
@@ -25,6 +26,11 @@ def backend(request: Request) -> TalkBackend:
     return request.app.state.backend  # type: ignore[no-any-return]
 
 
+def mode(request: Request) -> Mode:
+    """Whether this sandbox enforces the validations no Zendesk document states (``inferred.py``)."""
+    return backend(request).config.inferred
+
+
 def flag(request: Request, name: str) -> bool | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
@@ -34,6 +40,8 @@ def flag(request: Request, name: str) -> bool | None:
         return True
     if lowered in ("false", "0"):
         return False
+    if not enforced(mode(request), "query-flag-400"):
+        return None  # accepted and ignored
     raise BadRequest("InvalidValue", f"{name} must be true or false")
 
 
@@ -44,6 +52,8 @@ def integer(request: Request, name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
+        if not enforced(mode(request), "pagination-400"):
+            return default  # accepted and ignored
         raise BadRequest("InvalidPaginationParameter", f"{name} must be a whole number") from None
 
 
@@ -85,6 +95,8 @@ def includes(request: Request) -> list[str]:
     raw = request.query_params.get("include") or ""
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if unknown := [p for p in parts if p not in INCLUDES]:
+        if not enforced(mode(request), "include-400"):
+            return [p for p in parts if p in INCLUDES]  # the unknown ones accepted and ignored
         raise BadRequest(
             "InvalidValue", f"include does not accept {', '.join(unknown)}; allowed: {', '.join(INCLUDES)}"
         )
