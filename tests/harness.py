@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from mcp import Client
 from mcp.server import MCPServer
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
 
-from voice_tools.sandbox import TalkSandbox
+from voice_tools.sandbox import SandboxConfig, TalkSandbox
 from voice_tools.server.app import build_server, server_parts
 from voice_tools.server.settings import ServerSettings
 from voice_tools.server.state import ServerParts
@@ -23,6 +24,14 @@ Era = Literal["legacy", "auto"]  # 2025-11-25 (initialize handshake) and 2026-07
 ERAS: tuple[Era, ...] = ("legacy", "auto")
 QUOTE_SECRET = "test-quote-secret-0123456789abcdef"
 STATE_DIR = tempfile.mkdtemp(prefix="voice-tools-test-state-")  # never the user's ~/.local/state
+# "accept": the tests' default sandbox ignores what it would refuse by an inferred rule (sandbox/inferred.py);
+# the second pass of tests/sandbox/test_inferred.py runs the client and server suites so
+SANDBOX_INFERRED = "accept" if os.environ.get("VOICE_TOOLS_TEST_SANDBOX_INFERRED") == "accept" else "enforce"
+
+
+def default_sandbox(**config: Any) -> TalkSandbox:
+    """The sandbox the tests use by default, enforcing or accepting the inferred rules as this run says."""
+    return TalkSandbox(SandboxConfig(inferred=SANDBOX_INFERRED, **config))
 
 
 @dataclass
@@ -88,7 +97,7 @@ def make_rig(
     rewrite: Any = None,
     **overrides: Any,
 ) -> Rig:
-    sandbox = sandbox or TalkSandbox()
+    sandbox = sandbox or default_sandbox()
     inner = sandbox.transport()
     transport = RecordingTransport(RewritingTransport(inner, rewrite) if rewrite else inner)
     made = settings(env, **overrides)

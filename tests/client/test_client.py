@@ -129,6 +129,7 @@ async def test_user_agent_names_voice_tools_and_its_version(sandbox: TalkSandbox
 
 
 # ------------------------------------------------------------------ error kinds
+@pytest.mark.inferred("update-reference-422")
 async def test_error_kinds(client: TalkClient, sandbox: TalkSandbox) -> None:
     with pytest.raises(NotFoundError) as not_found:
         await client.get_number(1)

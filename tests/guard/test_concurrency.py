@@ -80,13 +80,18 @@ async def test_a_caller_that_gives_up_mid_purchase_still_gets_it_bought_audited_
 ) -> None:
     rig = make_rig(env={"VOICE_TOOLS_LEDGER": ledger_url})
     (offer,) = await offers(rig, era, limit=1)
-    rig.sandbox.faults.latency = 0.5  # the create request takes half a second; the caller waits 0.1 s
-    with anyio.move_on_after(0.1) as gave_up:
-        with contextlib.suppress(MCPError, BaseExceptionGroup):  # the in-process client, torn down mid-call
-            await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
+    rig.sandbox.faults.latency = 0.5  # the create request takes half a second
+    async with anyio.create_task_group() as group:
+
+        async def caller() -> None:
+            with contextlib.suppress(MCPError, BaseExceptionGroup):  # the in-process client, torn down mid-call
+                await buy(rig, era, {"quote": offer["quote"]}, Answer("accept", YES))
+
+        group.start_soon(caller)
+        await _wait_for_outcome(rig, "sending")  # the purchase is at Zendesk now, however loaded the machine
+        group.cancel_scope.cancel()  # and the caller gives up
     rig.sandbox.faults.latency = 0.0
     outcomes = await _wait_for_outcome(rig, "purchased")
-    assert gave_up.cancelled_caught or outcomes  # in-process, the shield may finish before the cancel lands
     assert outcomes == ["sending", "purchased"]
     assert owned(rig).count(offer["number"]) == 1 and rig.transport.count("POST") == 1
     assert await rig.parts.ledger.active_on("purchase", _today()) == 1

@@ -177,6 +177,7 @@ async def test_a_dry_run_checks_schedules_greetings_and_sms_as_the_real_call_wou
     assert rig.transport.count("PUT") == 0
 
 
+@pytest.mark.inferred("update-reference-422")
 async def test_without_side_loads_nothing_is_refused_here_and_zendesks_422_decides(era: Era) -> None:
     """Where an answer carries no side-loaded groups (their shape is inferred), the update is sent and
     Zendesk's own refusal reaches the model: never a false refusal from a missing list."""
