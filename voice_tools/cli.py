@@ -104,15 +104,19 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run_serve(args: argparse.Namespace) -> int:
     """Everything that can be wrong is checked (configuration, prompt files, the port) before the
     start-up line is printed, so that the line is never followed by a failure to start."""
-    import logging
     import os
 
     from voice_tools.client import ConfigurationError
+    from voice_tools.server.logs import LOG_FORMATS, configure_logging
     from voice_tools.server.prompts import PromptFileError
     from voice_tools.server.settings import ServerSettings
     from voice_tools.server.startup import startup_line
 
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    form = os.environ.get("VOICE_TOOLS_LOG_FORMAT", "text").strip().lower() or "text"
+    if form not in LOG_FORMATS:
+        print(f"voice-tools: cannot start: VOICE_TOOLS_LOG_FORMAT must be text or json (got {form!r})", file=sys.stderr)
+        return 2
+    configure_logging(form)
     try:
         settings = ServerSettings.from_env(
             os.environ, sandbox=args.sandbox, read_only=args.read_only or None, toolsets=args.toolsets

@@ -250,3 +250,21 @@ def test_sigterm_over_stdio_with_nothing_in_flight_exits_at_once(tmp_path: Path)
     with standalone_sandbox() as sandbox_url, stdio_server(sandbox_url, tmp_path) as peer:
         peer.process.send_signal(signal.SIGTERM)
         assert peer.process.wait(timeout=10) == 0
+
+
+def test_json_logs_carry_the_audit_trail_and_each_calls_request_id(tmp_path: Path) -> None:
+    with (
+        standalone_sandbox() as sandbox_url,
+        stdio_server(sandbox_url, tmp_path, VOICE_TOOLS_LOG_FORMAT="json") as peer,
+    ):
+        change = {"phone_number_id": 900000120986, "changes": {"nickname": "Logged"}}
+        answer = peer.answer(peer.send("tools/call", {"name": "update_settings", "arguments": change}))
+        assert answer["result"]["structuredContent"]["applied"] is True
+        peer.process.send_signal(signal.SIGTERM)
+        assert peer.process.wait(timeout=30) == 0
+        stderr = (peer.process.stderr.read() if peer.process.stderr else b"").decode()
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    (audit,) = [line for line in lines if line["logger"] == "voice_tools.audit"]
+    assert audit["level"] == "info" and len(audit["request_id"]) == 16
+    assert json.loads(audit["message"])["outcome"] == "applied"  # the audit line itself, shown by default
+    assert "sandbox-api-token" not in stderr

@@ -33,6 +33,7 @@ from . import addresses, bulk, buy, buy_many, numbers, release, search, update
 from .environment import DEFAULT_TOOLSET
 from .errors import explain
 from .invalid import check_arguments
+from .logs import REQUEST_ID, new_request_id
 from .metrics import Metrics
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_guides, register_resources
@@ -160,6 +161,7 @@ class VoiceToolsServer(MCPServer[AppState]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        REQUEST_ID.set(new_request_id())  # every log line of this call carries it (logs.py)
         if self.metrics is None or self._tool_manager.get_tool(name) is None:
             return await self._call_tool(name, arguments, context)
         with self.metrics.tool_call(name) as call:
