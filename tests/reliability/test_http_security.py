@@ -295,6 +295,7 @@ async def test_metrics_count_calls_zendesk_answers_and_audited_steps_and_name_no
     assert 'voice_tools_zendesk_responses_total{method="PUT",status="200"} 1.0' in text
     assert 'voice_tools_audit_events_total{event="update",outcome="applied"} 1.0' in text
     assert "voice_tools_zendesk_rate_limit_remaining" in text and "voice_tools_tool_seconds_bucket" in text
+    assert 'voice_tools_ledger_seconds_count{operation="record"}' in text  # the update's audit line
     assert "+1415" not in text and "900000120986" not in text and "Metered" not in text
 
 

@@ -209,7 +209,7 @@ def server_parts(settings: ServerSettings) -> ServerParts:
     """What the server keeps across lifespans: the ledger, the audit trail, the in-flight counter."""
     metrics = Metrics()
     return ServerParts(
-        ledger=open_ledger(settings.ledger_url, settings.account),
+        ledger=metrics.timed(open_ledger(settings.ledger_url, settings.account)),
         audit=AuditTrail(settings.audit_log, settings.account, on_line=metrics.audited),
         in_flight=InFlight(),
         addresses=AddressCache(),

@@ -7,16 +7,19 @@ tests, do not collide); ``GET /metrics`` serves it in Prometheus' text format.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from voice_tools.guard import Ledger
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -43,6 +46,10 @@ class Metrics:
             "voice_tools_zendesk_seconds", "Zendesk request latency", ["method"], buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )  # fmt: skip
+        self.ledger_seconds = Histogram(
+            "voice_tools_ledger_seconds", "Ledger operation latency (SQLite or Redis)", ["operation"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0), registry=self.registry,
+        )  # fmt: skip
         self.rate_limit_remaining = Gauge(
             "voice_tools_zendesk_rate_limit_remaining", "Requests left in the account's window, as Zendesk said",
             registry=self.registry,
@@ -67,8 +74,34 @@ class Metrics:
     def audited(self, entry: dict[str, Any]) -> None:
         self.audit_events.labels(str(entry.get("event", "")), str(entry.get("outcome", ""))).inc()
 
+    def timed(self, ledger: Ledger) -> Ledger:
+        """The ledger, every operation's latency observed: the cost of the guard's memory, per backend."""
+        return cast(Ledger, _TimedLedger(ledger, self.ledger_seconds))
+
     def route(self) -> Route:
         async def metrics(request: Request) -> Response:
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
         return Route("/metrics", metrics, methods=["GET"])
+
+
+class _TimedLedger:
+    """A ledger whose coroutine methods are timed; everything else passes through unchanged."""
+
+    def __init__(self, inner: Ledger, histogram: Histogram) -> None:
+        self._inner, self._histogram = inner, histogram
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+        histogram = self._histogram.labels(name)
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await attribute(*args, **kwargs)
+            finally:
+                histogram.observe(time.perf_counter() - started)
+
+        return timed
