@@ -19,10 +19,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import (
-    AcceptedElicitation,
-    CancelledElicitation,
     Context,
-    DeclinedElicitation,
     Elicit,
     ElicitationResult,
     Resolve,
@@ -35,7 +32,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.guard import GuardRefusal, PurchasePlan
 
 from .arguments import AddressSid
-from .confirm import Action, CodeConfirmation, PolicyApproval, route
+from .confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
 from .errors import message, tool_error
 from .results import BuyResult, respond
 from .state import AppState, state
@@ -113,51 +110,27 @@ async def buy_number(
     app = state(ctx)
     plan = await _plan(app, quote, address_sid)
     number = plan.quote.number
-    if isinstance(confirmation, DeclinedElicitation | CancelledElicitation):
-        how = "declined" if isinstance(confirmation, DeclinedElicitation) else "cancelled"
-        await app.guard.record_no(plan, "elicitation", f"the user {how}")
+    answer = read_answer(confirmation, ConfirmPurchase, BUY, "buy_number")
+    if answer.refusal:
+        await app.guard.record_no(plan, "elicitation", answer.reason)
+        next_step = answer.next_step("nothing was bought")
+        return respond(BuyResult(status="not_purchased", number=number, summary=plan.summary(), next_step=next_step))
+    if answer.confirmed_by == "code" and confirmation_code is None:
+        try:
+            code = await app.guard.issue_code(plan)
+        except GuardRefusal as refusal:
+            raise refused(refusal) from None
         return respond(
             BuyResult(
-                status="not_purchased",
+                status="confirmation_required",
                 number=number,
                 summary=plan.summary(),
-                next_step=f"The user {how}; nothing was bought. Do not ask again unless they want to.",
+                confirmation_code=code,
+                next_step=CODE_NEXT_STEP,
             )
         )
-    if not isinstance(confirmation, AcceptedElicitation):
-        raise ToolError(message("not purchased: no confirmation was received", "no", "call buy_number again"))
-    data = confirmation.data
-    if isinstance(data, PolicyApproval):
-        return await _buy(app, plan, "policy")
-    if isinstance(data, ConfirmPurchase):
-        if data.confirm is not True:
-            await app.guard.record_no(plan, "elicitation", "accepted without ticking confirm")
-            return respond(
-                BuyResult(
-                    status="not_purchased",
-                    number=number,
-                    summary=plan.summary(),
-                    next_step="The user did not tick confirm; nothing was bought.",
-                )
-            )
-        return await _buy(app, plan, "elicitation")
-    if isinstance(data, CodeConfirmation):
-        if confirmation_code is None:
-            try:
-                code = await app.guard.issue_code(plan)
-            except GuardRefusal as refusal:
-                raise refused(refusal) from None
-            return respond(
-                BuyResult(
-                    status="confirmation_required",
-                    number=number,
-                    summary=plan.summary(),
-                    confirmation_code=code,
-                    next_step=CODE_NEXT_STEP,
-                )
-            )
-        return await _buy(app, plan, "code", code=confirmation_code)
-    raise ToolError(message("not purchased: the confirmation could not be read", "no", "call buy_number again"))
+    redeem = confirmation_code if answer.confirmed_by == "code" else None
+    return await _buy(app, plan, answer.confirmed_by or "elicitation", code=redeem)
 
 
 NEXT_STEPS = {

@@ -10,15 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import (
-    AcceptedElicitation,
-    CancelledElicitation,
     Context,
-    DeclinedElicitation,
     Elicit,
     ElicitationResult,
     Resolve,
 )
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, StrictBool
 
@@ -27,8 +23,8 @@ from voice_tools.guard import MAX_BATCH, BatchPlan, GuardRefusal
 
 from .arguments import AddressSid
 from .buy import refused
-from .confirm import Action, CodeConfirmation, PolicyApproval, route
-from .errors import message, tool_error
+from .confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
+from .errors import tool_error
 from .results import BuyResult, respond
 from .state import AppState, state
 
@@ -86,19 +82,12 @@ async def buy_numbers(
     app = state(ctx)
     batch = await _plan(app, quotes, address_sid)
     told, total = batch.summary(), batch.total_text()
-    if isinstance(confirmation, DeclinedElicitation | CancelledElicitation):
-        how = "declined" if isinstance(confirmation, DeclinedElicitation) else "cancelled"
-        await app.batches.record_no(batch, "elicitation", f"the user {how}")
-        next_step = f"The user {how}; nothing was bought."
+    answer = read_answer(confirmation, ConfirmBatch, BUY_ALL, "buy_numbers")
+    if answer.refusal:
+        await app.batches.record_no(batch, "elicitation", answer.reason)
+        next_step = answer.next_step("nothing was bought")
         return respond(BatchResult(status="not_purchased", total=total, numbers=[], summary=told, next_step=next_step))
-    if not isinstance(confirmation, AcceptedElicitation):
-        raise ToolError(message("not purchased: no confirmation was received", "no", "call buy_numbers again"))
-    data = confirmation.data
-    if isinstance(data, ConfirmBatch) and data.confirm is not True:
-        await app.batches.record_no(batch, "elicitation", "accepted without ticking confirm")
-        next_step = "The user did not tick confirm; nothing was bought."
-        return respond(BatchResult(status="not_purchased", total=total, numbers=[], summary=told, next_step=next_step))
-    if isinstance(data, CodeConfirmation) and confirmation_code is None:
+    if answer.confirmed_by == "code" and confirmation_code is None:
         try:
             code = await app.batches.issue_code(batch)
         except GuardRefusal as refusal:
@@ -114,11 +103,10 @@ async def buy_numbers(
                 "buy_numbers again with the same quotes and address_sid and this confirmation_code.",
             )
         )
-    confirmed_by = {ConfirmBatch: "elicitation", CodeConfirmation: "code", PolicyApproval: "policy"}[type(data)]
+    confirmed_by = answer.confirmed_by or "elicitation"
     try:
-        outcomes = await app.batches.purchase(
-            batch, confirmed_by, code=confirmation_code if confirmed_by == "code" else None
-        )
+        redeem = confirmation_code if confirmed_by == "code" else None
+        outcomes = await app.batches.purchase(batch, confirmed_by, code=redeem)
     except GuardRefusal as refusal:
         raise refused(refusal) from None
     app.directory.forget()

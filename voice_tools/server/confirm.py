@@ -16,7 +16,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from mcp.server.mcpserver import Context, Elicit
+from mcp.server.mcpserver import (
+    AcceptedElicitation,
+    CancelledElicitation,
+    Context,
+    DeclinedElicitation,
+    Elicit,
+    ElicitationResult,
+)
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
@@ -75,3 +82,40 @@ async def route(
             )
         )
     return CodeConfirmation()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back, however it was asked: a no (``refusal``) or a yes and who gave it."""
+
+    refusal: str | None = None  # "declined", "cancelled" or "unticked": nothing is done
+    confirmed_by: str | None = None  # "elicitation", "code" (a code still to check) or "policy"
+
+    @property
+    def reason(self) -> str:
+        """The audit line's reason for a no."""
+        return "accepted without ticking confirm" if self.refusal == "unticked" else f"the user {self.refusal}"
+
+    def next_step(self, nothing_done: str) -> str:
+        """What the model tells the user after a no (``nothing_done``: "nothing was bought")."""
+        if self.refusal == "unticked":
+            return f"The user did not tick confirm; {nothing_done}."
+        return f"The user {self.refusal}; {nothing_done}. Do not ask again unless they want to."
+
+
+def read_answer(confirmation: ElicitationResult[Any], form: type[BaseModel], action: Action, tool: str) -> Answer:
+    """The resolver's result as a yes or a no; only a form whose ``confirm`` is a JSON true is a yes."""
+    if isinstance(confirmation, DeclinedElicitation):
+        return Answer(refusal="declined")
+    if isinstance(confirmation, CancelledElicitation):
+        return Answer(refusal="cancelled")
+    if not isinstance(confirmation, AcceptedElicitation):
+        raise ToolError(message(f"{action.undone}: no confirmation was received", "no", f"call {tool} again"))
+    data = confirmation.data
+    if isinstance(data, PolicyApproval):
+        return Answer(confirmed_by="policy")
+    if isinstance(data, CodeConfirmation):
+        return Answer(confirmed_by="code")
+    if isinstance(data, form):
+        return Answer(confirmed_by="elicitation") if getattr(data, "confirm", None) is True else Answer("unticked")
+    raise ToolError(message(f"{action.undone}: the confirmation could not be read", "no", f"call {tool} again"))

@@ -11,10 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import (
-    AcceptedElicitation,
-    CancelledElicitation,
     Context,
-    DeclinedElicitation,
     Elicit,
     ElicitationResult,
     Resolve,
@@ -27,7 +24,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.guard import GuardRefusal, ReleasePlan
 
 from .arguments import PhoneNumberId
-from .confirm import Action, CodeConfirmation, PolicyApproval, route
+from .confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
 from .errors import message, tool_error
 from .results import ReleaseResult, respond
 from .state import AppState, state
@@ -100,33 +97,19 @@ async def release_number(
     app = state(ctx)
     plan = await _plan(app, phone_number_id)
     number = plan.number.number or str(phone_number_id)
-    if isinstance(confirmation, DeclinedElicitation | CancelledElicitation):
-        how = "declined" if isinstance(confirmation, DeclinedElicitation) else "cancelled"
-        await app.releases.record_no(plan, "elicitation", f"the user {how}")
+    answer = read_answer(confirmation, ConfirmRelease, RELEASE, "release_number")
+    if answer.refusal:
+        await app.releases.record_no(plan, "elicitation", answer.reason)
         return respond(
             ReleaseResult(
                 status="not_released",
                 number=number,
                 phone_number_id=phone_number_id,
                 summary=plan.summary(),
-                next_step=f"The user {how}; nothing was released. Do not ask again unless they want to.",
+                next_step=answer.next_step("nothing was released"),
             )
         )
-    if not isinstance(confirmation, AcceptedElicitation):
-        raise ToolError(message("not released: no confirmation was received", "no", "call release_number again"))
-    data = confirmation.data
-    if isinstance(data, ConfirmRelease) and data.confirm is not True:
-        await app.releases.record_no(plan, "elicitation", "accepted without ticking confirm")
-        return respond(
-            ReleaseResult(
-                status="not_released",
-                number=number,
-                phone_number_id=phone_number_id,
-                summary=plan.summary(),
-                next_step="The user did not tick confirm; nothing was released.",
-            )
-        )
-    if isinstance(data, CodeConfirmation) and confirmation_code is None:
+    if answer.confirmed_by == "code" and confirmation_code is None:
         try:
             code = await app.releases.issue_code(plan)
         except GuardRefusal as refusal:
@@ -141,11 +124,10 @@ async def release_number(
                 next_step=CODE_NEXT_STEP,
             )
         )
-    confirmed_by = {ConfirmRelease: "elicitation", CodeConfirmation: "code", PolicyApproval: "policy"}[type(data)]
+    confirmed_by = answer.confirmed_by or "elicitation"
     try:
-        outcome = await app.releases.release(
-            plan, confirmed_by, code=confirmation_code if confirmed_by == "code" else None
-        )
+        redeem = confirmation_code if confirmed_by == "code" else None
+        outcome = await app.releases.release(plan, confirmed_by, code=redeem)
     except GuardRefusal as refusal:
         raise refused(refusal) from None
     except ZendeskError as error:
