@@ -17,10 +17,7 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from mcp.server.mcpserver import (
-    AcceptedElicitation,
-    CancelledElicitation,
     Context,
-    DeclinedElicitation,
     Elicit,
     ElicitationResult,
     Resolve,
@@ -33,7 +30,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.models import PhoneNumber
 
 from .arguments import Country, PhoneNumberId
-from .confirm import Action, CodeConfirmation, PolicyApproval, route
+from .confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
 from .errors import explain, message, tool_error
 from .groups import GroupNameError
 from .invalid import invalid_arguments
@@ -83,7 +80,11 @@ async def targets(
         found = ["it names no numbers: give phone_number_ids, or country, group or text"]
         raise ToolError(invalid_arguments("update_numbers", found, fix=["phone_number_ids or a filter"]))
     try:
-        numbers = await app.client.list_numbers().collect()
+        # the directory's listing (at most a minute old, shared by the resolver and the body): each number
+        # is read afresh before it is changed (update.plan), so the targets need no listing of their own
+        numbers = await app.directory.numbers()
+        if ids and not {n.id for n in numbers} >= set(ids):
+            numbers = await app.directory.numbers(fresh=True)  # a number bought a moment ago
         group_id = None if group is None else await app.groups.resolve(group)
     except GroupNameError as error:
         raise ToolError(invalid_arguments("update_numbers", [f"group: {error}"], fix=["group"])) from None
@@ -165,15 +166,10 @@ async def update_numbers(
     numbers = await targets(app, phone_number_ids, country, group, text)
     request = await parse_request(app, numbers[0].id if numbers else None, changes, settings, "update_numbers")
     told = summary(numbers, changes, settings)
-    if isinstance(confirmation, DeclinedElicitation | CancelledElicitation):
-        return respond(
-            BulkResult(applied=False, numbers=[], summary=told, next_step="The user said no; nothing changed.")
-        )
-    if not isinstance(confirmation, AcceptedElicitation):
-        raise ToolError(message("not applied: no confirmation was received", "no", "call update_numbers again"))
-    data = confirmation.data
-    if isinstance(data, ConfirmBulk) and data.confirm is not True:
-        return respond(BulkResult(applied=False, numbers=[], summary=told, next_step="Not confirmed; nothing changed."))
+    answer = read_answer(confirmation, ConfirmBulk, CHANGE, "update_numbers")
+    if answer.refusal:
+        next_step = answer.next_step("nothing changed")
+        return respond(BulkResult(applied=False, numbers=[], summary=told, next_step=next_step))
     planned = await _plan_all(app, numbers, request)
     preview = [_preview(p) for p in planned]
     if dry_run:
@@ -187,7 +183,7 @@ async def update_numbers(
                 "to apply (they confirm once).",
             )
         )
-    if isinstance(data, CodeConfirmation):
+    if answer.confirmed_by == "code":
         key = code_key(numbers, changes, settings)
         if confirmation_code is None:
             code = await app.guard.ledger.issue_code(key, key, app.guard.code_ttl_seconds)
@@ -213,6 +209,7 @@ async def update_numbers(
                 )
             )
     results = await _apply_all(app, planned)
+    app.directory.forget()  # routing changed: the next filter reads the account again
     done = sum(1 for r in results if r.outcome == "applied")
     problems = [r for r in results if r.outcome in ("not_applied", "unknown", "refused")]
     next_step = f"Applied to {done} of {len(results)}."

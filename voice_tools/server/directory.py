@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voice_tools.client import TalkClient
+from voice_tools.models import PhoneNumber
 
 MAX_AGE_SECONDS = 60.0
 
@@ -32,6 +33,7 @@ class NumberDirectory:
     client: TalkClient
     clock: Callable[[], float] = time.monotonic
     _entries: list[Entry] = field(default_factory=list)
+    _numbers: list[PhoneNumber] = field(default_factory=list)
     _read_at: float | None = None
 
     def _fresh(self) -> bool:
@@ -50,8 +52,15 @@ class NumberDirectory:
         await self.refresh()
         return self._match(number)
 
+    async def numbers(self, *, fresh: bool = False) -> list[PhoneNumber]:
+        """The account's numbers in full, read again when older than a minute (or when ``fresh``)."""
+        if fresh or not self._fresh():
+            await self.refresh()
+        return self._numbers
+
     async def refresh(self) -> None:
         numbers = await self.client.list_numbers().collect()
+        self._numbers = numbers
         self._entries = [Entry(n.id, n.number) for n in numbers if n.number]
         self._read_at = self.clock()
 

@@ -237,6 +237,7 @@ async def apply(app: AppState, planned: Planned) -> Applied:
                 missed.append(change.field)
             change.after = applied
         outcome = "not_applied" if len(missed) == len(diff) else "applied"
+        app.directory.forget()  # what a filter over the directory's listing would match may have changed
         await app.guard.write(
             "update",
             phone_number_id=number_id,
