@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client
+from mcp.client.extension import advertise
+from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 
 from bench.tokens import count_json
 from tests.harness import connect, make_rig
@@ -22,18 +25,27 @@ SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 TOOL_LIST_BUDGET = 1500  # cl100k tokens for the whole default tools/list result (issue 8)
 
 
-async def tool_list(read_only: bool = False, toolsets: str = "") -> list[dict[str, Any]]:
+async def tool_list(read_only: bool = False, toolsets: str = "", apps: bool = False) -> list[dict[str, Any]]:
     rig = make_rig(env={"VOICE_TOOLS_TOOLSETS": toolsets}, read_only=read_only)
-    async with connect(rig, "legacy") as client:
-        tools = (await client.list_tools()).tools
+    if apps:  # a host that shows MCP Apps: the page links and the page-only tools
+        host = Client(rig.server, mode="legacy", extensions=[advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})])
+        async with host as client:
+            tools = (await client.list_tools()).tools
+    else:
+        async with connect(rig, "legacy") as client:
+            tools = (await client.list_tools()).tools
     return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
 
 
-@pytest.mark.parametrize(("toolsets", "name"), [("", "tools.json"), ("all", "tools-all.json")])
-async def test_tools_match_the_committed_snapshot(toolsets: str, name: str) -> None:
-    """The default list, and every toolset's tools (``all``), each in its own committed file."""
+@pytest.mark.parametrize(
+    ("toolsets", "apps", "name"),
+    [("", False, "tools.json"), ("all", False, "tools-all.json"), ("", True, "tools-apps.json")],
+)
+async def test_tools_match_the_committed_snapshot(toolsets: str, apps: bool, name: str) -> None:
+    """The default list, every toolset's tools (``all``), and the default list as a host with MCP Apps
+    gets it, each in its own committed file."""
     snapshot = SNAPSHOTS / name
-    current = json.dumps(await tool_list(toolsets=toolsets), indent=2, sort_keys=True) + "\n"
+    current = json.dumps(await tool_list(toolsets=toolsets, apps=apps), indent=2, sort_keys=True) + "\n"
     if os.environ.get("VOICE_TOOLS_UPDATE_SNAPSHOTS"):
         snapshot.write_text(current)
     assert snapshot.exists(), "no snapshot yet: run with VOICE_TOOLS_UPDATE_SNAPSHOTS=1"

@@ -37,6 +37,7 @@ logger = logging.getLogger("voice_tools.guard")
 
 ConfirmationMode = Literal["elicit_only", "elicit_or_code", "preapproved"]
 Outcome = Literal["purchased", "not_purchased", "unknown"]
+Approver = Literal["code", "app"]  # who holds a single-use code: the model (shown to the user) or the app page
 CONFIRMATION_MODES: tuple[ConfirmationMode, ...] = ("elicit_only", "elicit_or_code", "preapproved")
 DEFAULT_CODE_TTL_SECONDS = 5 * 60
 ADDRESS_CACHE_SECONDS = 10.0
@@ -248,28 +249,33 @@ class PurchaseGuard:
         raise GuardRefusal(rule, message, suitable_addresses=suitable)
 
     # ------------------------------------------------------------- confirmation
-    def binding(self, plan: PurchasePlan) -> str:
-        return f"{plan.quote.handle}|{plan.address_sid or ''}"
+    def binding(self, plan: PurchasePlan, by: Approver = "code") -> str:
+        """What a code is bound to: the quote and the address, and, for an app approval, that it was issued
+        to the app, so a code the model saw (``code``) can never stand in for the person's click (``app``)."""
+        bound = f"{plan.quote.handle}|{plan.address_sid or ''}"
+        return bound if by == "code" else f"{bound}|{by}"
 
-    async def issue_code(self, plan: PurchasePlan) -> str:
-        code = await self.ledger.issue_code(plan.quote.handle, self.binding(plan), self.code_ttl_seconds)
+    async def issue_code(self, plan: PurchasePlan, by: Approver = "code") -> str:
+        code = await self.ledger.issue_code(plan.quote.handle, self.binding(plan, by), self.code_ttl_seconds)
         if code is None:
             await self._refused("confirmation_code", _LOCKED, plan.quote)
-        await self.write("purchase", outcome="confirmation_requested", confirmed_by="code", **plan.audit_fields())
+        await self.write("purchase", outcome="confirmation_requested", confirmed_by=by, **plan.audit_fields())
         return code
 
-    async def redeem_code(self, plan: PurchasePlan, code: str) -> None:
+    async def redeem_code(self, plan: PurchasePlan, code: str, by: Approver = "code") -> None:
         """Spend the code, or refuse truthfully: which codes are burnt, and how many wrong ones are left."""
-        check = await self.ledger.redeem_code(plan.quote.handle, code.strip().upper(), self.binding(plan))
+        check = await self.ledger.redeem_code(plan.quote.handle, code.strip().upper(), self.binding(plan, by))
         if check.outcome == "redeemed":
             return
         if check.outcome == "locked":
             await self._refused("confirmation_code", _LOCKED, plan.quote)
+        kind = "approval" if by == "app" else "confirmation code"
+        other = "with a different address_sid, or it is a confirmation code, which only buy_number takes"
         what = (
-            "this confirmation code was issued for this quote with a different address_sid"
+            f"this {kind} was issued for this quote " + (other if by == "app" else "with a different address_sid")
             if check.outcome == "mismatch"
-            else "this confirmation code is not valid for this quote: it was never issued for it, was already "
-            "used, or expired (codes last 5 minutes and work once)"
+            else f"this {kind} is not valid for this quote: it was never issued for it, was already "
+            "used, or expired (they last 5 minutes and work once)"
         )
         await self._refused(
             "confirmation_code",
@@ -286,7 +292,7 @@ class PurchaseGuard:
         so a caller that goes away (or a shutdown) cannot leave a purchase sent but unsettled."""
         with anyio.CancelScope(shield=True), self.in_flight.track():
             if code is not None:
-                await self.redeem_code(plan, code)
+                await self.redeem_code(plan, code, "app" if confirmed_by == "app" else "code")
             attempt = await self._reserve(plan, confirmed_by)
             outcome = await self.send_and_settle(plan, attempt)
         return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here

@@ -17,12 +17,21 @@ from typing import Any
 
 import httpx2
 from mcp.server import MCPServer
+from mcp.server.apps import client_supports_apps
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.request_state import RequestStateSecurity
-from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from mcp.types import (
+    CallToolResult,
+    InputRequiredResult,
+    ListResourcesResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    ToolAnnotations,
+)
 
 from voice_tools import __version__
 from voice_tools.client import ZendeskError
@@ -39,6 +48,8 @@ from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_guides, register_resources
 from .settings import ServerSettings
 from .state import AppState, ServerParts, open_state, sandbox_transport
+from .views import LINKS, build_apps
+from .views.visibility import app_only, resources_without_pages, without_pages
 
 # pydantic's "For further information visit https://errors.pydantic.dev/..." lines are noise to a model
 os.environ.setdefault("PYDANTIC_ERRORS_INCLUDE_URL", "0")
@@ -153,10 +164,25 @@ def publish_schema(schema: dict[str, Any], *, descriptions: bool = True) -> dict
 
 
 class VoiceToolsServer(MCPServer[AppState]):
-    """The SDK's server, with argument errors told the way every other failure is (``invalid.py``), and
-    every failure's text starting with what happened, without the SDK's "Error executing tool X: "."""
+    """The SDK's server, with argument errors told the way every other failure is (``invalid.py``), every
+    failure's text starting with what happened, without the SDK's "Error executing tool X: ", and, for a
+    client without MCP Apps, the server it had before the pages existed (``views/visibility.py``)."""
 
     metrics: Metrics | None = None
+
+    async def _handle_list_tools(
+        self, ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        listed = await super()._handle_list_tools(ctx, params)
+        return listed if client_supports_apps(ctx) else ListToolsResult(tools=without_pages(listed.tools))
+
+    async def _handle_list_resources(
+        self, ctx: ServerRequestContext[AppState], params: PaginatedRequestParams | None
+    ) -> ListResourcesResult:
+        listed = await super()._handle_list_resources(ctx, params)
+        if client_supports_apps(ctx):
+            return listed
+        return ListResourcesResult(resources=resources_without_pages(listed.resources))
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
@@ -178,6 +204,8 @@ class VoiceToolsServer(MCPServer[AppState]):
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None
     ) -> CallToolResult | InputRequiredResult:
         tool = self._tool_manager.get_tool(name)
+        if tool is not None and app_only(tool.meta) and (context is None or not client_supports_apps(context)):
+            raise ToolError(f"Unknown tool: {name}")  # as if it did not exist: for this client, it does not
         if tool is not None:
             parsed = tool.fn_metadata.pre_parse_json(arguments)
             if refusal := check_arguments(name, parsed, tool.fn_metadata.arg_model):
@@ -245,6 +273,8 @@ def build_server(
             finally:
                 holder.current = None
 
+    buying = not settings.read_only and DEFAULT_TOOLSET in settings.toolsets
+    apps = build_apps(buying=buying, annotations={"review": ADDS, "answer": COMMITS_MONEY}) if settings.apps else None
     server = VoiceToolsServer(
         "voice-tools",
         title="Zendesk Talk phone numbers",
@@ -255,6 +285,7 @@ def build_server(
         token_verifier=token_verifier,
         auth=auth,
         request_state_security=request_state_security(settings),
+        extensions=[apps] if apps else None,
     )
     server.metrics = parts.metrics
     for spec in TOOLS:
@@ -262,11 +293,17 @@ def build_server(
             continue  # the read-only filter: write tools are not merely refused, they do not exist
         if spec.toolset not in settings.toolsets:
             continue
-        server.add_tool(spec.fn, title=spec.title, description=spec.description, annotations=spec.annotations)
-        tool = server._tool_manager.get_tool(spec.fn.__name__)
-        assert tool is not None
+        page = LINKS.get(spec.fn.__name__) if apps else None
+        server.add_tool(
+            spec.fn,
+            title=spec.title,
+            description=spec.description,
+            annotations=spec.annotations,
+            meta={"ui": {"resourceUri": page}} if page else None,
+        )
+    for tool in server._tool_manager.list_tools():
         if not compact_schemas:  # the SDK's schemas as they come (the benchmarks' baseline)
-            continue
+            break
         tool.parameters = {**publish_schema(tool.parameters), "additionalProperties": False}  # refused: invalid.py
         if tool.fn_metadata.output_schema is not None:
             tool.fn_metadata.output_schema = publish_schema(tool.fn_metadata.output_schema, descriptions=False)

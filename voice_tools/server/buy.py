@@ -7,6 +7,8 @@ How the yes is given is decided by the resolver, before the tool body runs, from
   cannot show a form is refused, with the setting that would allow codes;
 - ``elicit_or_code``: as above, and a client that cannot show a form gets the summary and a single-use
   code instead; only a second call with that code buys;
+- a host that shows MCP Apps (any mode but ``preapproved``): nothing is bought here; the number picker
+  page shows the summary, and only the person's click on Buy buys (``views/approval.py``);
 - ``preapproved``: unattended workflows; the operator's spend policy (a finite daily cap and price
   ceiling, required at start-up) is the approval, and each purchase is audited as approved by policy.
 
@@ -32,7 +34,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.guard import GuardRefusal, PurchasePlan
 
 from .arguments import AddressSid
-from .confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
+from .confirm import Action, AppApproval, CodeConfirmation, PolicyApproval, page_asks, read_answer, route
 from .errors import message, tool_error
 from .results import BuyResult, respond
 from .state import AppState, state
@@ -47,6 +49,10 @@ DESCRIPTION = (
 CODE_NEXT_STEP = (
     "Nothing bought yet. Show the user the summary word for word and ask whether to buy. Only if they say yes, "
     "call buy_number again with the same quote and address_sid and this confirmation_code."
+)
+APP_NEXT = (
+    "Nothing bought yet. The user sees this purchase in the number picker with Buy and Cancel; only their click "
+    "buys it. Do not call buy_number again for this quote: ask the user to review it there."
 )
 BUY = Action("buy", "buys numbers", "not purchased", "buy the number in Zendesk")
 
@@ -64,7 +70,8 @@ def refused(refusal: GuardRefusal) -> ToolError:
     return ToolError(message(f"not purchased: {refusal.message}", "no", _next_after_refusal(refusal)))
 
 
-async def _plan(app: AppState, quote: str, address_sid: str | None) -> PurchasePlan:
+async def plan_purchase(app: AppState, quote: str, address_sid: str | None) -> PurchasePlan:
+    """The guard's checks (quote, policy, address) as a plan, or the refusal as the model-facing error."""
     try:
         return await app.guard.prepare(quote, address_sid)
     except GuardRefusal as refusal:
@@ -87,14 +94,16 @@ def _next_after_refusal(refusal: GuardRefusal) -> str:
 
 async def ask_for_confirmation(
     quote: str, address_sid: str | None, ctx: Context[Any, Any]
-) -> Elicit[ConfirmPurchase] | CodeConfirmation | PolicyApproval:
+) -> Elicit[ConfirmPurchase] | CodeConfirmation | PolicyApproval | AppApproval:
     """Refuse early (quote, policy, address), then ask the user in the way the operator and client allow."""
     app = state(ctx)
-    plan = await _plan(app, quote, address_sid)
+    plan = await plan_purchase(app, quote, address_sid)
 
     async def no_form() -> None:
         await app.guard.record_no(plan, "none", "client cannot show a confirmation form (elicit_only)")
 
+    if page_asks(ctx, app):
+        return AppApproval()
     return await route(ctx, app, plan.summary(), ConfirmPurchase, BUY, no_form)
 
 
@@ -108,13 +117,16 @@ async def buy_number(
     ] = None,
 ) -> Annotated[CallToolResult, BuyResult]:
     app = state(ctx)
-    plan = await _plan(app, quote, address_sid)
+    plan = await plan_purchase(app, quote, address_sid)
     number = plan.quote.number
     answer = read_answer(confirmation, ConfirmPurchase, BUY, "buy_number")
     if answer.refusal:
         await app.guard.record_no(plan, "elicitation", answer.reason)
         next_step = answer.next_step("nothing was bought")
         return respond(BuyResult(status="not_purchased", number=number, summary=plan.summary(), next_step=next_step))
+    if answer.confirmed_by == "app":  # the picker page asks; its Buy button calls answer_purchase
+        pending = BuyResult(status="confirmation_required", number=number, summary=plan.summary(), next_step=APP_NEXT)
+        return respond(pending)
     if answer.confirmed_by == "code" and confirmation_code is None:
         try:
             code = await app.guard.issue_code(plan)
@@ -130,7 +142,7 @@ async def buy_number(
             )
         )
     redeem = confirmation_code if answer.confirmed_by == "code" else None
-    return await _buy(app, plan, answer.confirmed_by or "elicitation", code=redeem)
+    return await complete(app, plan, answer.confirmed_by or "elicitation", code=redeem)
 
 
 NEXT_STEPS = {
@@ -140,7 +152,8 @@ NEXT_STEPS = {
 }
 
 
-async def _buy(app: AppState, plan: PurchasePlan, confirmed_by: str, *, code: str | None = None) -> CallToolResult:
+async def complete(app: AppState, plan: PurchasePlan, confirmed_by: str, *, code: str | None = None) -> CallToolResult:
+    """The purchase itself, after the yes: through the guard (code redeemed, reserved, sent once, settled)."""
     try:
         outcome = await app.guard.purchase(plan, confirmed_by, code=code)
     except GuardRefusal as refusal:

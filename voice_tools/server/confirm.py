@@ -7,7 +7,10 @@ The operator's confirmation mode decides, with what the client can do:
 - ``elicit_only`` (the default) refuses a client that cannot show a form, naming the setting that would
   allow codes;
 - ``elicit_or_code`` answers such a client with a summary and a single-use code instead
-  (``CodeConfirmation``); only a second call with that code goes ahead.
+  (``CodeConfirmation``); only a second call with that code goes ahead;
+- for a purchase, a host that shows MCP Apps gets neither: the number picker page shows the summary with
+  Buy and Cancel (``AppApproval``), and only the person's click, through a tool the model cannot see,
+  buys (``views/approval.py``). Where the host has no Apps, nothing of this changes.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from mcp.server.apps import client_supports_apps
 from mcp.server.mcpserver import (
     AcceptedElicitation,
     CancelledElicitation,
@@ -38,6 +42,12 @@ class CodeConfirmation(BaseModel):
     """The resolver's answer for a client that cannot show a form: confirm with a single-use code."""
 
     reason: str = "client cannot show a confirmation form"
+
+
+class AppApproval(BaseModel):
+    """The resolver's answer for a host that shows MCP Apps: the picker page asks, the person clicks."""
+
+    reason: str = "the host shows the number picker, whose Buy button is the approval"
 
 
 class PolicyApproval(BaseModel):
@@ -84,12 +94,18 @@ async def route(
     return CodeConfirmation()
 
 
+def page_asks(ctx: Context[Any, Any], app: AppState) -> bool:
+    """Whether a page asks the person instead (a purchase, on a host that shows MCP Apps): not when the
+    operator's policy is the approval, and not when the operator turned the pages off."""
+    return app.guard.mode != "preapproved" and app.settings.apps and client_supports_apps(ctx)
+
+
 @dataclass(frozen=True)
 class Answer:
     """What came back, however it was asked: a no (``refusal``) or a yes and who gave it."""
 
     refusal: str | None = None  # "declined", "cancelled" or "unticked": nothing is done
-    confirmed_by: str | None = None  # "elicitation", "code" (a code still to check) or "policy"
+    confirmed_by: str | None = None  # "elicitation", "code" (a code still to check), "app" (the page asks), "policy"
 
     @property
     def reason(self) -> str:
@@ -116,6 +132,8 @@ def read_answer(confirmation: ElicitationResult[Any], form: type[BaseModel], act
         return Answer(confirmed_by="policy")
     if isinstance(data, CodeConfirmation):
         return Answer(confirmed_by="code")
+    if isinstance(data, AppApproval):
+        return Answer(confirmed_by="app")
     if isinstance(data, form):
         return Answer(confirmed_by="elicitation") if getattr(data, "confirm", None) is True else Answer("unticked")
     raise ToolError(message(f"{action.undone}: the confirmation could not be read", "no", f"call {tool} again"))

@@ -48,6 +48,7 @@ SERVER = (
     ("VOICE_TOOLS_STARTUP_CHECK", "on (default): one request at start proves host and credentials; off skips it"),
     ("VOICE_TOOLS_TOOLSETS", "numbers (default), release, addresses, bulk, comma-separated, or all"),
     ("VOICE_TOOLS_RELEASES", "off (default) or on: whether release_number may release numbers"),
+    ("VOICE_TOOLS_APPS", "on (default) or off: the number picker and account pages for hosts that show MCP Apps"),
     ("VOICE_TOOLS_LOG_FORMAT", "text (default) or json: one object a line, with the tool call's request id"),
     ("VOICE_TOOLS_PROMPTS_DIR", "folder of prompt files (default: the project's prompts/)"),
 )

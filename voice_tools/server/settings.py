@@ -49,6 +49,7 @@ class ServerSettings(BaseModel):
     releases_enabled: bool = False
     request_state_keys: tuple[SecretStr, ...] = ()
     toolsets: frozenset[str] = frozenset({DEFAULT_TOOLSET})
+    apps: bool = True  # MCP Apps pages for hosts that negotiate them (server/views)
 
     @property
     def shutdown_grace_seconds(self) -> float:
@@ -153,6 +154,7 @@ class ServerSettings(BaseModel):
             releases_enabled=_flag(env, "VOICE_TOOLS_RELEASES", False),
             request_state_keys=_request_state_keys(env),
             toolsets=parse_toolsets(toolsets if toolsets is not None else env.get("VOICE_TOOLS_TOOLSETS", "")),
+            apps=_flag(env, "VOICE_TOOLS_APPS", True),
         )
 
 

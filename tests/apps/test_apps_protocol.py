@@ -1,0 +1,235 @@
+"""MCP Apps through mcp.Client in both eras: what a host that negotiated Apps sees (links, app-only tools,
+the pages), what one that did not sees (exactly the server without pages), and the purchase approval
+the picker page gives, called here as the page calls it through its host.
+
+The browser half (a real page in Chromium, clicked) is ``test_apps_browser.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.client.extension import advertise
+from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
+
+from tests.harness import ERAS, Answer, Era, Rig, make_rig, text_of
+from voice_tools.server.views import ACCOUNT, APP_TOOLS, BYTE_BUDGET, PICKER
+
+pytestmark = pytest.mark.anyio
+APPS = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})
+YES = Answer("accept", {"confirm": True})
+
+
+@pytest.fixture(params=ERAS)
+def era(request: pytest.FixtureRequest) -> Era:
+    return request.param  # type: ignore[no-any-return]
+
+
+def host(rig: Rig, era: Era, elicit: Answer | None = None) -> Client:
+    """A client that negotiated MCP Apps, as a host that renders the pages does."""
+    return Client(rig.server, mode=era, extensions=[APPS], elicitation_callback=elicit)
+
+
+def dumped(items: list[Any]) -> str:
+    return json.dumps([i.model_dump(mode="json", by_alias=True, exclude_none=True) for i in items], sort_keys=True)
+
+
+def creates(rig: Rig) -> int:
+    return rig.transport.count("POST")
+
+
+async def offer(client: Client, country: str = "US") -> dict[str, Any]:
+    found = await client.call_tool("search_numbers", {"country": country, "limit": 1})
+    first: dict[str, Any] = found.structured_content["numbers"][0]
+    return first
+
+
+async def app_events(rig: Rig) -> list[dict[str, Any]]:
+    return [e for e in await rig.parts.ledger.audit_trail() if e.get("confirmed_by") == "app"]
+
+
+# ------------------------------------------------------------------ a host without Apps: nothing changed
+async def test_without_apps_the_lists_are_byte_for_byte_those_of_a_server_without_pages(era: Era) -> None:
+    with_pages, without = make_rig(), make_rig(env={"VOICE_TOOLS_APPS": "off"})
+    seen = []
+    for rig in (with_pages, without):
+        async with Client(rig.server, mode=era) as client:
+            tools = (await client.list_tools()).tools
+            resources = (await client.list_resources()).resources
+            seen.append((dumped(tools), dumped(resources)))
+    assert seen[0] == seen[1]
+    assert "ui://" not in seen[0][0] + seen[0][1] and "review_purchase" not in seen[0][0]
+
+
+async def test_without_apps_an_app_only_tool_is_unknown_and_buying_asks_as_before(era: Era) -> None:
+    rig = make_rig()
+    async with Client(rig.server, mode=era, elicitation_callback=YES) as client:
+        for name in APP_TOOLS:
+            refused = await client.call_tool(name, {"quote": "q", "approval": "ABCDEF", "answer": "buy"})
+            assert refused.is_error and text_of(refused) == f"Unknown tool: {name}"
+        bought = await client.call_tool("buy_number", {"quote": (await offer(client))["quote"]})
+    assert bought.structured_content["status"] == "purchased" and len(YES.asked) >= 1
+    assert creates(rig) == 1 and await app_events(rig) == []
+
+
+# ---------------------------------------------------------------------- a host with Apps: links and pages
+async def test_with_apps_tools_link_their_pages_and_the_approval_tools_are_for_the_page_only(era: Era) -> None:
+    rig = make_rig()
+    async with host(rig, era) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert tools["search_numbers"].meta == {"ui": {"resourceUri": PICKER}}
+    assert tools["buy_number"].meta == {"ui": {"resourceUri": PICKER}}
+    assert tools["list_numbers"].meta == {"ui": {"resourceUri": ACCOUNT}}
+    assert tools["get_number"].meta is None and tools["update_settings"].meta is None
+    for name in APP_TOOLS:
+        assert tools[name].meta == {"ui": {"resourceUri": PICKER, "visibility": ["app"]}}
+    model_sees = [
+        name for name, t in tools.items() if "model" in (t.meta or {}).get("ui", {}).get("visibility", ["model"])
+    ]
+    assert not set(APP_TOOLS) & set(model_sees)
+
+
+@pytest.mark.parametrize("uri", [PICKER, ACCOUNT])
+async def test_pages_are_self_contained_html_within_their_byte_budget(era: Era, uri: str) -> None:
+    rig = make_rig()
+    async with host(rig, era) as client:
+        listed = {str(r.uri): r for r in (await client.list_resources()).resources}
+        read = (await client.read_resource(uri)).contents[0]
+    assert uri in listed and listed[uri].mime_type == APP_MIME_TYPE
+    assert read.mime_type == APP_MIME_TYPE
+    assert read.meta == {"ui": {"csp": {}, "prefersBorder": True}}  # no domain declared: the host allows none
+    html = read.text  # type: ignore[union-attr]
+    size = len(html.encode())
+    print(f"\n{uri}: {size} bytes (budget {BYTE_BUDGET})")
+    assert size <= BYTE_BUDGET
+    assert html.startswith("<!doctype html>") and '<html lang="en">' in html
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert policy and "connect-src 'none'" in policy[1] and "unsafe-inline" not in policy[1]
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing loaded from anywhere
+    assert "@import" not in html and "fetch(" not in html and "XMLHttpRequest" not in html
+
+
+async def test_read_only_has_the_pages_but_no_approval_tools(era: Era) -> None:
+    rig = make_rig(read_only=True)
+    async with host(rig, era) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        pages = {str(r.uri) for r in (await client.list_resources()).resources if str(r.uri).startswith("ui://")}
+    assert not names & set(APP_TOOLS) and "buy_number" not in names
+    assert pages == {PICKER, ACCOUNT}
+
+
+# ------------------------------------------------------------------------- the approval the page gives
+async def test_buy_number_waits_for_the_page_and_the_click_buys_exactly_that_number(era: Era) -> None:
+    rig = make_rig()
+    never = Answer("accept", {"confirm": True})
+    async with host(rig, era, never) as client:
+        chosen = await offer(client)
+        pending = await client.call_tool("buy_number", {"quote": chosen["quote"]})
+        assert pending.structured_content["status"] == "confirmation_required", text_of(pending)
+        assert "number picker" in pending.structured_content["next_step"]
+        assert "confirmation_code" not in pending.structured_content and never.asked == [] and creates(rig) == 0
+        review = (await client.call_tool("review_purchase", {"quote": chosen["quote"]})).structured_content
+        assert review["number"] == chosen["number"] and review["price"] == f"{chosen['price']} per month"
+        assert review["account"] == "sandbox" and review["purchases_left_today"] == 5 and review["approval"]
+        bought = await client.call_tool(
+            "answer_purchase", {"quote": chosen["quote"], "approval": review["approval"], "answer": "buy"}
+        )
+    assert bought.structured_content["status"] == "purchased", text_of(bought)
+    assert creates(rig) == 1 and bought.structured_content["number"] == chosen["number"]
+    events = [(e["outcome"], e["number"]) for e in await app_events(rig)]
+    assert events == [(o, chosen["number"]) for o in ("confirmation_requested", "sending", "purchased")]
+
+
+async def test_a_replayed_forged_or_model_seen_approval_buys_nothing(era: Era) -> None:
+    rig = make_rig(env={"VOICE_TOOLS_CONFIRMATION": "elicit_or_code"})
+    async with host(rig, era) as client:
+        first, second = (await client.call_tool("search_numbers", {"country": "US", "limit": 2})).structured_content[
+            "numbers"
+        ]
+        review = (await client.call_tool("review_purchase", {"quote": first["quote"]})).structured_content
+        click = {"quote": first["quote"], "approval": review["approval"], "answer": "buy"}
+        assert (await client.call_tool("answer_purchase", click)).structured_content["status"] == "purchased"
+        replayed = await client.call_tool("answer_purchase", click)
+        assert replayed.is_error and "already" in text_of(replayed)
+        forged = await client.call_tool("answer_purchase", {**click, "quote": second["quote"], "approval": "ABCDEF"})
+        assert forged.is_error and "approval is not valid" in text_of(forged)
+        other = (await client.call_tool("review_purchase", {"quote": second["quote"]})).structured_content
+        stolen = await client.call_tool(
+            "answer_purchase", {"quote": first["quote"], "approval": other["approval"], "answer": "buy"}
+        )
+        assert stolen.is_error  # bound to the other quote
+    async with Client(rig.server, mode=era) as model_client:  # no forms, no Apps: a code the model sees
+        coded = await model_client.call_tool("buy_number", {"quote": second["quote"]})
+        code = coded.structured_content["confirmation_code"]
+    async with host(rig, era) as client:
+        as_click = await client.call_tool(
+            "answer_purchase", {"quote": second["quote"], "approval": code, "answer": "buy"}
+        )
+    assert as_click.is_error and "it is a confirmation code, which only buy_number takes" in text_of(as_click)
+    assert creates(rig) == 1
+
+
+async def test_cancel_buys_nothing_and_spends_the_approval(era: Era) -> None:
+    rig = make_rig()
+    async with host(rig, era) as client:
+        chosen = await offer(client)
+        review = (await client.call_tool("review_purchase", {"quote": chosen["quote"]})).structured_content
+        click = {"quote": chosen["quote"], "approval": review["approval"]}
+        cancelled = await client.call_tool("answer_purchase", {**click, "answer": "cancel"})
+        assert cancelled.structured_content["status"] == "not_purchased"
+        late = await client.call_tool("answer_purchase", {**click, "answer": "buy"})
+    assert late.is_error and creates(rig) == 0
+    assert [e["outcome"] for e in await app_events(rig)] == ["confirmation_requested", "not_purchased"]
+
+
+async def test_two_clicks_at_the_same_time_buy_once(era: Era) -> None:
+    rig = make_rig()
+    outcomes: list[str] = []
+    async with host(rig, era) as client:
+        chosen = await offer(client)
+        review = (await client.call_tool("review_purchase", {"quote": chosen["quote"]})).structured_content
+        click = {"quote": chosen["quote"], "approval": review["approval"], "answer": "buy"}
+
+        async def press() -> None:
+            result = await client.call_tool("answer_purchase", click)
+            outcomes.append("error" if result.is_error else result.structured_content["status"])
+
+        async with anyio.create_task_group() as group:
+            for _ in range(4):
+                group.start_soon(press)
+    assert sorted(outcomes) == ["error", "error", "error", "purchased"] and creates(rig) == 1
+
+
+async def test_an_offer_needing_an_address_is_reviewed_with_the_accounts_fitting_addresses(era: Era) -> None:
+    rig = make_rig()
+    async with host(rig, era) as client:
+        chosen = await offer(client, "GB")
+        assert chosen["address"] != "none"
+        first = (await client.call_tool("review_purchase", {"quote": chosen["quote"]})).structured_content
+        assert "approval" not in first and first["addresses"], first
+        sid = first["addresses"][0]["address_sid"]
+        review = (
+            await client.call_tool("review_purchase", {"quote": chosen["quote"], "address_sid": sid})
+        ).structured_content
+        assert review["approval"] and sid in review["address"]
+        click = {"quote": chosen["quote"], "address_sid": sid, "approval": review["approval"], "answer": "buy"}
+        bought = await client.call_tool("answer_purchase", click)
+    assert bought.structured_content["status"] == "purchased", text_of(bought)
+    assert rig.transport.bodies("POST")[0]["address_sid"] == sid
+
+
+async def test_preapproved_buys_by_policy_even_where_the_host_shows_pages(era: Era) -> None:
+    env = {
+        "VOICE_TOOLS_CONFIRMATION": "preapproved",
+        "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "2",
+        "VOICE_TOOLS_MAX_MONTHLY_PRICE": "5",
+    }
+    rig = make_rig(env=env)
+    async with host(rig, era) as client:
+        bought = await client.call_tool("buy_number", {"quote": (await offer(client))["quote"]})
+    assert bought.structured_content["status"] == "purchased" and creates(rig) == 1
