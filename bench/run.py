@@ -17,9 +17,7 @@ import os
 import platform
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,63 +26,18 @@ import anyio
 import httpx2
 from mcp import Client
 
+from bench.common import SANDBOX_AUTH, Report, load, standalone_sandbox
+from bench.fleet import bench_fleet
 from bench.processes import BARE, VOICE_TOOLS, background, child_pid, free_port, rss_mb, stdio
 from bench.stats import Figure, percentile
 from bench.tokens import count, count_json
 from tests.harness import Answer, make_rig, settings, text_of
-from voice_tools.client import TalkClient, ZendeskConfig
+from voice_tools.client import TalkClient
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
 from voice_tools.server.app import build_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SANDBOX_AUTH = ("admin@example.com/token", "sandbox-api-token")
 V = "/api/v2/channels/voice"
-
-
-def sandbox_config(base_url: str) -> ZendeskConfig:
-    """The client's configuration for a standalone sandbox (its documented, public credentials)."""
-    return ZendeskConfig.model_validate(
-        {"base_url": base_url, "email": "admin@example.com", "api_token": SANDBOX_AUTH[1]}
-    )
-
-
-@dataclass(frozen=True)
-class Standalone:
-    """A sandbox in its own process on loopback, and how the server and the client reach it."""
-
-    base_url: str
-    server_env: dict[str, str]
-    client_config: ZendeskConfig
-
-
-@contextmanager
-def standalone_sandbox(*options: str) -> Iterator[Standalone]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        "VOICE_TOOLS_ZENDESK_BASE_URL": base,
-        "ZENDESK_EMAIL": "admin@example.com",
-        "ZENDESK_API_TOKEN": SANDBOX_AUTH[1],
-    }
-    command = [*VOICE_TOOLS, "sandbox", "--port", str(port), "--rate-limit", "100000000", *options]
-    with background(command, port):
-        yield Standalone(base, env, sandbox_config(base))
-
-
-class Report:
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str]] = []
-        self.data: dict[str, Any] = {}
-
-    def add(self, key: str, label: str, value: str, baseline: str = "", verdict: str = "", **data: Any) -> None:
-        self.rows.append((label, value, baseline, verdict))
-        self.data[key] = data
-        print(
-            f"  {label}: {value}"
-            + (f" | baseline {baseline}" if baseline else "")
-            + (f" | {verdict}" if verdict else ""),
-            flush=True,
-        )
 
 
 def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
@@ -496,24 +449,6 @@ async def bench_memory(report: Report, calls: int) -> None:
 
 
 # -------------------------------------------------------------------- throughput
-async def load(url: str, tool: str, args: dict[str, Any], clients: int, calls: int) -> tuple[float, list[float]]:
-    times: list[float] = []
-
-    async def one() -> None:
-        async with Client(url, mode="legacy") as client:
-            for _ in range(calls):
-                started = time.perf_counter()
-                result = await client.call_tool(tool, args)
-                times.append(time.perf_counter() - started)
-                assert not result.is_error, text_of(result)
-
-    started = time.perf_counter()
-    async with anyio.create_task_group() as group:
-        for _ in range(clients):
-            group.start_soon(one)
-    return len(times) / (time.perf_counter() - started), times
-
-
 async def bench_throughput(report: Report, calls: int) -> None:
     print("throughput over streamable HTTP (server and sandbox in their own processes)", flush=True)
     ours_port, bare_port = free_port(), free_port()
@@ -548,18 +483,28 @@ async def bench_throughput(report: Report, calls: int) -> None:
             )
 
 
-async def main(quick: bool) -> Report:
+def sections(quick: bool) -> dict[str, Callable[[Report], Awaitable[None]]]:
+    """Every benchmark by name, in the order they run (``--only`` picks some)."""
+    return {
+        "tokens": bench_tokens,
+        "result_budget": bench_result_budget,
+        "audit_question": bench_audit_question,
+        "cold_start": lambda r: bench_cold_start(r, runs=3 if quick else 9),
+        "bytecode": lambda r: bench_bytecode(r, runs=3 if quick else 7),
+        "overhead": lambda r: bench_overhead(r, runs=2 if quick else 5, calls=20 if quick else 200),
+        "ledger": lambda r: bench_ledger(r, runs=2 if quick else 5, calls=20 if quick else 200),
+        "large_account": lambda r: bench_large_account(r, runs=2 if quick else 5),
+        "memory": lambda r: bench_memory(r, calls=500 if quick else 10_000),
+        "throughput": lambda r: bench_throughput(r, calls=40 if quick else 320),
+        "fleet": lambda r: bench_fleet(r, calls=64 if quick else 640, runs=1 if quick else 3),
+    }
+
+
+async def main(quick: bool, only: list[str] | None = None) -> Report:
     report = Report()
-    await bench_tokens(report)
-    await bench_result_budget(report)
-    await bench_audit_question(report)
-    await bench_cold_start(report, runs=3 if quick else 9)
-    await bench_bytecode(report, runs=3 if quick else 7)
-    await bench_overhead(report, runs=2 if quick else 5, calls=20 if quick else 200)
-    await bench_ledger(report, runs=2 if quick else 5, calls=20 if quick else 200)
-    await bench_large_account(report, runs=2 if quick else 5)
-    await bench_memory(report, calls=500 if quick else 10_000)
-    await bench_throughput(report, calls=40 if quick else 320)
+    for name, bench in sections(quick).items():
+        if only is None or name in only:
+            await bench(report)
     return report
 
 
@@ -567,9 +512,10 @@ def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="where to write the JSON results")
+    parser.add_argument("--only", nargs="+", choices=list(sections(False)), help="run only these benchmarks")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    report = anyio.run(main, args.quick)
+    report = anyio.run(main, args.quick, args.only)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
     print("\n| figure | value | baseline (same run) | verdict |\n|---|---|---|---|")
     for row in report.rows:

@@ -31,6 +31,7 @@ def test_the_bench_runs_and_writes_its_results(tmp_path: Path) -> None:
         "large_account",
         "memory_start",
         "throughput_32",
+        "fleet_64",
     ):
         assert key in results
     assert results["tool_list_tokens"]["total"] <= 1500

@@ -27,6 +27,15 @@ class RoundRobin:
         self._next = itertools.cycle(range(len(backends)))
         self.sessions: dict[str, str] = {}
         self.routed: list[str] = []
+        self._client: httpx2.AsyncClient | None = None  # one pool of kept-alive connections, as balancers keep
+
+    def client(self) -> httpx2.AsyncClient:
+        """Made on first use, in the server's own event loop. A pooled connection whose replica died is
+        dropped by the pool before reuse, so the next request to it fails to connect (and fails over)."""
+        if self._client is None:
+            limits = httpx2.Limits(max_connections=None, max_keepalive_connections=200)
+            self._client = httpx2.AsyncClient(timeout=60, limits=limits)
+        return self._client
 
     def candidates(self, session: str | None) -> list[str]:
         """Where this request may go, in order: its session's replica only (affinity), else every
@@ -40,6 +49,8 @@ class RoundRobin:
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
+            if self._client is not None:
+                await self._client.aclose()
             await send({"type": "lifespan.shutdown.complete"})
             return
         body = b""
@@ -69,10 +80,7 @@ class RoundRobin:
         self.routed.append(backend)
         started = False
         try:
-            async with (
-                httpx2.AsyncClient(timeout=60) as client,
-                client.stream(method, backend + target, headers=headers, content=body) as answer,
-            ):
+            async with self.client().stream(method, backend + target, headers=headers, content=body) as answer:
                 if self.affinity and (session := answer.headers.get("mcp-session-id")):
                     self.sessions[session] = backend
                 kept = [(k.encode(), v.encode()) for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP]

@@ -106,38 +106,70 @@ async def purchases_in_flight(redis_url: str, sandbox_url: str, *, at_least: int
         await ledger.aclose()
 
 
+CLIENTS = 64  # of both eras; they share 20 quotes, so single-use quotes are tested fleet-wide too
+QUOTES = 20
+
+
+async def one_client(
+    i: int, any_replica: str, sticky: str, quotes: list[str], outcomes: list[str], failures: list[str]
+) -> None:
+    """Client ``i``'s part: a quarter of each kind. 2025-11-25 sessions (sticky) and 2026-07-28 clients
+    (any replica) confirm in a form; other 2026-07-28 clients have no form and confirm with a code, whose
+    second call goes wherever the balancer sends it; readers use every other tool."""
+    kind = i % 4
+    url, mode = (sticky, "legacy") if kind == 0 else (any_replica, "auto")
+    answer = Answer("accept", YES) if kind in (0, 1) else None
+    try:
+        async with Client(url, mode=mode, elicitation_callback=answer) as c:  # type: ignore[arg-type]
+            if kind == 3:
+                listed = await c.call_tool("list_numbers", {"view": "settings"})
+                first = listed.structured_content["numbers"][0]["id"]
+                got = await c.call_tool("get_number", {"phone_number_id": first})
+                change = {"phone_number_id": first, "changes": {"nickname": f"reader {i}"}, "dry_run": True}
+                preview = await c.call_tool("update_settings", change)
+                ok = not (listed.is_error or got.is_error or preview.is_error)
+                outcomes.append("read" if ok else f"read-error: {text_of(preview)}")
+                return
+            quote = quotes[i % QUOTES]  # about three clients of different kinds (and replicas) hold each quote
+            result = await c.call_tool("buy_number", {"quote": quote})
+            if kind == 2 and not result.is_error and result.structured_content["status"] == "confirmation_required":
+                code = result.structured_content["confirmation_code"]
+                result = await c.call_tool("buy_number", {"quote": quote, "confirmation_code": code})
+            outcomes.append(result.structured_content["status"] if not result.is_error else "refused")
+    except Exception as error:
+        outcomes.append(f"failed-{mode}")  # its replica died under it: an answer, not a hang
+        failures.append(repr(leaves(error)[0])[:120])
+
+
 async def test_a_fleet_keeps_every_promise_while_one_replica_is_killed_and_another_stopped(
     tmp_path: Path, redis_url: str
 ) -> None:
     """Three replicas on one Redis ledger behind two balancers (round robin for 2026-07-28 clients,
-    affinity for 2025-11-25 sessions); 20 clients buy at once under a cap of 10 while one replica is
-    SIGKILLed and another SIGTERMed mid-run. Every call ends (answered or failed, none hangs); no number
-    is bought twice or past the cap; every number bought has its durable `sending` line in the ledger."""
-    env = {**fleet_env(redis_url), "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "10"}
+    affinity for 2025-11-25 sessions); 64 clients at once (forms, codes across replicas, readers of every
+    tool) under a cap of 10, while one replica is SIGKILLed and another SIGTERMed mid-run. Every call ends
+    (answered or failed, none hangs); no number is bought twice or past the cap; every number bought has
+    its durable `sending` line in the ledger."""
+    env = {
+        **fleet_env(redis_url),
+        "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "10",
+        "VOICE_TOOLS_CONFIRMATION": "elicit_or_code",
+    }
     outcomes: list[str] = []
+    failures: list[str] = []
     with (
         standalone_sandbox() as sandbox_url,
         servers(3, sandbox_url, tmp_path, **env) as running,
         running_proxy([url.removesuffix("/mcp") for url, _ in running]) as (any_replica, _),
         running_proxy([url.removesuffix("/mcp") for url, _ in running], affinity=True) as (sticky, _),
     ):
+        async with Client(any_replica) as searcher:
+            found = await searcher.call_tool("search_numbers", {"country": "US", "limit": QUOTES})
+        quotes = [offer["quote"] for offer in found.structured_content["numbers"]]
         httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 0.3})  # every request takes a while
-
-        async def client(i: int) -> None:
-            url, mode = (any_replica, "auto") if i % 2 else (sticky, "legacy")
-            try:
-                async with Client(url, mode=mode, elicitation_callback=Answer("accept", YES)) as c:  # type: ignore[arg-type]
-                    found = await c.call_tool("search_numbers", {"country": "US", "limit": 20})
-                    quote = found.structured_content["numbers"][i]["quote"]
-                    result = await c.call_tool("buy_number", {"quote": quote})
-                    outcomes.append(result.structured_content["status"] if not result.is_error else "refused")
-            except Exception:
-                outcomes.append(f"failed-{mode}")  # its replica died under it: an answer, not a hang
-
-        with anyio.fail_after(90):
+        with anyio.fail_after(150):
             async with anyio.create_task_group() as group:
-                for i in range(20):
-                    group.start_soon(client, i)
+                for i in range(CLIENTS):
+                    group.start_soon(one_client, i, any_replica, sticky, quotes, outcomes, failures)
                 await purchases_in_flight(redis_url, sandbox_url, at_least=2)  # purchases are in flight now
                 running[0][1].kill()  # SIGKILL: no chance to settle what it had sent
                 await anyio.sleep(0.2)
@@ -151,7 +183,9 @@ async def test_a_fleet_keeps_every_promise_while_one_replica_is_killed_and_anoth
         account = sandbox_url.removeprefix("http://")
     creates = [r for r in log if r["method"] == "POST" and r["path"].removesuffix(".json").endswith("/phone_numbers")]
     owned = [n["number"] for n in numbers]
-    assert len(outcomes) == 20 and outcomes.count("purchased") <= 10
+    print(f"\n64 clients: { {o: outcomes.count(o) for o in sorted(set(outcomes))} }; failed: {sorted(set(failures))}")
+    assert len(outcomes) == CLIENTS and outcomes.count("purchased") <= 10
+    assert not [o for o in outcomes if o.startswith("read-error")]  # every tool answered where a replica lived
     assert len(creates) <= 10  # the cap held fleet-wide, through the kill
     assert len(owned) == len(set(owned))  # no number twice
     ledger = open_ledger(redis_url, account)
