@@ -10,6 +10,7 @@ import httpx2
 import pytest
 
 from tests.conftest import SANDBOX_AUTH
+from tests.live.probes import MINIMAL_FIELDS
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
 from voice_tools.sandbox.catalog import KEYPAD
 
@@ -118,18 +119,7 @@ async def test_per_page_is_capped_at_100_and_page_past_the_end_is_empty(sandbox:
 async def test_minimal_mode_is_exactly_the_documented_trimmed_set(http: httpx2.AsyncClient) -> None:
     body = (await http.get(f"{V}/phone_numbers", params={"minimal_mode": "true"})).json()
     for n in body["phone_numbers"]:
-        assert set(n) == {
-            "id",
-            "country_code",
-            "external",
-            "nickname",
-            "display_number",
-            "capabilities",
-            "sms_enabled",
-            "priority",
-            "outbound_enabled",
-            "line_type",
-        }
+        assert set(n) == MINIMAL_FIELDS
         assert set(n["capabilities"]) == {"sms", "mms", "voice"}
 
 
