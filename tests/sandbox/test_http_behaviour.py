@@ -255,13 +255,25 @@ async def test_settings_without_include_settings_are_not_applied(http: httpx2.As
     assert (await http.get(url, params={"include": "settings"})).json()["phone_number"]["settings"]["voicemail"] is True
 
 
+async def test_name_and_token_are_accepted_in_an_update_as_documented_and_not_applied(
+    http: httpx2.AsyncClient,
+) -> None:
+    """The update request schema lists both; ``name`` is derived from the nickname and ``token`` is
+    writable on create only, so neither changes anything, and the rest of the update applies."""
+    url = f"{V}/phone_numbers/900000120986"
+    before = (await http.get(url)).json()["phone_number"]
+    answer = await http.put(url, json={"phone_number": {"name": "x", "token": "abc", "nickname": "Front desk"}})
+    assert answer.status_code == 200, answer.text
+    after = (await http.get(url)).json()["phone_number"]
+    assert after["nickname"] == "Front desk" and after["name"] == "Front desk"
+    assert after.get("token") == before.get("token")
+
+
 @pytest.mark.parametrize(
     ("change", "field", "error"),
     [
         ({"number": "+15550000000"}, "number", "ReadOnly"),
-        ({"name": "x"}, "name", "ReadOnly"),
         ({"toll_free": True}, "toll_free", "ReadOnly"),
-        ({"token": "abc"}, "token", "ReadOnly"),
         ({"recorded": "yes"}, "recorded", "InvalidValue"),
         ({"line_type": "fax"}, "line_type", "InvalidValue"),
         ({"ivr_id": 1}, "ivr_id", "InvalidValue"),

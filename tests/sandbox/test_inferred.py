@@ -48,7 +48,7 @@ CASES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("search-contains-400", "GET", f"{V}/phone_numbers/search.json?country=US&contains=HE-LP", None),
     ("search-area-code-400", "GET", f"{V}/phone_numbers/search.json?country=GB&area_code=415", None),
     ("update-unknown-attribute-422", "PUT", f"{V}/phone_numbers/900000120986.json", {"colour": "red"}),
-    ("update-read-only-422", "PUT", f"{V}/phone_numbers/900000120986.json", {"name": "x"}),
+    ("update-read-only-422", "PUT", f"{V}/phone_numbers/900000120986.json", {"toll_free": True}),
     ("update-reference-422", "PUT", f"{V}/phone_numbers/900000120986.json", {"group_ids": [42]}),
     ("update-sms-capability-422", "PUT", f"{V}/phone_numbers/900000120993.json", {"sms_enabled": True}),
 ]

@@ -6,8 +6,7 @@ schemathesis generates requests for every operation and checks every answer. Che
 - ``status_code_conformance``: the document lists success statuses only; Zendesk's 400, 401, 403, 404,
   422 and 429 come from its API behaviour notes and are tested in ``test_http_behaviour.py``.
 - ``positive_data_acceptance``: schema-valid requests that Zendesk still refuses: a create token must
-  come from a search; group, greeting, IVR and schedule ids must exist; ``name`` and ``token`` sit in
-  the update request schema but are read-only on the object; ``contains`` allows only ``[0-9A-Za-z*]``
+  come from a search; group, greeting, IVR and schedule ids must exist; ``contains`` allows only ``[0-9A-Za-z*]``
   (said in prose, not in the schema); an address body without ``address`` creates nothing.
 - ``response_schema_conformance`` on the two deletes documented to answer 200 with an empty body under
   ``application/json``: there is no JSON to validate (the body is checked to be empty in the contract

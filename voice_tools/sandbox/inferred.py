@@ -57,8 +57,9 @@ INFERENCES: tuple[Inference, ...] = (
     ),
     Inference(
         "update-read-only-422",
-        "name, token and other read-only attributes in an update answer 422 ReadOnly",
-        "Zendesk refuses them, though its own update-request schema lists name and token",
+        "read-only attributes (id, number, toll_free, capabilities, ...) in an update answer 422 ReadOnly; name "
+        "and token, which the update-request schema lists, are accepted and not applied",
+        "Zendesk refuses read-only attributes rather than ignoring them",
     ),
     Inference(
         "update-reference-422",

@@ -84,9 +84,11 @@ READ_ONLY_ATTRIBUTES = frozenset(
         "default_greeting_ids",
         "ai_agent_enabled",
         "bot_id",
-        "token",
     }
 )
+# In the documented update request, though not writable: ``name`` is derived ("the nickname if one is set,
+# otherwise the display_number") and ``token`` is "writeable on create only". Accepted, and not applied.
+LISTED_NOT_APPLIED = frozenset({"name", "token"})
 
 
 @dataclass
@@ -485,13 +487,11 @@ class TalkBackend:
         mode = self.config.inferred
         accepted: dict[str, Any] = {}  # what is applied; in "accept" mode, what an inferred rule refuses is ignored
         for name, value in attrs.items():
-            if name == "settings":
+            if name == "settings" or name in LISTED_NOT_APPLIED:
                 continue
             if name in READ_ONLY_ATTRIBUTES:
                 if enforced(mode, "update-read-only-422"):
-                    errors[name] = _detail(
-                        "ReadOnly", f"{name} is read-only" + ("; set nickname instead" if name == "name" else "")
-                    )
+                    errors[name] = _detail("ReadOnly", f"{name} is read-only")
             elif name not in ATTRIBUTE_RULES:
                 if enforced(mode, "update-unknown-attribute-422"):
                     errors[name] = _detail("UnknownAttribute", f"{name} is not an attribute of a phone number")
