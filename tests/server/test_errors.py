@@ -244,3 +244,33 @@ async def test_any_tool_whose_concurrent_work_fails_as_a_group_still_gets_zendes
         "Zendesk's rate limit for this account is used up. Retry: yes, after 120 s. Next: wait 120 s, then call again."
     )
     assert text_of(crashed) == "Error executing tool crashes"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param(lambda groups: {str(g["id"]): g["name"] for g in groups}, id="map of id to name"),
+        pytest.param(lambda groups: {str(g["id"]): {"name": g["name"]} for g in groups}, id="map of id to record"),
+        pytest.param(lambda groups: [g["id"] for g in groups], id="bare ids"),
+    ],
+)
+async def test_a_side_load_in_another_shape_still_reaches_the_model(era: Era, shape: Any) -> None:
+    """The side-load shape is inferred (a list of ``{id, name}``); a real account answering a map keyed by
+    id, bare ids, or a side-load under a name this version does not know, still has its data shown."""
+
+    def reshaped(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if "groups" not in body:
+            return body
+        return {**body, "groups": shape(body["groups"]), "all_brands": [{"id": 1, "name": "Acme"}]}
+
+    args = {"phone_number_id": 900000120986, "include": ["all_groups"]}
+    async with connect(make_rig(), era) as client:
+        expected = (await client.call_tool("get_number", args)).structured_content["related"]["groups"]
+    async with connect(make_rig(rewrite=reshaped), era) as client:
+        result = await client.call_tool("get_number", args)
+    assert not result.is_error, text_of(result)
+    related = result.structured_content["related"]
+    assert len(expected) >= 2 and sorted(str(g["id"]) for g in related["groups"]) == sorted(
+        str(g["id"]) for g in expected
+    )
+    assert related["all_brands"] == [{"id": 1, "name": "Acme"}]

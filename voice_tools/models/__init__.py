@@ -15,6 +15,7 @@ from .phone_numbers import (
     PhoneNumber,
     PhoneNumberDetails,
     PhoneNumberUpdate,
+    as_records,
 )
 from .settings import (
     AutoAcceptTime,
@@ -54,5 +55,6 @@ __all__ = [
     "SettingsUpdate",
     "ZendeskRequest",
     "ZendeskResponse",
+    "as_records",
     "parse_price",
 ]

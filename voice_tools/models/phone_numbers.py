@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import ZendeskRequest, ZendeskResponse, read_only
 from .settings import PhoneNumberSettings, SettingsUpdate
@@ -124,11 +124,30 @@ class NamedRecord(ZendeskResponse):
     name: str | None = None
 
 
+def as_records(value: Any) -> Any:
+    """A side-load in any shape a real account may send, as a list of records. The documents name the
+    ``include`` values but show no answer with them (the sandbox's shape, a list of ``{id, name}``, is
+    inferred), so a map keyed by id (``{"360001": "Support"}`` or ``{"360001": {...}}``), one record, or a
+    list of bare ids are read too, rather than losing the data or failing the whole answer."""
+    if isinstance(value, dict):
+        if "id" in value:
+            return [value]
+        return [
+            {"id": key, **item} if isinstance(item, dict) else {"id": key, "name": item} for key, item in value.items()
+        ]
+    if isinstance(value, list):
+        return [item if isinstance(item, dict) else {"id": item} for item in value]
+    return value
+
+
 class PhoneNumberDetails(ZendeskResponse):
-    """What show and update return: the number, plus whatever ``include=`` side-loaded next to it."""
+    """What show and update return: the number, plus whatever ``include=`` side-loaded next to it (in the
+    fields below, whatever their shape; a side-load under another name stays in ``unknown_fields()``)."""
 
     phone_number: PhoneNumber
     ivrs: list[NamedRecord] | None = None
     groups: list[NamedRecord] | None = None
     schedules: list[NamedRecord] | None = None
     greetings: list[NamedRecord] | None = None
+
+    _side_loads = field_validator("ivrs", "groups", "schedules", "greetings", mode="before")(as_records)

@@ -10,7 +10,7 @@ from mcp.types import CallToolResult
 from pydantic import Field, ValidationError
 
 from voice_tools.client import NotFoundError, ZendeskError
-from voice_tools.models import Include, PhoneNumber
+from voice_tools.models import Include, PhoneNumber, as_records
 
 from .arguments import Country, NumberText, PhoneNumberId
 from .budget import estimated_tokens, rows_that_fit
@@ -225,6 +225,10 @@ async def get_number(
         )
         if rows is not None
     }
+    for name, value in details.unknown_fields().items():  # a side-load under a name this version does not model
+        rows = as_records(value)
+        if isinstance(rows, list) and all(isinstance(row, dict) for row in rows):
+            related[name] = rows
     next_step = "To change it, call update_settings with dry_run=true first and show the user the changes."
     left = app.settings.max_result_tokens - estimated_tokens(compact_json(record))
     cut: list[str] = []
