@@ -93,3 +93,34 @@ async def test_the_addresses_toolset_is_off_by_default_and_create_is_gone_in_rea
         async with connect(make_rig(env=env), "legacy") as client:
             names = {t.name for t in (await client.list_tools()).tools}
         assert names & {"list_addresses", "create_address"} == expected
+
+
+@pytest.mark.inferred("create-business-verification")
+async def test_a_number_needing_business_verification_is_refused_clearly_and_settled_not_purchased(
+    era: Era,
+) -> None:
+    """Zendesk documents that create does not support numbers needing a verified business. The refusal
+    reaches the model as what it is, with where the user can buy such a number instead; the ledger
+    settles the attempt not_purchased, so it neither counts toward the cap nor blocks the number."""
+    rig = make_rig(env=ADDRESSES)
+    async with connect(rig, era, Answer("accept", {"confirm": True})) as client:
+        offer = (await client.call_tool("search_numbers", {"country": "JP", "toll_free": False})).structured_content[
+            "numbers"
+        ][0]
+        assert offer["number"].startswith("+81") and offer["address"] == "local"
+        addresses = (await client.call_tool("list_addresses", {"country": "JP"})).structured_content["addresses"]
+        if not addresses:
+            tokyo = {**PARIS, "city": "Tokyo", "zip": "100-0005", "province": "Tokyo", "country_code": "jp"}
+            tokyo["street"] = "1-1 Marunouchi"
+            addresses = [(await client.call_tool("create_address", tokyo)).structured_content["address"]]
+        refused = await client.call_tool(
+            "buy_number", {"quote": offer["quote"], "address_sid": addresses[0]["address_sid"]}
+        )
+    assert refused.is_error
+    assert text_of(refused).startswith(
+        f"Zendesk refused the purchase of {offer['number']}: the number needs a verified business"
+    )
+    assert "Retry: no. Next: tell the user to buy it in Zendesk Admin Center" in text_of(refused)
+    assert rig.transport.count("POST") == 2  # the address, and the one create Zendesk refused
+    outcomes = [e["outcome"] for e in await rig.parts.ledger.audit_trail() if e.get("event") == "purchase"]
+    assert outcomes[-2:] == ["sending", "not_purchased"]

@@ -112,6 +112,15 @@ class APIStatusError(ZendeskError):
         if retry_after is not None:
             self.retry_after = retry_after
 
+    def detail_codes(self) -> set[str]:
+        """The ``error`` code of every detail (``AddressRequired``, ``BusinessVerificationRequired``, ...)."""
+        return {
+            str(problem["error"])
+            for problems in self.details.values()
+            for problem in (problems if isinstance(problems, list) else [problems])
+            if isinstance(problem, dict) and problem.get("error")
+        }
+
     def field_errors(self) -> list[tuple[str, str]]:
         """Zendesk's ``details`` flattened to (field, description) pairs."""
         out: list[tuple[str, str]] = []

@@ -46,6 +46,8 @@ class CountryPlan:
     sms_local: bool
     emergency_address: bool
     formatter: Callable[[str, str], str]  # (prefix, national digits) -> display number
+    # local numbers that need a verified business: Zendesk documents that create does not support them
+    local_needs_business_verification: bool = False
 
 
 def _nanp(prefix: str, national: str) -> str:
@@ -219,6 +221,20 @@ COUNTRIES: dict[str, CountryPlan] = {
             sms_local=False,
             emergency_address=False,
             formatter=_grouped("33"),
+        ),
+        CountryPlan(
+            code="JP",
+            dial_code="81",
+            local=(NumberRange("3", "Tokyo", 9), NumberRange("6", "Osaka", 9)),
+            toll_free=(NumberRange("120", "JP", 9), NumberRange("800", "JP", 10)),
+            local_price="$4.50",
+            toll_free_price="$25.00",
+            local_address="local",
+            toll_free_address="any",
+            sms_local=False,
+            emergency_address=False,
+            formatter=_grouped("81"),
+            local_needs_business_verification=True,
         ),
     )
 }

@@ -78,6 +78,14 @@ INFERENCES: tuple[Inference, ...] = (
         switchable=False,
     ),
     Inference(
+        "create-business-verification",
+        "creating a Japanese local number answers 422 with a BusinessVerificationRequired detail; search "
+        "shows such numbers like any other",
+        "which numbers need a verified business, and the refusal's status and body: the documents say only "
+        "that create does not support such numbers, and search documents no field that says so",
+        switchable=False,
+    ),
+    Inference(
         "include-side-load-shape",
         "include=all_groups, ivrs, all_schedules, all_greetings side-load top-level groups, ivrs, schedules, "
         "greetings lists of {id, name}",
@@ -86,7 +94,7 @@ INFERENCES: tuple[Inference, ...] = (
     ),
     Inference(
         "search-results",
-        "at most 20 results and never a next page; only US, CA, GB, IE, DE, AU and FR; prices in dollars",
+        "at most 20 results and never a next page; only US, CA, GB, IE, DE, AU, FR and JP; prices in dollars",
         "a representative subset of what Zendesk sells",
         switchable=False,
     ),

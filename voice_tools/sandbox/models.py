@@ -434,8 +434,18 @@ class TalkBackend:
             raise RecordInvalid({"token": _detail("invalid", "Token is invalid; search for available numbers first")})
         if offer.number in {n["number"] for n in self.numbers.values()}:
             raise RecordInvalid({"number": _detail("taken", "Number has already been provisioned")})
-        self._check_address(offer, body.get("address_sid"))
         plan = COUNTRIES[offer.country_code]
+        if plan.local_needs_business_verification and not offer.toll_free:
+            raise RecordInvalid(
+                {
+                    "phone_number": _detail(
+                        "BusinessVerificationRequired",
+                        "This number needs a verified business, and this endpoint does not support creating "
+                        "such numbers; add it in Admin Center once the business is verified",
+                    )
+                }
+            )
+        self._check_address(offer, body.get("address_sid"))
         created = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
         record = self._provision(plan.code, offer.number_range, offer.national, offer.toll_free, created)
         self.used_tokens.add(token)

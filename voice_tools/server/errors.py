@@ -27,10 +27,25 @@ def message(what: str, retry: str, next_step: str) -> str:
     return f"{what.rstrip('.')}. Retry: {retry.rstrip('.')}. Next: {next_step.rstrip('.')}."
 
 
+def needs_business_verification(error: InvalidRecordError) -> bool:
+    """Zendesk's refusal of a number that needs a verified business, by code or, as its exact body is not
+    documented, by its words."""
+    words = " ".join(d for _, d in error.field_errors()) + " " + (error.description or "")
+    return "BusinessVerificationRequired" in error.detail_codes() or "business verification" in words.lower()
+
+
 def explain(error: ZendeskError, *, subject: str = "the request", writes: bool = False) -> str:
     """The model-facing text for a client error. ``writes``: the call may have changed something."""
     if isinstance(error, NotFoundError):
         return message(f"Zendesk has no {subject}", "no", "call list_numbers to find the right phone_number_id")
+    if isinstance(error, InvalidRecordError) and needs_business_verification(error):
+        return message(
+            f"Zendesk refused {subject}: the number needs a verified business, and Zendesk's API cannot create "
+            "such numbers (its documentation says so); nothing was bought",
+            "no",
+            "tell the user to buy it in Zendesk Admin Center (Channels > Talk and email > Talk: Business "
+            "verification, then Lines) or to choose a toll-free number or another country",
+        )
     if isinstance(error, InvalidRecordError):
         fields = "; ".join(f"{f}: {d}" for f, d in error.field_errors()) or (error.description or "invalid")
         return message(f"Zendesk refused {subject}: {fields}", "no, not as it is", "fix those fields and call again")
