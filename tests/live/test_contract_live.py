@@ -5,7 +5,8 @@ and its credentials are set (otherwise that half is skipped, saying why). They r
 purchase test, which on a real account needs a second switch, ``VOICE_TOOLS_LIVE_PURCHASES=1``, and a
 spending limit, ``VOICE_TOOLS_LIVE_MAX_MONTHLY_PRICE``: it buys the cheapest local US number within the
 limit and releases it at once. What is asserted is what the documents state, so a sandbox that passes and
-an account that passes agree.
+an account that passes agree; and they pass against a sandbox that accepts what its inferred rules refuse
+(``tests/sandbox/test_inferred.py``'s second pass), so they depend on no invented rule.
 
     VOICE_TOOLS_LIVE=1 ZENDESK_SUBDOMAIN=acme ZENDESK_EMAIL=... ZENDESK_API_TOKEN=... uv run pytest -m live
 """
@@ -19,11 +20,11 @@ from decimal import Decimal
 import httpx2
 import pytest
 
+from tests.harness import default_sandbox
 from tests.live.account import http_client, live_config, send, spending_limit
 from tests.live.probes import MINIMAL_FIELDS, PROBES
 from voice_tools.client import NotFoundError, TalkClient, ZendeskConfig
 from voice_tools.models import PhoneNumber
-from voice_tools.sandbox import TalkSandbox
 from voice_tools.server.settings import SANDBOX_CONFIG
 
 pytestmark = [pytest.mark.anyio, pytest.mark.live]
@@ -50,7 +51,8 @@ class Account:
 @pytest.fixture(params=["sandbox", "live"])
 async def account(request: pytest.FixtureRequest) -> AsyncIterator[Account]:
     if request.param == "sandbox":
-        yield Account("sandbox", SANDBOX_CONFIG, TalkSandbox().transport(), SANDBOX_SPENDING_LIMIT, "")
+        sandbox = default_sandbox()  # enforcing its inferred rules, or (second pass) accepting what they refuse
+        yield Account("sandbox", SANDBOX_CONFIG, sandbox.transport(), SANDBOX_SPENDING_LIMIT, "")
         return
     config, reason = live_config()
     if config is None:
