@@ -102,9 +102,9 @@ async def test_the_product_answers_the_same_whichever_the_sandbox_does(era: Era,
 @pytest.mark.timeout(900)  # two whole suites, not one test: the per-test limit of 120 s does not fit
 def test_the_client_and_server_suites_pass_against_a_sandbox_that_accepts() -> None:
     """The second pass: the client, server, contract and MCP Apps suites again, their default sandbox now
-    accepting and
-    ignoring what the inferred rules refuse. Only tests marked as asserting an inferred rule are skipped
-    (each names its rule); everything else must hold, so the product depends on no invented rule."""
+    accepting and ignoring what the inferred rules refuse. Only tests marked as asserting an inferred rule
+    are skipped (each names its rule); everything else must hold, so the product depends on no invented
+    rule."""
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [
