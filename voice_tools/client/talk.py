@@ -29,6 +29,7 @@ VOICE = "/api/v2/channels/voice"
 PHONE_NUMBERS = f"{VOICE}/phone_numbers"
 ADDRESSES = f"{VOICE}/addresses"
 MAX_PER_PAGE = 100
+SEARCH_PAGES = 5  # a search reads at most this many pages, however many it is offered
 
 
 class _AddressEnvelope(ZendeskResponse):
@@ -68,8 +69,11 @@ class TalkClient(BaseClient):
         toll_free: bool | None = None,
         area_code: str | None = None,
         contains: str | None = None,
+        at_least: int = 1,
     ) -> list[AvailableNumber]:
-        """Numbers available to buy in ``country`` (ISO 3166 alpha-2)."""
+        """Numbers available to buy in ``country`` (ISO 3166 alpha-2). The documents show search answering
+        in Zendesk's page envelope; where an answer holds fewer than ``at_least`` numbers and names a
+        ``next_page`` on this account, that page is read too (at most ``SEARCH_PAGES`` pages)."""
         params: dict[str, str | int] = {"country": country.upper()}
         if toll_free is not None:
             params["toll_free"] = "true" if toll_free else "false"
@@ -79,7 +83,14 @@ class TalkClient(BaseClient):
             params["contains"] = contains
         found = await self.request("GET", f"{PHONE_NUMBERS}/search", AvailableNumberList, params=params)
         assert found is not None
-        return list(found.phone_numbers)
+        numbers = list(found.phone_numbers)
+        for _ in range(SEARCH_PAGES - 1):
+            if len(numbers) >= at_least or not found.next_page or not self.same_origin(found.next_page):
+                break
+            found = await self.request("GET", found.next_page, AvailableNumberList)
+            assert found is not None
+            numbers += [n for n in found.phone_numbers if n.number not in {m.number for m in numbers}]
+        return numbers
 
     async def get_number(self, number_id: int, include: Iterable[Include] = ()) -> PhoneNumberDetails:
         """One number; ``include`` adds its settings and side-loads the account's IVRs, groups, etc."""

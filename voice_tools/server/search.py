@@ -54,7 +54,9 @@ async def search_numbers(
         raise ToolError(invalid_arguments("search_numbers", [problem], fix=["area_code"], hint="leave area_code out"))
     app = state(ctx)
     try:
-        found = await app.client.search_available(country, toll_free=toll_free, area_code=area_code, contains=contains)
+        found = await app.client.search_available(
+            country, toll_free=toll_free, area_code=area_code, contains=contains, at_least=limit
+        )
     except ZendeskError as error:
         raise tool_error(error, subject="the search") from None
     shown = found[:limit]
