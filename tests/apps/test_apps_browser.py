@@ -222,3 +222,46 @@ def test_the_pages_follow_the_hosts_theme_and_style_variables(browser: Browser, 
     page.evaluate("([t, a, c]) => window.showTool(t, a, c)", ["search_numbers", {"country": "US", "limit": 1}, styled])
     expect(page.frame_locator("iframe").locator("#offers tbody tr")).to_have_count(1)
     assert page.frames[1].evaluate(background) == "rgb(250, 240, 230)"
+
+
+CONTRAST = """() => {
+  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 4).map(Number);
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (node) => {
+    for (; node; node = node.parentElement) {
+      const c = rgb(getComputedStyle(node).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  for (const node of document.querySelectorAll("h1, th button, td, small, caption, button, label, #status, dt, dd")) {
+    if (!node.textContent.trim() || node.closest("[hidden]")) continue;
+    const [a, b] = [luminance(rgb(getComputedStyle(node).color)), luminance(background(node))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    worst.push([Math.round(ratio * 100) / 100, node.tagName + " " + node.textContent.trim().slice(0, 20)]);
+  }
+  return worst.sort((x, y) => x[0] - y[0]).slice(0, 3);
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_has_aa_contrast_in_both_themes(browser: Browser, deployment: tuple[str, str], theme: str) -> None:
+    """WCAG AA: at least 4.5:1 for every piece of text shown, enabled controls included, in each theme."""
+    base_url, _ = deployment
+    page = open_host(browser, base_url)
+    for tool, args, rows in (
+        ("search_numbers", {"country": "US", "limit": 3}, "#offers tbody tr"),
+        ("list_numbers", {}, "#numbers tbody tr"),
+    ):
+        frame = show(page, tool, args, theme=theme)
+        expect(frame.locator(rows).first).to_be_visible()
+        if tool == "search_numbers":
+            frame.locator("#offers tbody tr").first.get_by_role("button").click()
+            expect(frame.get_by_role("button", name="Cancel")).to_be_enabled()
+        lowest = page.frames[1].evaluate(CONTRAST)
+        print(f"\n{tool} in {theme}: lowest contrast {lowest}")
+        assert lowest and lowest[0][0] >= 4.5, f"{tool} in {theme}: lowest contrast {lowest}"
+    page.frames[1].evaluate("Object.assign(document.querySelector('td').style, {color: '#777', background: '#666'})")
+    assert page.frames[1].evaluate(CONTRAST)[0][0] < 4.5  # the check sees text too faint to read
