@@ -45,11 +45,19 @@ WHERE = {"local": "in the same country", "foreign": "outside the number's countr
 
 
 class GuardRefusal(Exception):
-    """The purchase was refused before anything was sent to Zendesk. ``rule`` names the check."""
+    """The purchase was refused before anything was sent to Zendesk. ``rule`` names the check; ``quote`` is
+    the quote refused, when it could be read."""
 
-    def __init__(self, rule: str, message: str, *, suitable_addresses: list[Address] | None = None) -> None:
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        *,
+        suitable_addresses: list[Address] | None = None,
+        quote: Quote | None = None,
+    ) -> None:
         super().__init__(message)
-        self.rule, self.message = rule, message
+        self.rule, self.message, self.quote = rule, message, quote
         self.suitable_addresses = suitable_addresses or []
 
 
@@ -246,7 +254,7 @@ class PurchaseGuard:
             quote=quote.handle if quote else None,
             reason=message,
         )
-        raise GuardRefusal(rule, message, suitable_addresses=suitable)
+        raise GuardRefusal(rule, message, suitable_addresses=suitable, quote=quote)
 
     # ------------------------------------------------------------- confirmation
     def binding(self, plan: PurchasePlan, by: Approver = "code") -> str:

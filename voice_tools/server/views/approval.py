@@ -19,7 +19,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from voice_tools.client import ZendeskError
-from voice_tools.guard import GuardRefusal
+from voice_tools.guard import GuardRefusal, Quote
 from voice_tools.guard.text import one_line
 from voice_tools.models import Address
 
@@ -31,7 +31,7 @@ from ..state import AppState, state
 
 REVIEW_DESCRIPTION = "Number picker page only: one offer's full summary and a single-use approval for its Buy button."
 ANSWER_DESCRIPTION = "Number picker page only: the person's click, buy or cancel, with review_purchase's approval."
-Quote = Annotated[str, Field(min_length=1, max_length=400, description="The offer's quote, unchanged")]
+QuoteText = Annotated[str, Field(min_length=1, max_length=400, description="The offer's quote, unchanged")]
 
 
 class AddressChoice(BaseModel):
@@ -60,7 +60,7 @@ def _label(address: Address) -> str:
     return ", ".join([*parts, address.country_code or ""]).strip(", ")
 
 
-def _review_of(app: AppState, quote: Any, purchases_today: int) -> dict[str, Any]:
+def _review_of(app: AppState, quote: Quote, purchases_today: int) -> dict[str, Any]:
     policy = app.guard.policy
     cap = policy.max_purchases_per_day
     place = f"{one_line(quote.location, 60)}, {quote.country}" if quote.location else quote.country
@@ -77,21 +77,20 @@ def _review_of(app: AppState, quote: Any, purchases_today: int) -> dict[str, Any
 
 
 async def review_purchase(
-    quote: Quote, ctx: Context[Any, Any], address_sid: AddressSid | None = None
+    quote: QuoteText, ctx: Context[Any, Any], address_sid: AddressSid | None = None
 ) -> Annotated[CallToolResult, PurchaseReview]:
     app = state(ctx)
     try:
         plan = await app.guard.prepare(quote, address_sid)
     except GuardRefusal as refusal:
-        if refusal.rule != "address_required" or not refusal.suitable_addresses:
+        if refusal.rule != "address_required" or not refusal.suitable_addresses or refusal.quote is None:
             raise buy.refused(refusal) from None
-        loaded = await app.guard.quotes.load(quote)  # prepare read it: it is valid
         choices = [
             AddressChoice(address_sid=a.provider_reference, label=_label(a))
             for a in refusal.suitable_addresses
             if a.provider_reference
         ]
-        fields = _review_of(app, loaded, await app.guard.purchases_today())
+        fields = _review_of(app, refusal.quote, await app.guard.purchases_today())
         return respond(PurchaseReview(**fields, addresses=choices, next_step="Choose the address to register it to."))
     except ZendeskError as error:
         raise tool_error(error, subject="the address check") from None
@@ -112,7 +111,7 @@ async def review_purchase(
 
 
 async def answer_purchase(
-    quote: Quote,
+    quote: QuoteText,
     approval: Annotated[str, Field(min_length=1, max_length=12, description="From review_purchase")],
     answer: Literal["buy", "cancel"],
     ctx: Context[Any, Any],
