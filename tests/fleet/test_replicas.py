@@ -16,9 +16,11 @@ import anyio
 import httpx2
 import pytest
 from mcp import Client
+from mcp.client.extension import advertise
+from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 
 from tests.fleet.proxy import running_proxy
-from tests.guard.test_processes import servers
+from tests.guard.test_processes import purchases, servers
 from tests.harness import Answer, text_of
 from tests.processes import standalone_sandbox
 from tests.redis_server import flushed
@@ -59,6 +61,30 @@ async def test_a_2026_client_buys_through_any_replica_with_shared_keys(tmp_path:
         result, answer = await search_and_buy(proxy_url, "auto")
     assert result.structured_content["status"] == "purchased", text_of(result)
     assert len(answer.asked) == 1 and len(set(proxy.routed)) > 1  # the answer came back through another replica
+
+
+async def test_a_pages_approval_issued_by_one_replica_buys_once_through_another(tmp_path: Path, redis_url: str) -> None:
+    """The number picker's approval lives in the shared ledger: reviewed on one replica, clicked on
+    another, it buys; replayed on the first, it buys nothing more."""
+    apps = [advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})]
+    with (
+        standalone_sandbox() as sandbox_url,
+        servers(2, sandbox_url, tmp_path, **fleet_env(redis_url)) as running,
+    ):
+        (first, _), (second, _) = running
+        async with Client(first, extensions=apps) as page:
+            offer = (await page.call_tool("search_numbers", {"country": "US", "limit": 1})).structured_content[
+                "numbers"
+            ][0]
+            review = (await page.call_tool("review_purchase", {"quote": offer["quote"]})).structured_content
+        click = {"quote": offer["quote"], "approval": review["approval"], "answer": "buy"}
+        async with Client(second, extensions=apps) as page:
+            bought = await page.call_tool("answer_purchase", click)
+        async with Client(first, extensions=apps) as page:
+            replayed = await page.call_tool("answer_purchase", click)
+        created = purchases(sandbox_url)
+    assert bought.structured_content["status"] == "purchased", text_of(bought)
+    assert replayed.is_error and created == 1
 
 
 async def test_without_shared_keys_the_answer_is_refused_on_another_replica(tmp_path: Path, redis_url: str) -> None:
