@@ -265,3 +265,22 @@ def test_text_has_aa_contrast_in_both_themes(browser: Browser, deployment: tuple
         assert lowest and lowest[0][0] >= 4.5, f"{tool} in {theme}: lowest contrast {lowest}"
     page.frames[1].evaluate("Object.assign(document.querySelector('td').style, {color: '#777', background: '#666'})")
     assert page.frames[1].evaluate(CONTRAST)[0][0] < 4.5  # the check sees text too faint to read
+
+
+@pytest.mark.parametrize(("tool", "args"), [("search_numbers", {"country": "GB", "limit": 5}), ("list_numbers", {})])
+def test_the_pages_fit_a_narrow_host(
+    browser: Browser, deployment: tuple[str, str], tool: str, args: dict[str, Any]
+) -> None:
+    """In a 360-pixel frame (a phone, a side panel) the page does not grow past it: only a table scrolls."""
+    base_url, _ = deployment
+    page = open_host(browser, base_url)
+    frame = show(page, tool, args)
+    expect(frame.locator("tbody tr").first).to_be_visible()
+    page.evaluate("window.setWidth(360)")
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    expect(frame.locator("body")).to_be_visible()
+    page.wait_for_function("document.querySelector('iframe').getBoundingClientRect().width <= 362")
+    assert page.frames[1].evaluate(overflow) <= 0
+    assert page.frames[1].evaluate(
+        "document.querySelector('.scroll').scrollWidth > document.querySelector('.scroll').clientWidth"
+    )
