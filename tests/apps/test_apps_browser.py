@@ -37,6 +37,7 @@ CHROMIUM_FLAGS = [  # no network of its own: this machine's closed network refus
     "--disable-sync",
 ]
 pytestmark = pytest.mark.timeout(180)
+expect.set_options(timeout=15_000)  # a loaded CI machine may take seconds to answer; a real failure still fails
 
 
 def chromium() -> str:
