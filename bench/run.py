@@ -171,13 +171,13 @@ async def bench_audit_question(report: Report) -> None:
     print("audit question: which numbers do not record calls (500-number account)", flush=True)
     rig = make_rig(TalkSandbox(SandboxConfig(numbers=500, rate_limit=1_000_000)))
     async with Client(rig.server, mode="legacy") as client:
+        full = await client.call_tool("list_numbers", {"view": "full", "limit": 500})
+        full_per_number = count(text_of(full)) / max(len(full.structured_content["numbers"]), 1)
         for view in ("compact", "settings"):
             asked = {"where": {"recorded": False}, "view": view, "limit": 500}
             result = await client.call_tool("list_numbers", asked)
             shown = len(result.structured_content["numbers"])
             per_number = count(text_of(result)) / max(shown, 1)
-            full = await client.call_tool("list_numbers", {"view": "full", "limit": 500})
-            full_per_number = count(text_of(full)) / max(len(full.structured_content["numbers"]), 1)
             report.add(
                 f"audit_tokens_{view}",
                 f"list_numbers where recorded=false, view={view}, per number",

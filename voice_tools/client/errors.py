@@ -112,23 +112,24 @@ class APIStatusError(ZendeskError):
         if retry_after is not None:
             self.retry_after = retry_after
 
+    def _problems(self) -> list[tuple[str, Any]]:
+        """Zendesk's ``details`` as (field, problem) pairs: a field may hold one problem or a list."""
+        return [
+            (field, problem)
+            for field, problems in self.details.items()
+            for problem in (problems if isinstance(problems, list) else [problems])
+        ]
+
     def detail_codes(self) -> set[str]:
         """The ``error`` code of every detail (``AddressRequired``, ``BusinessVerificationRequired``, ...)."""
-        return {
-            str(problem["error"])
-            for problems in self.details.values()
-            for problem in (problems if isinstance(problems, list) else [problems])
-            if isinstance(problem, dict) and problem.get("error")
-        }
+        return {str(p["error"]) for _, p in self._problems() if isinstance(p, dict) and p.get("error")}
 
     def field_errors(self) -> list[tuple[str, str]]:
         """Zendesk's ``details`` flattened to (field, description) pairs."""
-        out: list[tuple[str, str]] = []
-        for field, problems in self.details.items():
-            for problem in problems if isinstance(problems, list) else [problems]:
-                text = problem.get("description") if isinstance(problem, dict) else str(problem)
-                out.append((field, str(text or problem)))
-        return out
+        return [
+            (field, str((problem.get("description") if isinstance(problem, dict) else None) or problem))
+            for field, problem in self._problems()
+        ]
 
 
 class BadRequestError(APIStatusError):

@@ -83,14 +83,14 @@ class TalkClient(BaseClient):
             params["contains"] = contains
         found = await self.request("GET", f"{PHONE_NUMBERS}/search", AvailableNumberList, params=params)
         assert found is not None
-        numbers = list(found.phone_numbers)
+        numbers = {n.number: n for n in found.phone_numbers}  # by number: a page may repeat one
         for _ in range(SEARCH_PAGES - 1):
             if len(numbers) >= at_least or not found.next_page or not self.same_origin(found.next_page):
                 break
             found = await self.request("GET", found.next_page, AvailableNumberList)
             assert found is not None
-            numbers += [n for n in found.phone_numbers if n.number not in {m.number for m in numbers}]
-        return numbers
+            numbers.update({n.number: n for n in found.phone_numbers if n.number not in numbers})
+        return list(numbers.values())
 
     async def get_number(self, number_id: int, include: Iterable[Include] = ()) -> PhoneNumberDetails:
         """One number; ``include`` adds its settings and side-loads the account's IVRs, groups, etc."""

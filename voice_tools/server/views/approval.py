@@ -60,8 +60,10 @@ def _label(address: Address) -> str:
     return ", ".join([*parts, address.country_code or ""]).strip(", ")
 
 
-def _review_of(app: AppState, quote: Quote, purchases_today: int) -> dict[str, Any]:
+async def _review_of(app: AppState, quote: Quote) -> dict[str, Any]:
+    """What the page shows of the offer and of what the spend policy leaves today."""
     policy = app.guard.policy
+    purchases_today = await app.guard.purchases_today()
     cap = policy.max_purchases_per_day
     place = f"{one_line(quote.location, 60)}, {quote.country}" if quote.location else quote.country
     return {
@@ -90,7 +92,7 @@ async def review_purchase(
             for a in refusal.suitable_addresses
             if a.provider_reference
         ]
-        fields = _review_of(app, refusal.quote, await app.guard.purchases_today())
+        fields = await _review_of(app, refusal.quote)
         return respond(PurchaseReview(**fields, addresses=choices, next_step="Choose the address to register it to."))
     except ZendeskError as error:
         raise tool_error(error, subject="the address check") from None
@@ -98,7 +100,7 @@ async def review_purchase(
         approval = await app.guard.issue_code(plan, "app")
     except GuardRefusal as refusal:
         raise buy.refused(refusal) from None
-    fields = _review_of(app, plan.quote, await app.guard.purchases_today())
+    fields = await _review_of(app, plan.quote)
     return respond(
         PurchaseReview(
             **fields,
