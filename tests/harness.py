@@ -17,12 +17,11 @@ from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
 
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
 from voice_tools.server.app import build_server, server_parts
-from voice_tools.server.settings import ServerSettings
+from voice_tools.server.config.serving import ServerSettings
 from voice_tools.server.state import ServerParts
 
 Era = Literal["legacy", "auto"]  # 2025-11-25 (initialize handshake) and 2026-07-28 (no handshake)
 ERAS: tuple[Era, ...] = ("legacy", "auto")
-QUOTE_SECRET = "test-quote-secret-0123456789abcdef"
 STATE_DIR = tempfile.mkdtemp(prefix="voice-tools-test-state-")  # never the user's ~/.local/state
 # "accept": the tests' default sandbox ignores what it would refuse by an inferred rule (sandbox/inferred.py);
 # the second pass of tests/sandbox/test_inferred.py runs the client and server suites so
@@ -55,7 +54,6 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
 
 def settings(env: Mapping[str, str] | None = None, **overrides: Any) -> ServerSettings:
     base = {
-        "VOICE_TOOLS_QUOTE_SECRET": QUOTE_SECRET,
         "VOICE_TOOLS_STATE_DIR": STATE_DIR,
         "VOICE_TOOLS_RECONCILE_WINDOW": "0.2",  # a lost answer is looked for over 0.2 s, not 30
         **(env or {}),

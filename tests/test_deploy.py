@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
-from voice_tools.server.environment import SERVE
-from voice_tools.server.settings import ServerSettings
+from voice_tools.server.config.serving import ServerSettings
+from voice_tools.server.config.variables import SERVED
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
-KNOWN = {name for name, _ in SERVE}
+KNOWN = {v.name for v in SERVED if not v.retired}
 
 
 def env_names(container_env: Any) -> set[str]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from voice_tools.server.settings import ServerSettings
+    from voice_tools.server.config.serving import ServerSettings
 
 
 def _sandbox_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,18 +80,18 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from voice_tools.server.environment import SERVE, help_table
+    from voice_tools.server.config.reference import help_text
 
     p = sub.add_parser(
         "serve",
         help="run the MCP server (stdio by default; --http for streamable HTTP)",
         description="Run the MCP server for one Zendesk Talk account (the built-in sandbox without credentials).",
-        epilog="environment variables:\n" + help_table(SERVE),
+        epilog="environment variables (voice-tools refuses any other VOICE_TOOLS_ name):\n" + help_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    p.add_argument("--port", default="8000", help="HTTP port (default 8000)")
     p.add_argument("--path", default="/mcp", help="HTTP path of the MCP endpoint (default /mcp)")
     p.add_argument("--sandbox", action="store_true", help="use the built-in sandbox even if credentials are set")
     p.add_argument("--read-only", action="store_true", help="list only the read tools (no buy_number, update_settings)")
@@ -104,29 +104,28 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run_serve(args: argparse.Namespace) -> int:
     """Everything that can be wrong is checked (configuration, prompt files, the port) before the
     start-up line is printed, so that the line is never followed by a failure to start."""
-    import os
-
     from voice_tools.client import ConfigurationError
-    from voice_tools.server.logs import LOG_FORMATS, configure_logging
+    from voice_tools.server.config.environ import Environment, process_environment
+    from voice_tools.server.config.serving import ServerSettings
+    from voice_tools.server.logs import configure_logging
     from voice_tools.server.prompts import PromptFileError
-    from voice_tools.server.settings import ServerSettings
     from voice_tools.server.startup import startup_line
 
-    form = os.environ.get("VOICE_TOOLS_LOG_FORMAT", "text").strip().lower() or "text"
-    if form not in LOG_FORMATS:
-        print(f"voice-tools: cannot start: VOICE_TOOLS_LOG_FORMAT must be text or json (got {form!r})", file=sys.stderr)
-        return 2
-    configure_logging(form)
+    env = process_environment()
     try:
+        configure_logging(Environment(env).get("VOICE_TOOLS_LOG_FORMAT"))
         settings = ServerSettings.from_env(
-            os.environ, sandbox=args.sandbox, read_only=args.read_only or None, toolsets=args.toolsets
+            env, sandbox=args.sandbox, read_only=args.read_only or None, toolsets=args.toolsets
         )
+        for warning in settings.warnings:
+            print(f"voice-tools: warning: {warning}", file=sys.stderr, flush=True)
         if not args.http:
             check_account(settings)
             return serve_stdio(settings)
-        from voice_tools.server.http import HttpSettings, http_app, listen, uvicorn_server
+        from voice_tools.server.config.http_settings import HttpSettings
+        from voice_tools.server.http import http_app, listen, uvicorn_server
 
-        http = HttpSettings.from_env(os.environ, host=args.host, port=args.port, path=args.path)
+        http = HttpSettings.from_env(env, host=args.host, port=args.port, path=args.path)
         app = http_app(settings, http)
         sock = listen(http)
         check_account(settings)
@@ -179,8 +178,9 @@ def run_demo(args: argparse.Namespace) -> int:
     import anyio
 
     from voice_tools.demo import demo
+    from voice_tools.server.config.environ import environment_without
 
-    anyio.run(demo)
+    anyio.run(demo, environment_without("ZENDESK_"))
     return 0
 
 

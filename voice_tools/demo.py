@@ -10,7 +10,6 @@ the built-in sandbox; nothing real is bought.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
@@ -40,8 +39,8 @@ async def show_form_and_say_yes(context: Any, params: ElicitRequestParams) -> El
     return ElicitResult(action="accept", content={"confirm": True})
 
 
-async def demo() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZENDESK_")}
+async def demo(env: dict[str, str]) -> None:
+    """``env``: the environment the server is started with (the caller's, without any ZENDESK_ account)."""
     params = StdioServerParameters(command=sys.executable, args=["-m", "voice_tools", "serve", "--sandbox"], env=env)
     async with Client(params, elicitation_callback=show_form_and_say_yes) as client:
         tools = (await client.list_tools()).tools

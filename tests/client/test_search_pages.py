@@ -10,7 +10,7 @@ import pytest
 
 from tests.harness import default_sandbox
 from voice_tools.client import TalkClient
-from voice_tools.server.settings import SANDBOX_CONFIG
+from voice_tools.server.config.serving import SANDBOX_CONFIG
 
 pytestmark = pytest.mark.anyio
 PAGE = 2

@@ -11,7 +11,7 @@ import httpx2
 
 from tests.live.probes import FIRST_ID, Probe
 from voice_tools.client import ConfigurationError, ZendeskConfig
-from voice_tools.server.settings import ServerSettings
+from voice_tools.server.config.serving import ServerSettings
 
 LIVE = "VOICE_TOOLS_LIVE"
 PURCHASES = "VOICE_TOOLS_LIVE_PURCHASES"

@@ -25,7 +25,7 @@ from tests.live.account import http_client, live_config, send, spending_limit
 from tests.live.probes import MINIMAL_FIELDS, PROBES
 from voice_tools.client import NotFoundError, TalkClient, ZendeskConfig
 from voice_tools.models import PhoneNumber
-from voice_tools.server.settings import SANDBOX_CONFIG
+from voice_tools.server.config.serving import SANDBOX_CONFIG
 
 pytestmark = [pytest.mark.anyio, pytest.mark.live]
 BY_NAME = {probe.name: probe for probe in PROBES}

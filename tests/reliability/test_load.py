@@ -34,7 +34,6 @@ MIX: list[tuple[str, dict[str, Any]]] = [
 async def test_concurrent_sessions_over_http_with_zero_failures() -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_"))}
-    env["VOICE_TOOLS_QUOTE_SECRET"] = "load-test-secret-0123456789"
     latencies: list[float] = []
     failures: list[str] = []
 

@@ -19,8 +19,7 @@ from voice_tools.sandbox import SandboxConfig, TalkSandbox
 pytestmark = pytest.mark.anyio
 EMAIL = "canary-admin@leak-check.test"
 API_TOKEN = "CANARY-api-token-7f3a9c"
-QUOTE_SECRET = "CANARY-quote-secret-0123456789"
-SECRETS = [API_TOKEN, QUOTE_SECRET, base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()]
+SECRETS = [API_TOKEN, base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()]
 FAST = RetryPolicy(max_retries=1, initial_backoff=0.01, max_backoff=0.01, max_retry_after=0.5)
 
 
@@ -30,7 +29,6 @@ def canary_rig(**sandbox_overrides: Any) -> Any:
     config = ZendeskConfig(base_url="https://sandbox.zendesk.com", email=EMAIL, api_token=SecretStr(API_TOKEN))
     return make_rig(
         sandbox,
-        env={"VOICE_TOOLS_QUOTE_SECRET": QUOTE_SECRET},
         zendesk=config,
         retry=FAST,
         zendesk_timeout=0.2,

@@ -23,7 +23,7 @@ import pytest
 from tests.live.account import http_client, send
 from tests.live.probes import Probe
 from voice_tools.sandbox import TalkSandbox
-from voice_tools.server.settings import SANDBOX_CONFIG
+from voice_tools.server.config.serving import SANDBOX_CONFIG
 
 pytestmark = pytest.mark.anyio
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "recorded"

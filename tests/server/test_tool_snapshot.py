@@ -18,7 +18,7 @@ from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 
 from bench.tokens import count_json
 from tests.harness import connect, make_rig
-from voice_tools.server.environment import TOOLSETS
+from voice_tools.server.config.variables import TOOLSETS
 
 pytestmark = pytest.mark.anyio
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"

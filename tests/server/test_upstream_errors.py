@@ -15,7 +15,7 @@ from mcp import Client
 from tests.harness import ERAS, STATE_DIR, Era, text_of
 from tests.processes import free_port
 from voice_tools.server.app import build_server
-from voice_tools.server.settings import ServerSettings
+from voice_tools.server.config.serving import ServerSettings
 
 pytestmark = pytest.mark.anyio
 EMAIL, TOKEN = "admin@example.com", "live-looking-api-token-5f2c9e"

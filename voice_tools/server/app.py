@@ -8,7 +8,6 @@ no other tool undoes (destructive, not idempotent). All five reach Zendesk (open
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -39,20 +38,20 @@ from voice_tools.client.pagination import first_zendesk_error
 from voice_tools.guard import AddressCache, AuditTrail, InFlight, open_ledger
 
 from . import addresses, bulk, buy, buy_many, numbers, release, search, update
-from .environment import DEFAULT_TOOLSET
+from .config.environ import quiet_validation_links
+from .config.serving import ServerSettings
+from .config.variables import DEFAULT_TOOLSET
 from .errors import explain
 from .invalid import check_arguments
 from .logs import REQUEST_ID, new_request_id
 from .metrics import Metrics
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_guides, register_resources
-from .settings import ServerSettings
 from .state import AppState, ServerParts, open_state, sandbox_transport
 from .views import LINKS, build_apps
 from .views.visibility import app_only, resources_without_pages, without_pages
 
-# pydantic's "For further information visit https://errors.pydantic.dev/..." lines are noise to a model
-os.environ.setdefault("PYDANTIC_ERRORS_INCLUDE_URL", "0")
+quiet_validation_links()
 
 INSTRUCTIONS = (
     "Manage the Zendesk Talk phone numbers of one account. Buying a number costs money every month: "

@@ -17,8 +17,6 @@ from typing import Any
 
 from .results import compact_json
 
-DEFAULT_MAX_RESULT_TOKENS = 8000
-MIN_RESULT_TOKENS = 500
 ENVELOPE_TOKENS = 300  # counts, next_step and the JSON around the rows
 
 

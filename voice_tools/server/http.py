@@ -17,8 +17,6 @@ from __future__ import annotations
 import hmac
 import signal
 import socket
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import FrameType
 
 import httpx2
@@ -29,20 +27,17 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from voice_tools.client import ConfigurationError
-from voice_tools.client.config import check_base_url, is_loopback_host
-
 from .app import build_server, server_parts
+from .config.http_settings import HttpSettings
+from .config.serving import ServerSettings
 from .health import health_routes
 from .limits import GuardedH11Protocol, RequestLimit
-from .oauth import IntrospectionTokenVerifier, OAuthSettings
-from .settings import ServerSettings
+from .oauth import IntrospectionTokenVerifier
 from .state import sandbox_transport
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_SESSIONS = 200
 SESSION_IDLE_SECONDS = 10 * 60
-MIN_TOKEN_LENGTH = 24
 
 
 class StaticTokenVerifier:
@@ -60,91 +55,22 @@ class StaticTokenVerifier:
         return "<StaticTokenVerifier>"
 
 
-@dataclass(frozen=True)
-class HttpSettings:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    path: str = "/mcp"
-    token: SecretStr | None = None
-    allowed_hosts: tuple[str, ...] = field(default=())
-    allowed_origins: tuple[str, ...] = field(default=())
-    oauth: OAuthSettings | None = None
-
-    @property
-    def authenticated(self) -> bool:
-        return self.token is not None or self.oauth is not None
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{self.path}"
-
-    @property
-    def auth_text(self) -> str:
-        if self.oauth is not None:
-            return "OAuth access token required"
-        return "bearer token required" if self.token is not None else "no authentication: loopback only"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], *, host: str, port: int, path: str) -> HttpSettings:
-        token = env.get("VOICE_TOOLS_HTTP_TOKEN", "").strip()
-        if token and len(token) < MIN_TOKEN_LENGTH:
-            raise ConfigurationError(
-                f"VOICE_TOOLS_HTTP_TOKEN must be at least {MIN_TOKEN_LENGTH} characters (use 32 random bytes)"
-            )
-        hosts = tuple(h.strip() for h in env.get("VOICE_TOOLS_ALLOWED_HOSTS", "").split(",") if h.strip())
-        origins = tuple(
-            o.strip().rstrip("/") for o in env.get("VOICE_TOOLS_ALLOWED_ORIGINS", "").split(",") if o.strip()
-        )
-        if bad := [o for o in origins if not o.startswith(("https://", "http://"))]:
-            raise ConfigurationError(
-                f"VOICE_TOOLS_ALLOWED_ORIGINS takes origins like https://app.example.com, not {', '.join(bad)}"
-            )
-        oauth = _oauth_from_env(env)
-        if oauth is not None and token:
-            raise ConfigurationError("set VOICE_TOOLS_HTTP_TOKEN or the VOICE_TOOLS_OAUTH_* settings, not both")
-        made = cls(
-            host=host,
-            port=port,
-            path=path,
-            token=SecretStr(token) if token else None,
-            allowed_hosts=hosts,
-            allowed_origins=origins,
-            oauth=oauth,
-        )
-        made.check()
-        return made
-
-    def check(self) -> None:
-        if is_loopback_host(self.host):
-            return
-        if not self.authenticated:
-            raise ConfigurationError(
-                f"refusing to serve HTTP on {self.host}: a non-loopback address needs authentication "
-                "(set VOICE_TOOLS_HTTP_TOKEN, or VOICE_TOOLS_OAUTH_*; see SECURITY.md)"
-            )
-        if not self.allowed_hosts:
-            raise ConfigurationError(
-                f"serving on {self.host} needs VOICE_TOOLS_ALLOWED_HOSTS: the host names clients use, e.g. "
-                "voice.internal:8000 (Host checks protect against DNS rebinding)"
-            )
-
-    def transport_security(self) -> TransportSecuritySettings:
-        """Host and Origin checks on every bind address. The SDK turns them on by itself only for the
-        literal names 127.0.0.1, localhost and ::1; bound to any other loopback address (127.0.0.2) it
-        would check nothing, and a DNS-rebinding page could reach the server, so the names are listed here."""
-        if self.allowed_hosts:  # browsers reach it only from the origins listed (none by default)
-            return TransportSecuritySettings(
-                enable_dns_rebinding_protection=True,
-                allowed_hosts=list(self.allowed_hosts),
-                allowed_origins=list(self.allowed_origins),
-            )
-        names = {"127.0.0.1", "localhost", "[::1]", f"[{self.host}]" if ":" in self.host else self.host}
+def transport_security(http: HttpSettings) -> TransportSecuritySettings:
+    """Host and Origin checks on every bind address. The SDK turns them on by itself only for the
+    literal names 127.0.0.1, localhost and ::1; bound to any other loopback address (127.0.0.2) it
+    would check nothing, and a DNS-rebinding page could reach the server, so the names are listed here."""
+    if http.allowed_hosts:  # browsers reach it only from the origins listed (none by default)
         return TransportSecuritySettings(
             enable_dns_rebinding_protection=True,
-            allowed_hosts=sorted(f"{name}:*" for name in names),
-            allowed_origins=sorted({f"http://{name}:*" for name in names} | set(self.allowed_origins)),
+            allowed_hosts=list(http.allowed_hosts),
+            allowed_origins=list(http.allowed_origins),
         )
+    names = {"127.0.0.1", "localhost", "[::1]", f"[{http.host}]" if ":" in http.host else http.host}
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=sorted(f"{name}:*" for name in names),
+        allowed_origins=sorted({f"http://{name}:*" for name in names} | set(http.allowed_origins)),
+    )
 
 
 def http_app(
@@ -189,35 +115,13 @@ def http_app(
         max_request_body_size=MAX_BODY_BYTES,
         max_sessions=MAX_SESSIONS,
         session_idle_timeout=SESSION_IDLE_SECONDS,
-        transport_security=http.transport_security(),
+        transport_security=transport_security(http),
         host=http.host,
     )
     for route in health_routes(settings, parts.ledger, transport):  # outside auth: they do nothing
         app.router.routes.append(route)
     app.router.routes.append(parts.metrics.route())  # counts and latencies only: no number, account or secret
     return app
-
-
-def _oauth_from_env(env: Mapping[str, str]) -> OAuthSettings | None:
-    names = ("ISSUER", "INTROSPECTION_URL", "CLIENT_ID", "CLIENT_SECRET")
-    values = {n: env.get(f"VOICE_TOOLS_OAUTH_{n}", "").strip() for n in names}
-    if not any(values.values()):
-        return None
-    if missing := [f"VOICE_TOOLS_OAUTH_{n}" for n, v in values.items() if not v]:
-        raise ConfigurationError(f"OAuth resource-server mode needs {', '.join(missing)}")
-    for name in ("ISSUER", "INTROSPECTION_URL"):
-        try:
-            check_base_url(values[name])
-        except ConfigurationError:
-            raise ConfigurationError(f"VOICE_TOOLS_OAUTH_{name} must be https://..., or http:// to loopback") from None
-    scopes = tuple(x for x in env.get("VOICE_TOOLS_OAUTH_SCOPES", "").replace(",", " ").split() if x)
-    return OAuthSettings(
-        issuer_url=values["ISSUER"],
-        introspection_url=values["INTROSPECTION_URL"],
-        client_id=values["CLIENT_ID"],
-        client_secret=SecretStr(values["CLIENT_SECRET"]),
-        required_scopes=scopes,
-    )
 
 
 def listen(http: HttpSettings) -> socket.socket:

@@ -15,7 +15,6 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("voice_tools_request_id", default=None)
-LOG_FORMATS = ("text", "json")
 
 
 def new_request_id() -> str:

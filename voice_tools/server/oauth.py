@@ -13,25 +13,16 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx2
 from mcp.server.auth.provider import AccessToken
-from pydantic import SecretStr
+
+from .config.http_settings import OAuthSettings
 
 logger = logging.getLogger("voice_tools.oauth")
 CACHE_SECONDS = 30.0
 CACHE_ENTRIES = 1024
-
-
-@dataclass(frozen=True)
-class OAuthSettings:
-    issuer_url: str
-    introspection_url: str
-    client_id: str
-    client_secret: SecretStr
-    required_scopes: tuple[str, ...] = ()
 
 
 class IntrospectionTokenVerifier:

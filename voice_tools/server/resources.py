@@ -24,8 +24,8 @@ from mcp.types import Completion, CompletionArgument, CompletionContext, PromptR
 
 from voice_tools.client import NotFoundError, ZendeskError
 
-from .arguments import ISO_COUNTRIES
 from .budget import rows_that_fit
+from .config.values import ISO_COUNTRIES
 from .directory import digits
 from .errors import explain
 from .state import AppState

@@ -32,10 +32,10 @@ from voice_tools.guard import (
     ReleaseGuard,
 )
 
+from .config.serving import ServerSettings
 from .directory import NumberDirectory
 from .groups import GroupDirectory
 from .metrics import Metrics
-from .settings import ServerSettings
 
 logger = logging.getLogger("voice_tools.server")
 
