@@ -107,9 +107,9 @@ def run_serve(args: argparse.Namespace) -> int:
     from voice_tools.client import ConfigurationError
     from voice_tools.server.config.environ import Environment, process_environment
     from voice_tools.server.config.serving import ServerSettings
-    from voice_tools.server.logs import configure_logging
+    from voice_tools.server.config.startup_line import startup_line
     from voice_tools.server.prompts import PromptFileError
-    from voice_tools.server.startup import startup_line
+    from voice_tools.server.transports.logs import configure_logging
 
     env = process_environment()
     try:
@@ -123,7 +123,7 @@ def run_serve(args: argparse.Namespace) -> int:
             check_account(settings)
             return serve_stdio(settings)
         from voice_tools.server.config.http_settings import HttpSettings
-        from voice_tools.server.http import http_app, listen, uvicorn_server
+        from voice_tools.server.transports.http import http_app, listen, uvicorn_server
 
         http = HttpSettings.from_env(env, host=args.host, port=args.port, path=args.path)
         app = http_app(settings, http)
@@ -151,7 +151,7 @@ def check_account(settings: ServerSettings) -> None:
     import anyio
 
     from voice_tools.client import ConfigurationError
-    from voice_tools.server.probe import probe_account
+    from voice_tools.server.config.account_probe import probe_account
 
     result = anyio.run(probe_account, settings)
     if result.warning:
@@ -164,8 +164,8 @@ def serve_stdio(settings: ServerSettings) -> int:
     import anyio
 
     from voice_tools.server.app import build_server, server_parts
-    from voice_tools.server.startup import startup_line
-    from voice_tools.server.stdio import serve_stdio as serve
+    from voice_tools.server.config.startup_line import startup_line
+    from voice_tools.server.transports.stdio import serve_stdio as serve
 
     parts = server_parts(settings)
     server = build_server(settings, parts=parts)

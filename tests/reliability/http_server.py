@@ -11,7 +11,7 @@ from typing import Any
 from tests.harness import RecordingTransport, settings
 from tests.processes import free_port
 from voice_tools.sandbox import TalkSandbox
-from voice_tools.server.http import HttpSettings, http_app, uvicorn_server
+from voice_tools.server.transports.http import HttpSettings, http_app, uvicorn_server
 
 
 @contextmanager

@@ -136,8 +136,8 @@ def fake_authorization_server(resource: str, introspections: list[str]) -> httpx
 
 
 async def test_oauth_resource_server_mode_checks_every_token_at_the_authorization_server() -> None:
-    from voice_tools.server.http import HttpSettings
-    from voice_tools.server.oauth import IntrospectionTokenVerifier
+    from voice_tools.server.transports.http import HttpSettings
+    from voice_tools.server.transports.oauth import IntrospectionTokenVerifier
 
     introspections: list[str] = []
     probe = HttpSettings.from_env(OAUTH_ENV, host="127.0.0.1", port=1, path="/mcp")
@@ -171,7 +171,7 @@ async def test_oauth_resource_server_mode_checks_every_token_at_the_authorizatio
 
 def test_oauth_settings_are_complete_and_exclusive() -> None:
     from voice_tools.client import ConfigurationError
-    from voice_tools.server.http import HttpSettings
+    from voice_tools.server.transports.http import HttpSettings
 
     with pytest.raises(ConfigurationError, match="VOICE_TOOLS_OAUTH_CLIENT_SECRET"):
         HttpSettings.from_env(
@@ -190,7 +190,7 @@ def test_oauth_settings_are_complete_and_exclusive() -> None:
 
 async def test_requests_past_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """503 past the cap on requests in progress (256 in production; 3 here, to see it happen)."""
-    import voice_tools.server.limits as limits_module
+    import voice_tools.server.transports.limits as limits_module
 
     monkeypatch.setattr(limits_module, "MAX_REQUESTS_IN_PROGRESS", 3)
     outcomes: list[str] = []
@@ -269,7 +269,7 @@ def test_the_listening_socket_says_it_is_tcp_so_nagle_is_turned_off() -> None:
     """asyncio sets TCP_NODELAY only on sockets whose protocol is IPPROTO_TCP; a socket made with protocol
     0 answered every small request one delayed ACK (40 ms) late."""
     from tests.processes import free_port
-    from voice_tools.server.http import HttpSettings, listen
+    from voice_tools.server.transports.http import HttpSettings, listen
 
     sock = listen(HttpSettings(port=free_port()))
     try:
@@ -323,7 +323,7 @@ async def test_300_idle_sockets_do_not_stop_an_authenticated_call() -> None:
 
 
 async def test_slow_headers_are_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from voice_tools.server.limits import GuardedH11Protocol
+    from voice_tools.server.transports.limits import GuardedH11Protocol
 
     monkeypatch.setattr(GuardedH11Protocol, "header_timeout", 0.5)
     with running_http() as (url, _, transport):
@@ -336,7 +336,7 @@ async def test_slow_headers_are_cut_off(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 async def test_a_stalled_body_is_answered_408(monkeypatch: pytest.MonkeyPatch) -> None:
-    from voice_tools.server import limits
+    from voice_tools.server.transports import limits
 
     monkeypatch.setattr(limits, "BODY_TIMEOUT_SECONDS", 0.5)
     with running_http() as (url, _, transport):
@@ -353,7 +353,7 @@ async def test_a_stalled_body_is_answered_408(monkeypatch: pytest.MonkeyPatch) -
 
 
 async def test_past_the_cap_the_503_says_when_to_retry(monkeypatch: pytest.MonkeyPatch) -> None:
-    from voice_tools.server import limits
+    from voice_tools.server.transports import limits
 
     limit = limits.RequestLimit(app=None, limit=0)  # full: every request is refused
     sent: list[dict[str, Any]] = []

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from voice_tools.server.arguments import (
+from voice_tools.server.shared.arguments import (
     ISO_COUNTRIES,
     AddressSid,
     AreaCode,

@@ -11,7 +11,7 @@ import pytest
 from bench.tokens import count
 from tests.harness import ERAS, Era, connect, make_rig, text_of
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
-from voice_tools.server.budget import estimated_tokens
+from voice_tools.server.shared.budget import estimated_tokens
 
 pytestmark = pytest.mark.anyio
 BUDGET = 1500

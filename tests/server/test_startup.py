@@ -13,7 +13,7 @@ import pytest
 
 from tests.processes import LOOPBACK, standalone_sandbox
 from voice_tools.server.config.serving import ServerSettings
-from voice_tools.server.startup import startup_line
+from voice_tools.server.config.startup_line import startup_line
 
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_", "XDG_"))}
 STATE = {"VOICE_TOOLS_STATE_DIR": "/var/lib/voice-tools"}

@@ -37,17 +37,28 @@ from voice_tools.client import ZendeskError
 from voice_tools.client.pagination import first_zendesk_error
 from voice_tools.guard import AddressCache, AuditTrail, InFlight, open_ledger
 
-from . import addresses, bulk, buy, buy_many, numbers, release, search, update
 from .config.environ import quiet_validation_links
 from .config.serving import ServerSettings
 from .config.variables import DEFAULT_TOOLSET
-from .errors import explain
-from .invalid import check_arguments
-from .logs import REQUEST_ID, new_request_id
-from .metrics import Metrics
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_guides, register_resources
+from .shared.errors import explain
+from .shared.invalid import check_arguments
 from .state import AppState, ServerParts, open_state, sandbox_transport
+from .tools import (
+    buy_number,
+    buy_numbers,
+    create_address,
+    get_number,
+    list_addresses,
+    list_numbers,
+    release_number,
+    search_numbers,
+    update_numbers,
+    update_settings,
+)
+from .transports.logs import REQUEST_ID, new_request_id
+from .transports.metrics import Metrics
 from .views import LINKS, build_apps
 from .views.visibility import app_only, resources_without_pages, without_pages
 
@@ -92,16 +103,24 @@ ADDS = _annotations(read_only=False, destructive=False, idempotent=False)  # a n
 GIVES_UP = _annotations(read_only=False, destructive=True, idempotent=False)  # a number released is gone for good
 
 TOOLS = (
-    ToolSpec(search.search_numbers, "Search numbers to buy", search.DESCRIPTION, READS),
-    ToolSpec(numbers.list_numbers, "List the account's numbers", numbers.LIST_DESCRIPTION, READS),
-    ToolSpec(numbers.get_number, "Get one number", numbers.GET_DESCRIPTION, READS),
-    ToolSpec(update.update_settings, "Update a number's settings", update.DESCRIPTION, OVERWRITES),
-    ToolSpec(buy.buy_number, "Buy a number", buy.DESCRIPTION, COMMITS_MONEY),
-    ToolSpec(release.release_number, "Release a number", release.DESCRIPTION, GIVES_UP, toolset="release"),
-    ToolSpec(addresses.list_addresses, "List addresses", addresses.LIST_DESCRIPTION, READS, toolset="addresses"),
-    ToolSpec(addresses.create_address, "Add an address", addresses.CREATE_DESCRIPTION, ADDS, toolset="addresses"),
-    ToolSpec(bulk.update_numbers, "Change several numbers", bulk.DESCRIPTION, OVERWRITES, toolset="bulk"),
-    ToolSpec(buy_many.buy_numbers, "Buy several numbers", buy_many.DESCRIPTION, COMMITS_MONEY, toolset="bulk"),
+    ToolSpec(search_numbers.search_numbers, "Search numbers to buy", search_numbers.DESCRIPTION, READS),
+    ToolSpec(list_numbers.list_numbers, "List the account's numbers", list_numbers.LIST_DESCRIPTION, READS),
+    ToolSpec(get_number.get_number, "Get one number", get_number.GET_DESCRIPTION, READS),
+    ToolSpec(update_settings.update_settings, "Update a number's settings", update_settings.DESCRIPTION, OVERWRITES),
+    ToolSpec(buy_number.buy_number, "Buy a number", buy_number.DESCRIPTION, COMMITS_MONEY),
+    ToolSpec(
+        release_number.release_number, "Release a number", release_number.DESCRIPTION, GIVES_UP, toolset="release"
+    ),
+    ToolSpec(
+        list_addresses.list_addresses, "List addresses", list_addresses.LIST_DESCRIPTION, READS, toolset="addresses"
+    ),
+    ToolSpec(
+        create_address.create_address, "Add an address", create_address.CREATE_DESCRIPTION, ADDS, toolset="addresses"
+    ),
+    ToolSpec(
+        update_numbers.update_numbers, "Change several numbers", update_numbers.DESCRIPTION, OVERWRITES, toolset="bulk"
+    ),
+    ToolSpec(buy_numbers.buy_numbers, "Buy several numbers", buy_numbers.DESCRIPTION, COMMITS_MONEY, toolset="bulk"),
 )
 
 
@@ -163,7 +182,7 @@ def publish_schema(schema: dict[str, Any], *, descriptions: bool = True) -> dict
 
 
 class VoiceToolsServer(MCPServer[AppState]):
-    """The SDK's server, with argument errors told the way every other failure is (``invalid.py``), every
+    """The SDK's server, with argument errors told the way every other failure is (``shared/invalid.py``), every
     failure's text starting with what happened, without the SDK's "Error executing tool X: ", and, for a
     client without MCP Apps, the server it had before the pages existed (``views/visibility.py``)."""
 
@@ -186,7 +205,7 @@ class VoiceToolsServer(MCPServer[AppState]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        REQUEST_ID.set(new_request_id())  # every log line of this call carries it (logs.py)
+        REQUEST_ID.set(new_request_id())  # every log line of this call carries it (transports/logs.py)
         if self.metrics is None or self._tool_manager.get_tool(name) is None:
             return await self._call_tool(name, arguments, context)
         with self.metrics.tool_call(name) as call:
@@ -303,7 +322,7 @@ def build_server(
     for tool in server._tool_manager.list_tools():
         if not compact_schemas:  # the SDK's schemas as they come (the benchmarks' baseline)
             break
-        tool.parameters = {**publish_schema(tool.parameters), "additionalProperties": False}  # refused: invalid.py
+        tool.parameters = {**publish_schema(tool.parameters), "additionalProperties": False}  # shared/invalid.py
         if tool.fn_metadata.output_schema is not None:
             tool.fn_metadata.output_schema = publish_schema(tool.fn_metadata.output_schema, descriptions=False)
     for prompt in prompt_files:

@@ -38,7 +38,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS
 from pydantic import Field
 
-from .arguments import _area_code, _contains, _country, _number_text
+from .shared.arguments import _area_code, _contains, _country, _number_text
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 NAME = re.compile(r"^[a-z][a-z0-9_]{2,63}$")

@@ -24,10 +24,10 @@ from mcp.types import Completion, CompletionArgument, CompletionContext, PromptR
 
 from voice_tools.client import NotFoundError, ZendeskError
 
-from .budget import rows_that_fit
 from .config.values import ISO_COUNTRIES
-from .directory import digits
-from .errors import explain
+from .shared.budget import rows_that_fit
+from .shared.directory import digits
+from .shared.errors import explain
 from .state import AppState
 
 MAX_COMPLETIONS = 100

@@ -33,9 +33,9 @@ from voice_tools.guard import (
 )
 
 from .config.serving import ServerSettings
-from .directory import NumberDirectory
-from .groups import GroupDirectory
-from .metrics import Metrics
+from .shared.directory import NumberDirectory
+from .shared.groups import GroupDirectory
+from .transports.metrics import Metrics
 
 logger = logging.getLogger("voice_tools.server")
 

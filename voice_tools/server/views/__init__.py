@@ -1,7 +1,8 @@
 """MCP Apps (the ``io.modelcontextprotocol/ui`` extension): pages a host shows in a sandboxed iframe.
 
 - ``ui://voice-tools/number-picker.html``, linked from search_numbers and buy_number: the offers as a
-  table, the chosen one's full terms, and Buy/Cancel, which call the app-only tools of ``approval.py``;
+  table, the chosen one's full terms, and Buy/Cancel, which call the app-only tools review_purchase
+  and answer_purchase;
 - ``ui://voice-tools/account.html``, linked from list_numbers: the account's numbers with routing and the
   settings an admin audits, sortable and filterable; a change goes through update_settings, previewed
   first with ``dry_run``.
@@ -15,8 +16,9 @@ from __future__ import annotations
 from mcp.server.apps import Apps, ResourceCsp
 from mcp.types import ToolAnnotations
 
-from .approval import ANSWER_DESCRIPTION, REVIEW_DESCRIPTION, answer_purchase, review_purchase
-from .pages import BYTE_BUDGET, page
+from ..tools.answer_purchase import ANSWER_DESCRIPTION, answer_purchase
+from ..tools.review_purchase import REVIEW_DESCRIPTION, review_purchase
+from .files import BYTE_BUDGET, page
 
 PICKER = "ui://voice-tools/number-picker.html"
 ACCOUNT = "ui://voice-tools/account.html"

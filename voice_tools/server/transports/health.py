@@ -19,8 +19,8 @@ from starlette.routing import Route
 
 from voice_tools.guard import Ledger
 
-from .config.serving import ServerSettings
-from .probe import probe_account
+from ..config.account_probe import probe_account
+from ..config.serving import ServerSettings
 
 READY_CACHE_SECONDS = 15.0
 LEDGER_TIMEOUT_SECONDS = 2.0

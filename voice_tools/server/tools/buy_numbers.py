@@ -21,12 +21,12 @@ from pydantic import BaseModel, Field, StrictBool
 from voice_tools.client import ZendeskError
 from voice_tools.guard import MAX_BATCH, BatchPlan, GuardRefusal
 
-from .arguments import AddressSid
-from .buy import refused
-from .confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
-from .errors import tool_error
-from .results import BuyResult, respond
-from .state import AppState, state
+from ..shared.arguments import AddressSid
+from ..shared.confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
+from ..shared.errors import tool_error
+from ..shared.results import BuyResult, respond
+from ..state import AppState, state
+from .buy_number import refused
 
 DESCRIPTION = (
     "Buy several numbers from search_numbers quotes on one confirmation of the total monthly price; the whole "

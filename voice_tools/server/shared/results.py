@@ -14,6 +14,11 @@ from typing import Any, Literal
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ConfigDict
 
+from voice_tools.models import Address
+
+# Noise for a model: Zendesk's internal greeting-category maps. They stay in the full record (view="full").
+NOISY_FIELDS = ("categorised_greetings", "categorised_greetings_with_sub_settings", "default_greeting_ids")
+
 
 class Offer(BaseModel):
     number: str
@@ -106,4 +111,26 @@ def respond(result: BaseModel) -> CallToolResult:
     structured = result.model_dump(mode="json", exclude_none=True)
     return CallToolResult(
         content=[TextContent(type="text", text=compact_json(structured))], structured_content=structured
+    )
+
+
+class AddressRow(BaseModel):
+    address_sid: str | None = None
+    name: str | None = None
+    street: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    province: str | None = None
+    country_code: str | None = None
+
+
+def address_row(address: Address) -> AddressRow:
+    return AddressRow(
+        address_sid=address.provider_reference,
+        name=address.name,
+        street=address.street,
+        city=address.city or None,
+        zip=address.zip,
+        province=address.province,
+        country_code=address.country_code,
     )

@@ -1,11 +1,4 @@
-"""list_addresses and create_address (toolset ``addresses``): what regulated numbers need before purchase.
-
-Some countries sell numbers only with an address on the account (``address`` in a search result says
-which kind: in the number's country, outside it, or any). With these two tools a regulated number is
-bought in one conversation: create the address, then pass its ``address_sid`` to buy_number. Every field
-Zendesk requires (name, street, zip, province, country) is checked here first, and the postal code
-against the country's format where it is well known, so a typo is fixed before anything is sent.
-"""
+"""create_address (toolset addresses): a new address for numbers that regulation ties to one, checked before sending."""
 
 from __future__ import annotations
 
@@ -18,16 +11,14 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, ValidationError
 
 from voice_tools.client import ZendeskError
-from voice_tools.models import Address, AddressCreate
+from voice_tools.models import AddressCreate
 
-from .arguments import Country
-from .budget import rows_that_fit
-from .errors import tool_error
-from .invalid import fields_of, invalid_arguments, problems
-from .results import respond
-from .state import state
+from ..shared.arguments import Country
+from ..shared.errors import tool_error
+from ..shared.invalid import fields_of, invalid_arguments, problems
+from ..shared.results import AddressRow, address_row, respond
+from ..state import state
 
-LIST_DESCRIPTION = "The account's addresses; pass an address_sid to buy_number for numbers that need one."
 CREATE_DESCRIPTION = (
     "Add an address to the account (for numbers that need one). Use the user's real business address and read "
     "it back to them first. Returns its address_sid for buy_number."
@@ -46,55 +37,9 @@ POSTAL_CODES = {
 Text = Annotated[str, Field(min_length=1, max_length=255)]
 
 
-class AddressRow(BaseModel):
-    address_sid: str | None = None
-    name: str | None = None
-    street: str | None = None
-    city: str | None = None
-    zip: str | None = None
-    province: str | None = None
-    country_code: str | None = None
-
-
-class AddressList(BaseModel):
-    addresses: list[AddressRow]
-    next_step: str
-
-
 class CreatedAddress(BaseModel):
     address: AddressRow
     next_step: str
-
-
-def _row(address: Address) -> AddressRow:
-    return AddressRow(
-        address_sid=address.provider_reference,
-        name=address.name,
-        street=address.street,
-        city=address.city or None,
-        zip=address.zip,
-        province=address.province,
-        country_code=address.country_code,
-    )
-
-
-async def list_addresses(
-    ctx: Context[Any, Any], country: Country | None = None
-) -> Annotated[CallToolResult, AddressList]:
-    app = state(ctx)
-    try:
-        found = [a async for a in app.client.list_addresses()]
-    except ZendeskError as error:
-        raise tool_error(error, subject="the list of addresses") from None
-    rows = [_row(a).model_dump(exclude_none=True) for a in found if country is None or a.country_code == country]
-    shown = rows_that_fit(rows, app.settings.max_result_tokens)
-    if not rows:
-        next_step = "No address" + (f" in {country}" if country else "") + ": create one with create_address."
-    elif shown < len(rows):
-        next_step = f"Showing {shown} of {len(rows)}: narrow with country."
-    else:
-        next_step = "Pass the address_sid that fits the number to buy_number."
-    return respond(AddressList(addresses=[AddressRow(**r) for r in rows[:shown]], next_step=next_step))
 
 
 async def create_address(
@@ -127,7 +72,7 @@ async def create_address(
     app.guard.addresses.forget()
     return respond(
         CreatedAddress(
-            address=_row(created),
+            address=address_row(created),
             next_step="Pass this address_sid to buy_number with the quote of the number that needed it.",
         )
     )

@@ -8,7 +8,7 @@ How the yes is given is decided by the resolver, before the tool body runs, from
 - ``elicit_or_code``: as above, and a client that cannot show a form gets the summary and a single-use
   code instead; only a second call with that code buys;
 - a host that shows MCP Apps (any mode but ``preapproved``): nothing is bought here; the number picker
-  page shows the summary, and only the person's click on Buy buys (``views/approval.py``);
+  page shows the summary, and only the person's click on Buy buys (``tools/answer_purchase.py``);
 - ``preapproved``: unattended workflows; the operator's spend policy (a finite daily cap and price
   ceiling, required at start-up) is the approval, and each purchase is audited as approved by policy.
 
@@ -33,11 +33,11 @@ from pydantic import BaseModel, Field, StrictBool
 from voice_tools.client import ZendeskError
 from voice_tools.guard import GuardRefusal, PurchasePlan
 
-from .arguments import AddressSid
-from .confirm import Action, AppApproval, CodeConfirmation, PolicyApproval, page_asks, read_answer, route
-from .errors import message, tool_error
-from .results import BuyResult, respond
-from .state import AppState, state
+from ..shared.arguments import AddressSid
+from ..shared.confirm import Action, AppApproval, CodeConfirmation, PolicyApproval, page_asks, read_answer, route
+from ..shared.errors import message, tool_error
+from ..shared.results import BuyResult, respond
+from ..state import AppState, state
 
 DESCRIPTION = (
     "Buy the number behind a search_numbers quote (a monthly charge). The user must say yes: the client shows "

@@ -18,7 +18,7 @@ from typing import Any
 import httpx2
 from mcp.server.auth.provider import AccessToken
 
-from .config.http_settings import OAuthSettings
+from ..config.http_settings import OAuthSettings
 
 logger = logging.getLogger("voice_tools.oauth")
 CACHE_SECONDS = 30.0

@@ -10,7 +10,8 @@ The operator's confirmation mode decides, with what the client can do:
   (``CodeConfirmation``); only a second call with that code goes ahead;
 - for a purchase, a host that shows MCP Apps gets neither: the number picker page shows the summary with
   Buy and Cancel (``AppApproval``), and only the person's click, through a tool the model cannot see,
-  buys (``views/approval.py``). Where the host has no Apps, nothing of this changes.
+  buys (``tools/review_purchase.py``, ``tools/answer_purchase.py``). Where the host has no Apps,
+  nothing of this changes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
 from .errors import message
-from .state import AppState
+from ..state import AppState
 
 ENABLE_CODES = "VOICE_TOOLS_CONFIRMATION=elicit_or_code"
 Form = TypeVar("Form", bound=BaseModel)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from .config.values import ISO_COUNTRIES
+from ..config.values import ISO_COUNTRIES
 
 AREA_CODE_COUNTRIES = frozenset({"US", "CA"})
 

@@ -1,33 +1,26 @@
-"""update_settings: change a number's attributes and settings, sending only what differs, showing before/after."""
+"""Working out and applying a change to one number, for update_settings and update_numbers: parse the
+request, read the number, diff, send what differs once, audit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from voice_tools.client import APIConnectionError, ZendeskError
 from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberSettings, PhoneNumberUpdate, SettingsUpdate
 
-from .arguments import PhoneNumberId
+from ..state import AppState
 from .errors import message, tool_error
 from .groups import GroupNameError
 from .invalid import invalid_arguments, problem
 from .references import includes_for, reference_problems, requested_fields
-from .results import Change, UpdateResult, respond
-from .state import AppState, state
+from .results import Change
 
-DESCRIPTION = (
-    "Change a number's attributes (changes, e.g. nickname, group_ids, recorded) and settings (settings, e.g. "
-    "voicemail, call_recording_delete_after). Only fields that differ are sent. Use dry_run=true first and apply "
-    "after the user agrees."
-)
 WRITABLE = sorted(set(PhoneNumberUpdate.model_fields) - {"settings"})
 SETTINGS = sorted(SettingsUpdate.model_fields)
 
@@ -257,60 +250,4 @@ def refused_references(subject: str, problems: list[tuple[str, str]]) -> ToolErr
             "no, not as it is",
             "fix those fields and call again",
         )
-    )
-
-
-async def update_settings(
-    phone_number_id: PhoneNumberId,
-    ctx: Context[Any, Any],
-    changes: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description=(
-                "Attributes: nickname, group_ids (ids or names), default_group_id, ivr_id, schedule_id, recorded, ..."
-            )
-        ),
-    ] = None,
-    settings: Annotated[
-        dict[str, Any] | None,
-        Field(description="Settings: voicemail, call_recording_delete_after, overflow_number, maximum_queue_size, ..."),
-    ] = None,
-    dry_run: Annotated[bool, Field(description="true: show what would change, change nothing")] = False,
-) -> Annotated[CallToolResult, UpdateResult]:
-    app = state(ctx)
-    request = await parse_request(app, phone_number_id, changes, settings)
-    subject = f"phone number {phone_number_id}"
-    try:
-        planned = await plan(app, phone_number_id, request)
-    except ZendeskError as error:
-        raise tool_error(error, subject=subject) from None
-    if planned.problems:  # the same answer for a dry run and a real call
-        raise refused_references(subject, planned.problems)
-    if not planned.diff:
-        return respond(
-            UpdateResult(
-                phone_number_id=phone_number_id,
-                applied=False,
-                changes=[],
-                next_step="Nothing to do: every field already has that value.",
-            )
-        )
-    if dry_run:
-        return respond(
-            UpdateResult(
-                phone_number_id=phone_number_id,
-                applied=False,
-                changes=planned.diff,
-                next_step="Show the user these changes; call again with dry_run=false once they agree.",
-            )
-        )
-    done = await apply(app, planned)
-    if done.error is not None:
-        raise tool_error(done.error, subject=f"the update of {subject}", writes=True)
-    if done.missed:
-        next_step = f"Zendesk did not apply {', '.join(done.missed)}; tell the user and check with get_number."
-    else:
-        next_step = "Done. Tell the user what changed."
-    return respond(
-        UpdateResult(phone_number_id=phone_number_id, applied=not done.missed, changes=done.diff, next_step=next_step)
     )

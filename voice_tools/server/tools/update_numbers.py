@@ -29,14 +29,14 @@ from pydantic import BaseModel, Field, StrictBool
 from voice_tools.client import ZendeskError
 from voice_tools.models import PhoneNumber
 
-from .arguments import Country, PhoneNumberId
-from .confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
-from .errors import explain, message, tool_error
-from .groups import GroupNameError
-from .invalid import invalid_arguments
-from .results import Change, respond
-from .state import AppState, state
-from .update import Planned, Request, apply, parse_request, plan
+from ..shared.arguments import Country, PhoneNumberId
+from ..shared.confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
+from ..shared.errors import explain, message, tool_error
+from ..shared.groups import GroupNameError
+from ..shared.invalid import invalid_arguments
+from ..shared.number_changes import Planned, Request, apply, parse_request, plan
+from ..shared.results import Change, respond
+from ..state import AppState, state
 
 MAX_NUMBERS = 100
 CONCURRENCY = 8

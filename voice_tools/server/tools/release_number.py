@@ -23,11 +23,11 @@ from pydantic import BaseModel, Field, StrictBool
 from voice_tools.client import ZendeskError
 from voice_tools.guard import GuardRefusal, ReleasePlan
 
-from .arguments import PhoneNumberId
-from .confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
-from .errors import message, tool_error
-from .results import ReleaseResult, respond
-from .state import AppState, state
+from ..shared.arguments import PhoneNumberId
+from ..shared.confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
+from ..shared.errors import message, tool_error
+from ..shared.results import ReleaseResult, respond
+from ..state import AppState, state
 
 DESCRIPTION = (
     "Release a number from the account: its calls stop and it cannot be undone. The user must say yes, as for "

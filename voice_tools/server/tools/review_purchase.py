@@ -23,14 +23,13 @@ from voice_tools.guard import GuardRefusal, Quote
 from voice_tools.guard.text import one_line
 from voice_tools.models import Address
 
-from .. import buy
-from ..arguments import AddressSid
-from ..errors import tool_error
-from ..results import BuyResult, respond
+from ..shared.arguments import AddressSid
+from ..shared.errors import tool_error
+from ..shared.results import respond
 from ..state import AppState, state
+from . import buy_number as buy
 
 REVIEW_DESCRIPTION = "Number picker page only: one offer's full summary and a single-use approval for its Buy button."
-ANSWER_DESCRIPTION = "Number picker page only: the person's click, buy or cancel, with review_purchase's approval."
 QuoteText = Annotated[str, Field(min_length=1, max_length=400, description="The offer's quote, unchanged")]
 
 
@@ -108,31 +107,5 @@ async def review_purchase(
             summary=plan.summary(),
             approval=approval,
             next_step="Buy buys it; Cancel buys nothing. The approval works once, for the next 5 minutes.",
-        )
-    )
-
-
-async def answer_purchase(
-    quote: QuoteText,
-    approval: Annotated[str, Field(min_length=1, max_length=12, description="From review_purchase")],
-    answer: Literal["buy", "cancel"],
-    ctx: Context[Any, Any],
-    address_sid: AddressSid | None = None,
-) -> Annotated[CallToolResult, BuyResult]:
-    app = state(ctx)
-    plan = await buy.plan_purchase(app, quote, address_sid)
-    if answer == "buy":
-        return await buy.complete(app, plan, "app", code=approval)
-    try:
-        await app.guard.redeem_code(plan, approval, "app")  # spent: the same approval cannot buy later
-    except GuardRefusal as refusal:
-        raise buy.refused(refusal) from None
-    await app.guard.record_no(plan, "app", "the user cancelled in the number picker")
-    return respond(
-        BuyResult(
-            status="not_purchased",
-            number=plan.quote.number,
-            summary=plan.summary(),
-            next_step="The user cancelled in the number picker; nothing was bought. Do not ask again unless they want.",
         )
     )

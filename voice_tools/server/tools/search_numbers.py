@@ -13,11 +13,11 @@ from voice_tools.client import ZendeskError
 from voice_tools.guard import Quote
 from voice_tools.models import AvailableNumber
 
-from .arguments import AREA_CODE_COUNTRIES, AreaCode, Contains, Country
-from .errors import tool_error
-from .invalid import invalid_arguments
-from .results import Offer, SearchResult, respond
-from .state import AppState, state
+from ..shared.arguments import AREA_CODE_COUNTRIES, AreaCode, Contains, Country
+from ..shared.errors import tool_error
+from ..shared.invalid import invalid_arguments
+from ..shared.results import Offer, SearchResult, respond
+from ..state import AppState, state
 
 DESCRIPTION = (
     "Find phone numbers available to buy. Each result has a quote; to buy one, pass its quote to buy_number "

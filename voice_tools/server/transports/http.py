@@ -27,13 +27,13 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from .app import build_server, server_parts
-from .config.http_settings import HttpSettings
-from .config.serving import ServerSettings
+from ..app import build_server, server_parts
+from ..config.http_settings import HttpSettings
+from ..config.serving import ServerSettings
+from ..state import sandbox_transport
 from .health import health_routes
 from .limits import GuardedH11Protocol, RequestLimit
 from .oauth import IntrospectionTokenVerifier
-from .state import sandbox_transport
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_SESSIONS = 200

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from voice_tools.guard.ledger.urls import display_url
 
-from .config.serving import ServerSettings
+from .serving import ServerSettings
 
 CONFIRMATION_TEXT = {
     "elicit_only": "a person confirms each purchase in a form",

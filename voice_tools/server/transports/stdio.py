@@ -30,7 +30,7 @@ import anyio.lowlevel
 from mcp.server import MCPServer
 from mcp.server.stdio import stdio_server
 
-from .state import ServerParts
+from ..state import ServerParts
 
 logger = logging.getLogger("voice_tools.server")
 

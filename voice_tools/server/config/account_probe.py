@@ -15,7 +15,7 @@ import httpx2
 
 from voice_tools.client import APIConnectionError, AuthenticationError, RetryPolicy, TalkClient, ZendeskError
 
-from .config.serving import ServerSettings
+from .serving import ServerSettings
 
 PROBE_TIMEOUT_SECONDS = 10.0
 

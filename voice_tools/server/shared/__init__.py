@@ -1,0 +1,1 @@
+"""What the tools share: argument types, errors, results, confirmation, the account's directories."""
