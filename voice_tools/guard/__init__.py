@@ -2,6 +2,7 @@
 
 from .audit import AuditTrail
 from .batch import MAX_BATCH, BatchPlan, BatchPurchaser
+from .codes import CodeChannel, CodeSubject, ConfirmationCodes
 from .inflight import InFlight
 from .ledger import Ledger, LedgerURLError, open_ledger
 from .policy import PolicyRefusal, SpendPolicy
@@ -9,13 +10,13 @@ from .purchase import (
     CONFIRMATION_MODES,
     AddressCache,
     ConfirmationMode,
-    GuardRefusal,
     PurchaseGuard,
     PurchaseOutcome,
     PurchasePlan,
     Reconciliation,
 )
 from .quotes import Quote, QuoteBook, QuoteError
+from .refusal import GuardRefusal
 from .release import ReleaseGuard, ReleaseOutcome, ReleasePlan
 from .text import as_data, one_line
 
@@ -26,6 +27,9 @@ __all__ = [
     "AuditTrail",
     "BatchPlan",
     "BatchPurchaser",
+    "CodeChannel",
+    "CodeSubject",
+    "ConfirmationCodes",
     "ConfirmationMode",
     "GuardRefusal",
     "InFlight",

@@ -20,8 +20,10 @@ import anyio
 
 from voice_tools.client import ZendeskError
 
+from .codes import CodeSubject
 from .ledger import Attempt, BatchItem
-from .purchase import GuardRefusal, PurchaseGuard, PurchaseOutcome, PurchasePlan
+from .purchase import PurchaseGuard, PurchaseOutcome, PurchasePlan
+from .refusal import GuardRefusal
 
 MAX_BATCH = 10
 
@@ -31,11 +33,18 @@ class BatchPlan:
     plans: list[PurchasePlan]
     account: str
 
-    @property
-    def code_key(self) -> str:
-        """Codes confirm exactly these quotes with exactly these addresses."""
+    def code_subject(self) -> CodeSubject:
+        """A code confirms exactly these quotes with exactly these addresses."""
         blob = "|".join(f"{p.quote.handle}:{p.address_sid or ''}" for p in self.plans)
-        return "batch-" + hashlib.sha256(blob.encode()).hexdigest()[:24]
+        key = "batch-" + hashlib.sha256(blob.encode()).hexdigest()[:24]
+        return CodeSubject(
+            key=key,
+            binding=key,
+            event="purchase",
+            this="this batch",
+            fresh="Call buy_numbers again without a code, show the user the new summary and wait for their yes",
+            audit={"batch": True, "numbers": [p.quote.number for p in self.plans]},
+        )
 
     def total_text(self) -> str:
         """The total monthly price, in the currency the prices share (as Zendesk wrote them)."""
@@ -88,25 +97,12 @@ class BatchPurchaser:
         for plan in batch.plans:
             await self.guard.record_no(plan, how, why)
 
-    async def issue_code(self, batch: BatchPlan) -> str:
-        key = batch.code_key
-        code = await self.guard.ledger.issue_code(key, key, self.guard.code_ttl_seconds)
-        if code is None:
-            await self._refused("confirmation_code", "five wrong codes were given for this batch; its codes are burnt")
-        return code
-
     async def purchase(self, batch: BatchPlan, confirmed_by: str, *, code: str | None = None) -> list[PurchaseOutcome]:
         """Redeem the code, reserve the whole batch (or refuse it whole), then send and settle each number;
         shielded from cancellation throughout, as a single purchase is."""
         with anyio.CancelScope(shield=True), self.guard.in_flight.track():
             if code is not None:
-                check = await self.guard.ledger.redeem_code(batch.code_key, code.strip().upper(), batch.code_key)
-                if check.outcome != "redeemed":
-                    await self._refused(
-                        "confirmation_code",
-                        "this confirmation code is not valid for this batch: it was never issued for these quotes, "
-                        f"was already used, or expired. {check.wrong_left} more wrong code(s) and its codes are burnt",
-                    )
+                await self.guard.codes.redeem(batch.code_subject(), code)
             attempts = await self._reserve(batch, confirmed_by)
             outcomes = []
             for plan, attempt in zip(batch.plans, attempts, strict=True):

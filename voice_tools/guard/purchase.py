@@ -27,38 +27,21 @@ from voice_tools.client import OutcomeUnknownError, TalkClient, ZendeskError
 from voice_tools.models import Address
 
 from .audit import AuditTrail
+from .codes import DEFAULT_CODE_TTL_SECONDS, CodeSubject, ConfirmationCodes
 from .inflight import InFlight
 from .ledger import Attempt, Ledger, Status
 from .policy import SpendPolicy
 from .quotes import Quote, QuoteBook, QuoteError
+from .refusal import GuardRefusal
 from .text import as_data
 
 logger = logging.getLogger("voice_tools.guard")
 
 ConfirmationMode = Literal["elicit_only", "elicit_or_code", "preapproved"]
 Outcome = Literal["purchased", "not_purchased", "unknown"]
-Approver = Literal["code", "app"]  # who holds a single-use code: the model (shown to the user) or the app page
 CONFIRMATION_MODES: tuple[ConfirmationMode, ...] = ("elicit_only", "elicit_or_code", "preapproved")
-DEFAULT_CODE_TTL_SECONDS = 5 * 60
 ADDRESS_CACHE_SECONDS = 10.0
 WHERE = {"local": "in the same country", "foreign": "outside the number's country", "any": "anywhere"}
-
-
-class GuardRefusal(Exception):
-    """The purchase was refused before anything was sent to Zendesk. ``rule`` names the check; ``quote`` is
-    the quote refused, when it could be read."""
-
-    def __init__(
-        self,
-        rule: str,
-        message: str,
-        *,
-        suitable_addresses: list[Address] | None = None,
-        quote: Quote | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.rule, self.message, self.quote = rule, message, quote
-        self.suitable_addresses = suitable_addresses or []
 
 
 @dataclass(frozen=True)
@@ -139,6 +122,18 @@ class PurchasePlan:
         q = self.quote
         return {"number": q.number, "price": q.price_text, "quote": q.handle, "address_sid": self.address_sid}
 
+    def code_subject(self) -> CodeSubject:
+        """A code confirms this quote with this address (``for_app()``: the picker's approval, bound apart)."""
+        return CodeSubject(
+            key=self.quote.handle,
+            binding=f"{self.quote.handle}|{self.address_sid or ''}",
+            event="purchase",
+            this="this quote",
+            fresh="Call search_numbers for a fresh quote, show the user the summary again and wait for their yes",
+            mismatch="with a different address_sid",
+            audit=self.audit_fields(),
+        )
+
 
 @dataclass(frozen=True)
 class PurchaseOutcome:
@@ -174,6 +169,7 @@ class PurchaseGuard:
         self.policy, self.audit, self.in_flight, self.mode = policy, audit, in_flight, mode
         self.code_ttl_seconds, self.reconciliation = code_ttl_seconds, reconciliation
         self._today, self._sleep, self.addresses = today, sleep, addresses
+        self.codes = ConfirmationCodes(ledger, self.write, code_ttl_seconds)
         self.sleep = sleep  # for the release guard, which waits on the same clock
 
     # ---------------------------------------------------------------- before asking
@@ -257,40 +253,6 @@ class PurchaseGuard:
         raise GuardRefusal(rule, message, suitable_addresses=suitable, quote=quote)
 
     # ------------------------------------------------------------- confirmation
-    def binding(self, plan: PurchasePlan, by: Approver = "code") -> str:
-        """What a code is bound to: the quote and the address, and, for an app approval, that it was issued
-        to the app, so a code the model saw (``code``) can never stand in for the person's click (``app``)."""
-        bound = f"{plan.quote.handle}|{plan.address_sid or ''}"
-        return bound if by == "code" else f"{bound}|{by}"
-
-    async def issue_code(self, plan: PurchasePlan, by: Approver = "code") -> str:
-        code = await self.ledger.issue_code(plan.quote.handle, self.binding(plan, by), self.code_ttl_seconds)
-        if code is None:
-            await self._refused("confirmation_code", _LOCKED, plan.quote)
-        await self.write("purchase", outcome="confirmation_requested", confirmed_by=by, **plan.audit_fields())
-        return code
-
-    async def redeem_code(self, plan: PurchasePlan, code: str, by: Approver = "code") -> None:
-        """Spend the code, or refuse truthfully: which codes are burnt, and how many wrong ones are left."""
-        check = await self.ledger.redeem_code(plan.quote.handle, code.strip().upper(), self.binding(plan, by))
-        if check.outcome == "redeemed":
-            return
-        if check.outcome == "locked":
-            await self._refused("confirmation_code", _LOCKED, plan.quote)
-        kind = "approval" if by == "app" else "confirmation code"
-        other = "with a different address_sid, or it is a confirmation code, which only buy_number takes"
-        what = (
-            f"this {kind} was issued for this quote " + (other if by == "app" else "with a different address_sid")
-            if check.outcome == "mismatch"
-            else f"this {kind} is not valid for this quote: it was never issued for it, was already "
-            "used, or expired (they last 5 minutes and work once)"
-        )
-        await self._refused(
-            "confirmation_code",
-            f"{what}. {check.wrong_left} more wrong code(s) and this quote's codes are burnt",
-            plan.quote,
-        )
-
     async def record_no(self, plan: PurchasePlan, how: str, why: str) -> None:
         await self.write("purchase", outcome="not_purchased", confirmed_by=how, reason=why, **plan.audit_fields())
 
@@ -300,7 +262,8 @@ class PurchaseGuard:
         so a caller that goes away (or a shutdown) cannot leave a purchase sent but unsettled."""
         with anyio.CancelScope(shield=True), self.in_flight.track():
             if code is not None:
-                await self.redeem_code(plan, code, "app" if confirmed_by == "app" else "code")
+                subject = plan.code_subject()
+                await self.codes.redeem(subject.for_app() if confirmed_by == "app" else subject, code)
             attempt = await self._reserve(plan, confirmed_by)
             outcome = await self.send_and_settle(plan, attempt)
         return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here
@@ -426,12 +389,6 @@ class PurchaseGuard:
                     await self._settle(attempt, "not_purchased", None, reason=reason)
                     settled += 1
         return settled
-
-
-_LOCKED = (
-    "five wrong confirmation codes were given for this quote, so all of its codes are burnt and no code can buy "
-    "it. Call search_numbers for a fresh quote, show the user the summary again and wait for their yes"
-)
 
 
 def _used_quote(quote: Quote, status: str) -> str:

@@ -24,8 +24,10 @@ from voice_tools.client import APIConnectionError, NotFoundError, ZendeskError
 from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberDetails
 
+from .codes import CodeSubject
 from .ledger import Attempt, Status
-from .purchase import GuardRefusal, PurchaseGuard, utc_day
+from .purchase import PurchaseGuard, utc_day
+from .refusal import GuardRefusal
 from .text import as_data
 
 logger = logging.getLogger("voice_tools.guard")
@@ -45,10 +47,17 @@ class ReleasePlan:
     account: str
     routing: str
 
-    @property
-    def code_key(self) -> str:
-        """Where this release's confirmation codes live in the ledger (beside quotes, never one)."""
-        return f"release-{self.number.id}"
+    def code_subject(self) -> CodeSubject:
+        """A code confirms the release of this number (its codes live beside quotes, never one)."""
+        key = f"release-{self.number.id}"
+        return CodeSubject(
+            key=key,
+            binding=key,
+            event="release",
+            this="this release",
+            fresh="Call release_number again without a code, show the user the new summary and wait for their yes",
+            audit=self.audit_fields(),
+        )
 
     def summary(self) -> str:
         n = self.number
@@ -105,33 +114,11 @@ class ReleaseGuard:
     async def record_no(self, plan: ReleasePlan, how: str, why: str) -> None:
         await self.guard.write("release", outcome="not_released", confirmed_by=how, reason=why, **plan.audit_fields())
 
-    async def issue_code(self, plan: ReleasePlan) -> str:
-        ledger = self.guard.ledger
-        code = await ledger.issue_code(plan.code_key, plan.code_key, self.guard.code_ttl_seconds)
-        if code is None:
-            await self._refused("confirmation_code", _LOCKED, **plan.audit_fields())
-        await self.guard.write("release", outcome="confirmation_requested", confirmed_by="code", **plan.audit_fields())
-        return code
-
-    async def _redeem(self, plan: ReleasePlan, code: str) -> None:
-        check = await self.guard.ledger.redeem_code(plan.code_key, code.strip().upper(), plan.code_key)
-        if check.outcome == "redeemed":
-            return
-        if check.outcome == "locked":
-            await self._refused("confirmation_code", _LOCKED, **plan.audit_fields())
-        await self._refused(
-            "confirmation_code",
-            "this confirmation code is not valid for this release: it was never issued for it, was already used, "
-            f"or expired (codes last 5 minutes and work once). {check.wrong_left} more wrong code(s) and this "
-            "number's release codes are burnt",
-            **plan.audit_fields(),
-        )
-
     async def release(self, plan: ReleasePlan, confirmed_by: str, *, code: str | None = None) -> ReleaseOutcome:
         """Redeem the code (if any), reserve, send once and settle, shielded from cancellation."""
         with anyio.CancelScope(shield=True), self.guard.in_flight.track():
             if code is not None:
-                await self._redeem(plan, code)
+                await self.guard.codes.redeem(plan.code_subject(), code)
             attempt = await self._reserve(plan, confirmed_by)
             outcome = await self._send_and_settle(plan, attempt)
         return outcome  # noqa: RET504 - after the scope, as in PurchaseGuard.purchase
@@ -243,9 +230,3 @@ def _definitely_not_done(error: ZendeskError) -> bool:
     if isinstance(error, APIConnectionError):
         return error.never_sent
     return isinstance(error, APIStatusError) and 400 <= error.status_code < 500
-
-
-_LOCKED = (
-    "five wrong confirmation codes were given for this release, so its codes are burnt. Call release_number "
-    "again without a code, show the user the new summary and wait for their yes"
-)

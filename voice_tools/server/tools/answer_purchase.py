@@ -8,9 +8,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from voice_tools.guard import GuardRefusal
-
 from ..shared.arguments import AddressSid
+from ..shared.confirmed import guarded
 from ..shared.results import BuyResult, respond
 from ..state import state
 from . import buy_number as buy
@@ -30,10 +29,8 @@ async def answer_purchase(
     plan = await buy.plan_purchase(app, quote, address_sid)
     if answer == "buy":
         return await buy.complete(app, plan, "app", code=approval)
-    try:
-        await app.guard.redeem_code(plan, approval, "app")  # spent: the same approval cannot buy later
-    except GuardRefusal as refusal:
-        raise buy.refused(refusal) from None
+    subject = plan.code_subject().for_app()  # spent: the same approval cannot buy later
+    await guarded("answer_purchase", buy.BUY, lambda: app.guard.codes.redeem(subject, approval))
     await app.guard.record_no(plan, "app", "the user cancelled in the number picker")
     return respond(
         BuyResult(

@@ -7,32 +7,33 @@ way buy_number asks (a form, a code where allowed, or the operator's policy in `
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import (
-    Context,
-    Elicit,
-    ElicitationResult,
-    Resolve,
-)
+from mcp.server.mcpserver import Context, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, StrictBool
 
 from voice_tools.client import ZendeskError
-from voice_tools.guard import MAX_BATCH, BatchPlan, GuardRefusal
+from voice_tools.guard import MAX_BATCH, BatchPlan, CodeSubject
 
 from ..shared.arguments import AddressSid
-from ..shared.confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
+from ..shared.confirmed import Asked, Words, ask, conclude, guarded
 from ..shared.errors import tool_error
 from ..shared.results import BuyResult, respond
-from ..state import AppState, state
-from .buy_number import refused
+from ..state import AppState
 
 DESCRIPTION = (
     "Buy several numbers from search_numbers quotes on one confirmation of the total monthly price; the whole "
     "batch is checked against the spend policy first and bought within the daily cap or not at all."
 )
-BUY_ALL = Action("buy", "buys numbers", "not purchased", "buy the numbers in Zendesk")
+BUY_ALL = Words(
+    "buy", "buys numbers", "not purchased", "buy the numbers in Zendesk", "nothing was bought", "the purchase"
+)
+CODE_NEXT_STEP = (
+    "Nothing bought yet. Show the user the summary word for word; only after their yes, call buy_numbers again "
+    "with the same quotes and address_sid and this confirmation_code."
+)
 Quotes = Annotated[list[Annotated[str, Field(min_length=1, max_length=400)]], Field(min_length=2, max_length=MAX_BATCH)]
 
 
@@ -51,25 +52,77 @@ class BatchResult(BaseModel):
     next_step: str
 
 
-async def _plan(app: AppState, quotes: list[str], address_sid: str | None) -> BatchPlan:
-    try:
-        return await app.batches.prepare(quotes, address_sid)
-    except GuardRefusal as refusal:
-        raise refused(refusal) from None
-    except ZendeskError as error:
-        raise tool_error(error, subject="the address check") from None
+@dataclass(frozen=True)
+class Batch:
+    """One buy_numbers call as a confirmed action (``shared/confirmed.py``)."""
+
+    quotes: tuple[str, ...]
+    address_sid: str | None
+    tool = "buy_numbers"
+    words = BUY_ALL
+    form = ConfirmBatch
+    page_asks = False
+
+    async def prepare(self, app: AppState) -> BatchPlan:
+        try:
+            return await guarded(self.tool, BUY_ALL, lambda: app.batches.prepare(list(self.quotes), self.address_sid))
+        except ZendeskError as error:
+            raise tool_error(error, subject="the address check") from None
+
+    def summary(self, plan: BatchPlan) -> str:
+        return plan.summary()
+
+    def code_subject(self, plan: BatchPlan) -> CodeSubject:
+        return plan.code_subject()
+
+    async def record_no(self, app: AppState, plan: BatchPlan, how: str, why: str) -> None:
+        await app.batches.record_no(plan, how, why)
+
+    async def answered_no(self, app: AppState, plan: BatchPlan, next_step: str) -> CallToolResult:
+        return respond(
+            BatchResult(
+                status="not_purchased", total=plan.total_text(), numbers=[], summary=plan.summary(), next_step=next_step
+            )
+        )
+
+    async def awaiting(self, app: AppState, plan: BatchPlan, next_step: str, code: str | None) -> CallToolResult:
+        return respond(
+            BatchResult(
+                status="confirmation_required",
+                total=plan.total_text(),
+                numbers=[],
+                summary=plan.summary(),
+                confirmation_code=code,
+                next_step=next_step,
+            )
+        )
+
+    def code_next_step(self) -> str:
+        return CODE_NEXT_STEP
+
+    async def perform(self, app: AppState, plan: BatchPlan, confirmed_by: str, code: str | None) -> CallToolResult:
+        outcomes = await guarded(self.tool, BUY_ALL, lambda: app.batches.purchase(plan, confirmed_by, code=code))
+        app.directory.forget()
+        rows = [
+            BuyResult(
+                status=o.outcome, number=o.number, phone_number_id=o.phone_number_id, summary=o.message, next_step=""
+            )
+            for o in outcomes
+        ]
+        bought = sum(1 for o in outcomes if o.outcome == "purchased")
+        status = "purchased" if bought == len(rows) else "partly_purchased" if bought else "not_purchased"
+        next_step = f"Bought {bought} of {len(rows)}."
+        if bought < len(rows):
+            next_step += " Tell the user which were not bought and why; do not retry an unknown one."
+        return respond(
+            BatchResult(
+                status=status, total=plan.total_text(), numbers=rows, summary=plan.summary(), next_step=next_step
+            )
+        )
 
 
-async def ask_for_confirmation(
-    quotes: list[str], address_sid: str | None, ctx: Context[Any, Any]
-) -> Elicit[ConfirmBatch] | CodeConfirmation | PolicyApproval:
-    app = state(ctx)
-    batch = await _plan(app, quotes, address_sid)
-
-    async def no_form() -> None:
-        await app.batches.record_no(batch, "none", "client cannot show a confirmation form (elicit_only)")
-
-    return await route(ctx, app, batch.summary(), ConfirmBatch, BUY_ALL, no_form)
+async def ask_for_confirmation(quotes: list[str], address_sid: str | None, ctx: Context[Any, Any]) -> Asked:
+    return await ask(ctx, Batch(tuple(quotes), address_sid))
 
 
 async def buy_numbers(
@@ -79,44 +132,4 @@ async def buy_numbers(
     address_sid: AddressSid | None = None,
     confirmation_code: Annotated[str | None, Field(max_length=12)] = None,
 ) -> Annotated[CallToolResult, BatchResult]:
-    app = state(ctx)
-    batch = await _plan(app, quotes, address_sid)
-    told, total = batch.summary(), batch.total_text()
-    answer = read_answer(confirmation, ConfirmBatch, BUY_ALL, "buy_numbers")
-    if answer.refusal:
-        await app.batches.record_no(batch, "elicitation", answer.reason)
-        next_step = answer.next_step("nothing was bought")
-        return respond(BatchResult(status="not_purchased", total=total, numbers=[], summary=told, next_step=next_step))
-    if answer.confirmed_by == "code" and confirmation_code is None:
-        try:
-            code = await app.batches.issue_code(batch)
-        except GuardRefusal as refusal:
-            raise refused(refusal) from None
-        return respond(
-            BatchResult(
-                status="confirmation_required",
-                total=total,
-                numbers=[],
-                summary=told,
-                confirmation_code=code,
-                next_step="Nothing bought yet. Show the user the summary word for word; only after their yes, call "
-                "buy_numbers again with the same quotes and address_sid and this confirmation_code.",
-            )
-        )
-    confirmed_by = answer.confirmed_by or "elicitation"
-    try:
-        redeem = confirmation_code if confirmed_by == "code" else None
-        outcomes = await app.batches.purchase(batch, confirmed_by, code=redeem)
-    except GuardRefusal as refusal:
-        raise refused(refusal) from None
-    app.directory.forget()
-    rows = [
-        BuyResult(status=o.outcome, number=o.number, phone_number_id=o.phone_number_id, summary=o.message, next_step="")
-        for o in outcomes
-    ]
-    bought = sum(1 for o in outcomes if o.outcome == "purchased")
-    status = "purchased" if bought == len(rows) else "partly_purchased" if bought else "not_purchased"
-    next_step = f"Bought {bought} of {len(rows)}."
-    if bought < len(rows):
-        next_step += " Tell the user which were not bought and why; do not retry an unknown one."
-    return respond(BatchResult(status=status, total=total, numbers=rows, summary=told, next_step=next_step))
+    return await conclude(ctx, Batch(tuple(quotes), address_sid), confirmation, confirmation_code)

@@ -8,26 +8,21 @@ its nickname, what routes calls to it, and that calls will stop for good.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import (
-    Context,
-    Elicit,
-    ElicitationResult,
-    Resolve,
-)
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver import Context, ElicitationResult, Resolve
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, StrictBool
 
 from voice_tools.client import ZendeskError
-from voice_tools.guard import GuardRefusal, ReleasePlan
+from voice_tools.guard import CodeSubject, ReleasePlan
 
 from ..shared.arguments import PhoneNumberId
-from ..shared.confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
-from ..shared.errors import message, tool_error
+from ..shared.confirmed import Asked, Words, ask, conclude, guarded
+from ..shared.errors import tool_error
 from ..shared.results import ReleaseResult, respond
-from ..state import AppState, state
+from ..state import AppState
 
 DESCRIPTION = (
     "Release a number from the account: its calls stop and it cannot be undone. The user must say yes, as for "
@@ -37,7 +32,14 @@ CODE_NEXT_STEP = (
     "Nothing released yet. Show the user the summary word for word and ask whether to release it. Only if they "
     "say yes, call release_number again with the same phone_number_id and this confirmation_code."
 )
-RELEASE = Action("release", "releases numbers", "not released", "release the number in Zendesk")
+RELEASE = Words(
+    "release",
+    "releases numbers",
+    "not released",
+    "release the number in Zendesk",
+    "nothing was released",
+    "the release",
+)
 NEXT_STEPS = {
     "released": "Tell the user it is released and its calls have stopped.",
     "not_released": "Tell the user the number was not released.",
@@ -53,37 +55,74 @@ class ConfirmRelease(BaseModel):
     )
 
 
-def refused(refusal: GuardRefusal) -> ToolError:
-    next_step = (
-        "call release_number again without a code and wait for the user's yes"
-        if refusal.rule == "confirmation_code"
-        else "tell the user the release is not allowed on this server"
-        if refusal.rule == "releases_disabled"
-        else "call get_number in a minute to see whether the number is still in the account"
-    )
-    return ToolError(message(f"not released: {refusal.message}", "no", next_step))
+@dataclass(frozen=True)
+class Release:
+    """One release_number call as a confirmed action (``shared/confirmed.py``)."""
+
+    phone_number_id: int
+    tool = "release_number"
+    words = RELEASE
+    form = ConfirmRelease
+    page_asks = False
+
+    async def prepare(self, app: AppState) -> ReleasePlan:
+        """Refuse early (releases off, no such number)."""
+        try:
+            return await guarded(self.tool, RELEASE, lambda: app.releases.prepare(self.phone_number_id))
+        except ZendeskError as error:
+            raise tool_error(error, subject=f"phone number {self.phone_number_id}") from None
+
+    def summary(self, plan: ReleasePlan) -> str:
+        return plan.summary()
+
+    def code_subject(self, plan: ReleasePlan) -> CodeSubject:
+        return plan.code_subject()
+
+    async def record_no(self, app: AppState, plan: ReleasePlan, how: str, why: str) -> None:
+        await app.releases.record_no(plan, how, why)
+
+    def _result(self, plan: ReleasePlan, status: str, next_step: str, code: str | None = None) -> CallToolResult:
+        number = plan.number.number or str(self.phone_number_id)
+        return respond(
+            ReleaseResult(
+                status=status,
+                number=number,
+                phone_number_id=self.phone_number_id,
+                summary=plan.summary(),
+                confirmation_code=code,
+                next_step=next_step,
+            )
+        )
+
+    async def answered_no(self, app: AppState, plan: ReleasePlan, next_step: str) -> CallToolResult:
+        return self._result(plan, "not_released", next_step)
+
+    async def awaiting(self, app: AppState, plan: ReleasePlan, next_step: str, code: str | None) -> CallToolResult:
+        return self._result(plan, "confirmation_required", next_step, code)
+
+    def code_next_step(self) -> str:
+        return CODE_NEXT_STEP
+
+    async def perform(self, app: AppState, plan: ReleasePlan, confirmed_by: str, code: str | None) -> CallToolResult:
+        number = plan.number.number or str(self.phone_number_id)
+        try:
+            outcome = await guarded(self.tool, RELEASE, lambda: app.releases.release(plan, confirmed_by, code=code))
+        except ZendeskError as error:
+            raise tool_error(error, subject=f"the release of {number}") from None
+        app.directory.forget()
+        return respond(
+            ReleaseResult(
+                status=outcome.outcome,
+                number=outcome.number,
+                phone_number_id=self.phone_number_id,
+                summary=outcome.message,
+                next_step=NEXT_STEPS[outcome.outcome],
+            )
+        )
 
 
-async def _plan(app: AppState, phone_number_id: int) -> ReleasePlan:
-    try:
-        return await app.releases.prepare(phone_number_id)
-    except GuardRefusal as refusal:
-        raise refused(refusal) from None
-    except ZendeskError as error:
-        raise tool_error(error, subject=f"phone number {phone_number_id}") from None
-
-
-async def ask_for_confirmation(
-    phone_number_id: int, ctx: Context[Any, Any]
-) -> Elicit[ConfirmRelease] | CodeConfirmation | PolicyApproval:
-    """Refuse early (releases off, no such number), then ask the user as the operator and client allow."""
-    app = state(ctx)
-    plan = await _plan(app, phone_number_id)
-
-    async def no_form() -> None:
-        await app.releases.record_no(plan, "none", "client cannot show a confirmation form (elicit_only)")
-
-    return await route(ctx, app, plan.summary(), ConfirmRelease, RELEASE, no_form)
+async def ask_for_confirmation(phone_number_id: int, ctx: Context[Any, Any]) -> Asked:
+    return await ask(ctx, Release(phone_number_id))
 
 
 async def release_number(
@@ -94,51 +133,4 @@ async def release_number(
         str | None, Field(max_length=12, description="Only after the user said yes to the summary")
     ] = None,
 ) -> Annotated[CallToolResult, ReleaseResult]:
-    app = state(ctx)
-    plan = await _plan(app, phone_number_id)
-    number = plan.number.number or str(phone_number_id)
-    answer = read_answer(confirmation, ConfirmRelease, RELEASE, "release_number")
-    if answer.refusal:
-        await app.releases.record_no(plan, "elicitation", answer.reason)
-        return respond(
-            ReleaseResult(
-                status="not_released",
-                number=number,
-                phone_number_id=phone_number_id,
-                summary=plan.summary(),
-                next_step=answer.next_step("nothing was released"),
-            )
-        )
-    if answer.confirmed_by == "code" and confirmation_code is None:
-        try:
-            code = await app.releases.issue_code(plan)
-        except GuardRefusal as refusal:
-            raise refused(refusal) from None
-        return respond(
-            ReleaseResult(
-                status="confirmation_required",
-                number=number,
-                phone_number_id=phone_number_id,
-                summary=plan.summary(),
-                confirmation_code=code,
-                next_step=CODE_NEXT_STEP,
-            )
-        )
-    confirmed_by = answer.confirmed_by or "elicitation"
-    try:
-        redeem = confirmation_code if confirmed_by == "code" else None
-        outcome = await app.releases.release(plan, confirmed_by, code=redeem)
-    except GuardRefusal as refusal:
-        raise refused(refusal) from None
-    except ZendeskError as error:
-        raise tool_error(error, subject=f"the release of {number}") from None
-    app.directory.forget()
-    return respond(
-        ReleaseResult(
-            status=outcome.outcome,
-            number=outcome.number,
-            phone_number_id=phone_number_id,
-            summary=outcome.message,
-            next_step=NEXT_STEPS[outcome.outcome],
-        )
-    )
+    return await conclude(ctx, Release(phone_number_id), confirmation, confirmation_code)

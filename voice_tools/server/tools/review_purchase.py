@@ -24,6 +24,7 @@ from voice_tools.guard.text import one_line
 from voice_tools.models import Address
 
 from ..shared.arguments import AddressSid
+from ..shared.confirmed import guarded, refused
 from ..shared.errors import tool_error
 from ..shared.results import respond
 from ..state import AppState, state
@@ -85,7 +86,7 @@ async def review_purchase(
         plan = await app.guard.prepare(quote, address_sid)
     except GuardRefusal as refusal:
         if refusal.rule != "address_required" or not refusal.suitable_addresses or refusal.quote is None:
-            raise buy.refused(refusal) from None
+            raise refused("review_purchase", buy.BUY, refusal) from None
         choices = [
             AddressChoice(address_sid=a.provider_reference, label=_label(a))
             for a in refusal.suitable_addresses
@@ -95,10 +96,7 @@ async def review_purchase(
         return respond(PurchaseReview(**fields, addresses=choices, next_step="Choose the address to register it to."))
     except ZendeskError as error:
         raise tool_error(error, subject="the address check") from None
-    try:
-        approval = await app.guard.issue_code(plan, "app")
-    except GuardRefusal as refusal:
-        raise buy.refused(refusal) from None
+    approval = await guarded("review_purchase", buy.BUY, lambda: app.guard.codes.issue(plan.code_subject().for_app()))
     fields = await _review_of(app, plan.quote)
     return respond(
         PurchaseReview(

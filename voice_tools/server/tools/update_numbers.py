@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import anyio
 from mcp.server.mcpserver import (
     Context,
-    Elicit,
     ElicitationResult,
     Resolve,
 )
@@ -27,10 +27,11 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, StrictBool
 
 from voice_tools.client import ZendeskError
+from voice_tools.guard import CodeSubject
 from voice_tools.models import PhoneNumber
 
 from ..shared.arguments import Country, PhoneNumberId
-from ..shared.confirm import Action, CodeConfirmation, PolicyApproval, read_answer, route
+from ..shared.confirmed import Asked, NothingToConfirm, Words, ask, conclude, guarded
 from ..shared.errors import explain, message, tool_error
 from ..shared.groups import GroupNameError
 from ..shared.invalid import invalid_arguments
@@ -44,7 +45,14 @@ DESCRIPTION = (
     "Apply one change (changes/settings, as update_settings) to several numbers, by phone_number_ids or by filter "
     "(country, group, text). Call with dry_run=true first; applying asks the user once for all."
 )
-CHANGE = Action("apply", "changes several numbers at once", "not applied", "change the numbers one by one")
+CHANGE = Words(
+    "apply",
+    "changes several numbers at once",
+    "not applied",
+    "change the numbers one by one",
+    "nothing changed",
+    "the change",
+)
 Outcome = Literal["applied", "not_applied", "unknown", "unchanged", "refused", "would_change"]
 
 
@@ -129,6 +137,87 @@ def code_key(numbers: list[PhoneNumber], changes: dict[str, Any] | None, setting
     return "bulk-" + hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+@dataclass(frozen=True)
+class BulkPlan:
+    numbers: list[PhoneNumber]
+    request: Request
+    summary: str
+    key: str
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """One update_numbers call (not a dry run) as a confirmed action (``shared/confirmed.py``)."""
+
+    changes: dict[str, Any] | None
+    settings: dict[str, Any] | None
+    ids: list[int] | None
+    country: str | None
+    group: int | str | None
+    text: str | None
+    tool = "update_numbers"
+    words = CHANGE
+    form = ConfirmBulk
+    page_asks = False
+
+    async def prepare(self, app: AppState) -> BulkPlan:
+        numbers = await targets(app, self.ids, self.country, self.group, self.text)
+        first = numbers[0].id if numbers else None
+        request = await parse_request(app, first, self.changes, self.settings, self.tool)
+        return BulkPlan(
+            numbers,
+            request,
+            summary(numbers, self.changes, self.settings),
+            code_key(numbers, self.changes, self.settings),
+        )
+
+    def summary(self, plan: BulkPlan) -> str:
+        return plan.summary
+
+    def code_subject(self, plan: BulkPlan) -> CodeSubject:
+        return CodeSubject(
+            key=plan.key,
+            binding=plan.key,
+            event="update",
+            this="this change to these numbers",
+            fresh="Call update_numbers again without a code, show the user the new summary and wait for their yes",
+            audit={"count": len(plan.numbers)},
+        )
+
+    async def record_no(self, app: AppState, plan: BulkPlan, how: str, why: str) -> None:
+        await app.guard.write("update", outcome="not_applied", confirmed_by=how, reason=why, count=len(plan.numbers))
+
+    async def answered_no(self, app: AppState, plan: BulkPlan, next_step: str) -> CallToolResult:
+        return respond(BulkResult(applied=False, numbers=[], summary=plan.summary, next_step=next_step))
+
+    async def awaiting(self, app: AppState, plan: BulkPlan, next_step: str, code: str | None) -> CallToolResult:
+        preview = [_preview(p) for p in await _plan_all(app, plan.numbers, plan.request)]
+        return respond(
+            BulkResult(
+                applied=False, numbers=preview, summary=plan.summary, confirmation_code=code, next_step=next_step
+            )
+        )
+
+    def code_next_step(self) -> str:
+        return (
+            "Nothing changed yet. Show the user the summary; only after their yes, call again with the same arguments "
+            "and this confirmation_code."
+        )
+
+    async def perform(self, app: AppState, plan: BulkPlan, confirmed_by: str, code: str | None) -> CallToolResult:
+        if code is not None:
+            await guarded(self.tool, CHANGE, lambda: app.guard.codes.redeem(self.code_subject(plan), code))
+        planned = await _plan_all(app, plan.numbers, plan.request)
+        results = await _apply_all(app, planned)
+        app.directory.forget()  # routing changed: the next filter reads the account again
+        done = sum(1 for r in results if r.outcome == "applied")
+        problems = [r for r in results if r.outcome in ("not_applied", "unknown", "refused")]
+        next_step = f"Applied to {done} of {len(results)}."
+        if problems:
+            next_step += " Tell the user which were not (reason given), and check the unknown ones with get_number."
+        return respond(BulkResult(applied=done > 0, numbers=results, summary=plan.summary, next_step=next_step))
+
+
 async def ask_for_confirmation(
     ctx: Context[Any, Any],
     changes: dict[str, Any] | None = None,
@@ -138,16 +227,10 @@ async def ask_for_confirmation(
     group: int | str | None = None,
     text: str | None = None,
     dry_run: bool = False,
-) -> Elicit[ConfirmBulk] | CodeConfirmation | PolicyApproval:
+) -> Asked:
     if dry_run:
-        return PolicyApproval(reason="a dry run changes nothing")
-    app = state(ctx)
-    numbers = await targets(app, phone_number_ids, country, group, text)
-
-    async def no_form() -> None:
-        await app.guard.write("update", outcome="not_applied", reason="client cannot show a form", count=len(numbers))
-
-    return await route(ctx, app, summary(numbers, changes, settings), ConfirmBulk, CHANGE, no_form)
+        return NothingToConfirm(reason="a dry run changes nothing")
+    return await ask(ctx, BulkChange(changes, settings, phone_number_ids, country, group, text))
 
 
 async def update_numbers(
@@ -162,60 +245,22 @@ async def update_numbers(
     dry_run: Annotated[bool, Field(description="true: show every number's change, change nothing")] = False,
     confirmation_code: Annotated[str | None, Field(max_length=12)] = None,
 ) -> Annotated[CallToolResult, BulkResult]:
+    action = BulkChange(changes, settings, phone_number_ids, country, group, text)
+    if not dry_run:
+        return await conclude(ctx, action, confirmation, confirmation_code)
     app = state(ctx)
-    numbers = await targets(app, phone_number_ids, country, group, text)
-    request = await parse_request(app, numbers[0].id if numbers else None, changes, settings, "update_numbers")
-    told = summary(numbers, changes, settings)
-    answer = read_answer(confirmation, ConfirmBulk, CHANGE, "update_numbers")
-    if answer.refusal:
-        next_step = answer.next_step("nothing changed")
-        return respond(BulkResult(applied=False, numbers=[], summary=told, next_step=next_step))
-    planned = await _plan_all(app, numbers, request)
-    preview = [_preview(p) for p in planned]
-    if dry_run:
-        changing = sum(1 for p in preview if p.outcome == "would_change")
-        return respond(
-            BulkResult(
-                applied=False,
-                numbers=preview,
-                summary=told,
-                next_step=f"{changing} of {len(preview)} would change. Show the user; call again with dry_run=false "
-                "to apply (they confirm once).",
-            )
+    plan = await action.prepare(app)
+    preview = [_preview(p) for p in await _plan_all(app, plan.numbers, plan.request)]
+    changing = sum(1 for p in preview if p.outcome == "would_change")
+    return respond(
+        BulkResult(
+            applied=False,
+            numbers=preview,
+            summary=plan.summary,
+            next_step=f"{changing} of {len(preview)} would change. Show the user; call again with dry_run=false "
+            "to apply (they confirm once).",
         )
-    if answer.confirmed_by == "code":
-        key = code_key(numbers, changes, settings)
-        if confirmation_code is None:
-            code = await app.guard.ledger.issue_code(key, key, app.guard.code_ttl_seconds)
-            if code is None:
-                raise ToolError(message("not applied: too many wrong codes for this change", "no", "start again"))
-            return respond(
-                BulkResult(
-                    applied=False,
-                    numbers=preview,
-                    summary=told,
-                    confirmation_code=code,
-                    next_step="Nothing changed yet. Show the user the summary; only after their yes, call again with "
-                    "the same arguments and this confirmation_code.",
-                )
-            )
-        check = await app.guard.ledger.redeem_code(key, confirmation_code.strip().upper(), key)
-        if check.outcome != "redeemed":
-            raise ToolError(
-                message(
-                    "not applied: this confirmation code is not valid for this change to these numbers",
-                    "no",
-                    "call update_numbers again without a code and wait for the user's yes",
-                )
-            )
-    results = await _apply_all(app, planned)
-    app.directory.forget()  # routing changed: the next filter reads the account again
-    done = sum(1 for r in results if r.outcome == "applied")
-    problems = [r for r in results if r.outcome in ("not_applied", "unknown", "refused")]
-    next_step = f"Applied to {done} of {len(results)}."
-    if problems:
-        next_step += " Tell the user which were not (reason given), and check the unknown ones with get_number."
-    return respond(BulkResult(applied=done > 0, numbers=results, summary=told, next_step=next_step))
+    )
 
 
 async def _plan_all(app: AppState, numbers: list[PhoneNumber], request: Request) -> list[Planned | NumberOutcome]:

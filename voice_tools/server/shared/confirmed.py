@@ -1,0 +1,245 @@
+"""One driver for every action that needs a person's yes: buy_number, buy_numbers, release_number, update_numbers.
+
+Each such action has the same steps, named by ``ConfirmedAction``:
+
+1. **prepare**: every check that can refuse before anyone is asked (the guard's: quote, policy, address,
+   releases allowed, targets), giving a plan; a refusal is the model-facing error and nothing is asked;
+2. **ask**, in the resolver, before the tool body runs: the way the operator's mode and the client allow
+   (``ask``): the operator's policy (``preapproved``), the number picker's click on a host that shows MCP
+   Apps (purchases), a form the client shows (elicitation), or, where the operator allows codes and the
+   client cannot show a form, a single-use code; ``elicit_only`` refuses a client that can show no form;
+3. **record a no**: a decline, a cancel or an unticked box is audited and answered, nothing done;
+4. **perform**: through the guard, which redeems the code (if any), reserves, sends once and **settles**,
+   shielded from the caller's cancellation.
+
+The tools differ only in their plans, their words and their results; the order of the steps, the codes
+(``voice_tools.guard.codes``) and what is audited are the same for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from mcp.server.apps import client_supports_apps
+from mcp.server.mcpserver import (
+    AcceptedElicitation,
+    CancelledElicitation,
+    Context,
+    DeclinedElicitation,
+    Elicit,
+    ElicitationResult,
+)
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import BaseModel
+
+from voice_tools.guard import CodeSubject, GuardRefusal
+
+from ..state import AppState, state
+from .errors import message
+
+ENABLE_CODES = "VOICE_TOOLS_CONFIRMATION=elicit_or_code"
+Plan = TypeVar("Plan")
+
+
+class CodeConfirmation(BaseModel):
+    """The resolver's answer for a client that cannot show a form: confirm with a single-use code."""
+
+    reason: str = "client cannot show a confirmation form"
+
+
+class AppApproval(BaseModel):
+    """The resolver's answer for a host that shows MCP Apps: the picker page asks, the person clicks."""
+
+    reason: str = "the host shows the number picker, whose Buy button is the approval"
+
+
+class PolicyApproval(BaseModel):
+    """The resolver's answer in ``preapproved`` mode: the operator's policy is the approval."""
+
+    reason: str = "preapproved by the operator's policy"
+
+
+class NothingToConfirm(BaseModel):
+    """The resolver's answer for a call that changes nothing (a dry run): nobody is asked."""
+
+    reason: str = "nothing is changed"
+
+
+Asked = Elicit[Any] | CodeConfirmation | PolicyApproval | AppApproval | NothingToConfirm
+
+
+@dataclass(frozen=True)
+class Words:
+    """Words for one kind of action: ``buy``/``buys numbers``/``not purchased`` and where else it can be done."""
+
+    verb: str  # "buy", "release", "apply"
+    present: str  # "buys numbers", "releases numbers"
+    undone: str  # "not purchased", "not released"
+    elsewhere: str  # "buy the number in Zendesk"
+    nothing_done: str  # "nothing was bought"
+    subject: str  # "the purchase", "the release", "the change"
+
+
+class ConfirmedAction(Protocol[Plan]):
+    """One call of a tool whose effect needs a person's yes; built from the call's arguments."""
+
+    @property
+    def tool(self) -> str: ...
+
+    @property
+    def words(self) -> Words: ...
+
+    @property
+    def form(self) -> type[BaseModel]:
+        """The form a client shows: one StrictBool ``confirm``, so only a JSON true is a yes."""
+        ...
+
+    @property
+    def page_asks(self) -> bool:
+        """A host that shows MCP Apps asks on a page (the number picker) instead of in a form."""
+        ...
+
+    async def prepare(self, app: AppState) -> Plan:
+        """Every check that can refuse before anyone is asked; raises the model-facing ToolError."""
+        ...
+
+    def summary(self, plan: Plan) -> str:
+        """What the person confirms, in words."""
+        ...
+
+    def code_subject(self, plan: Plan) -> CodeSubject: ...
+
+    async def record_no(self, app: AppState, plan: Plan, how: str, why: str) -> None: ...
+
+    async def answered_no(self, app: AppState, plan: Plan, next_step: str) -> CallToolResult: ...
+
+    async def awaiting(self, app: AppState, plan: Plan, next_step: str, code: str | None) -> CallToolResult:
+        """The answer while the yes is still to come: on the picker page, or with a code to show."""
+        ...
+
+    def code_next_step(self) -> str: ...
+
+    async def perform(self, app: AppState, plan: Plan, confirmed_by: str, code: str | None) -> CallToolResult:
+        """The effect, through the guard (code redeemed, reserved, sent once, settled)."""
+        ...
+
+
+APP_NEXT = (
+    "Nothing bought yet. The user sees this purchase in the number picker with Buy and Cancel; only their click "
+    "buys it. Do not call buy_number again for this quote: ask the user to review it there."
+)
+
+
+async def ask(ctx: Context[Any, Any], action: ConfirmedAction[Any]) -> Asked:
+    """The resolver's step: prepare (refusing early), then ask the way this operator and client allow."""
+    app = state(ctx)
+    plan = await action.prepare(app)
+    if app.guard.mode == "preapproved":
+        return PolicyApproval()
+    if action.page_asks and app.settings.apps and client_supports_apps(ctx):
+        return AppApproval()
+    capabilities = ctx.client_capabilities
+    if capabilities is not None and capabilities.elicitation is not None:
+        return Elicit(f"{action.summary(plan)} Tick confirm to {action.words.verb}.", action.form)
+    if app.guard.mode == "elicit_only":
+        await action.record_no(app, plan, "none", "client cannot show a confirmation form (elicit_only)")
+        raise ToolError(
+            message(
+                f"{action.words.undone}: this server {action.words.present} only after the user confirms in a form, "
+                "and this client cannot show one",
+                "no",
+                f"tell the user to {action.words.elsewhere} or from a client that supports confirmation forms "
+                f"(elicitation); an operator can instead allow single-use confirmation codes with {ENABLE_CODES}",
+            )
+        )
+    return CodeConfirmation()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back, however it was asked: a no (``refusal``) or a yes and who gave it."""
+
+    refusal: str | None = None  # "declined", "cancelled" or "unticked": nothing is done
+    confirmed_by: str | None = None  # "elicitation", "code" (a code still to check), "app" (the page asks), "policy"
+
+    @property
+    def reason(self) -> str:
+        """The audit line's reason for a no."""
+        return "accepted without ticking confirm" if self.refusal == "unticked" else f"the user {self.refusal}"
+
+    def next_step(self, nothing_done: str) -> str:
+        """What the model tells the user after a no (``nothing_done``: "nothing was bought")."""
+        if self.refusal == "unticked":
+            return f"The user did not tick confirm; {nothing_done}."
+        return f"The user {self.refusal}; {nothing_done}. Do not ask again unless they want to."
+
+
+def read_answer(confirmation: ElicitationResult[Any], form: type[BaseModel], words: Words, tool: str) -> Answer:
+    """The resolver's result as a yes or a no; only a form whose ``confirm`` is a JSON true is a yes."""
+    if isinstance(confirmation, DeclinedElicitation):
+        return Answer(refusal="declined")
+    if isinstance(confirmation, CancelledElicitation):
+        return Answer(refusal="cancelled")
+    if not isinstance(confirmation, AcceptedElicitation):
+        raise ToolError(message(f"{words.undone}: no confirmation was received", "no", f"call {tool} again"))
+    data = confirmation.data
+    for marker, channel in ((PolicyApproval, "policy"), (CodeConfirmation, "code"), (AppApproval, "app")):
+        if isinstance(data, marker):
+            return Answer(confirmed_by=channel)
+    if isinstance(data, form):
+        return Answer(confirmed_by="elicitation") if getattr(data, "confirm", None) is True else Answer("unticked")
+    raise ToolError(message(f"{words.undone}: the confirmation could not be read", "no", f"call {tool} again"))
+
+
+async def conclude(
+    ctx: Context[Any, Any], action: ConfirmedAction[Any], confirmation: ElicitationResult[Any], code: str | None
+) -> CallToolResult:
+    """The tool body's steps: prepare again (the answer may reach another replica), then record a no, or wait
+    for the page or the code, or perform."""
+    app = state(ctx)
+    plan = await action.prepare(app)
+    answer = read_answer(confirmation, action.form, action.words, action.tool)
+    if answer.refusal:
+        await action.record_no(app, plan, "elicitation", answer.reason)
+        return await action.answered_no(app, plan, answer.next_step(action.words.nothing_done))
+    if answer.confirmed_by == "app":  # the picker page asks; its Buy button calls answer_purchase
+        return await action.awaiting(app, plan, APP_NEXT, None)
+    if answer.confirmed_by == "code" and code is None:
+        issued = await guarded(action.tool, action.words, lambda: app.guard.codes.issue(action.code_subject(plan)))
+        return await action.awaiting(app, plan, action.code_next_step(), issued)
+    confirmed_by = answer.confirmed_by or "elicitation"
+    return await action.perform(app, plan, confirmed_by, code if confirmed_by == "code" else None)
+
+
+T = TypeVar("T")
+
+
+async def guarded(tool: str, words: Words, step: Callable[[], Awaitable[T]]) -> T:
+    """Run a guard step; its refusal becomes the model-facing error (nothing was done, retrying will not help)."""
+    try:
+        return await step()
+    except GuardRefusal as refusal:
+        raise refused(tool, words, refusal) from None
+
+
+def refused(tool: str, words: Words, refusal: GuardRefusal) -> ToolError:
+    return ToolError(message(f"{words.undone}: {refusal.message}", "no", next_after_refusal(tool, words, refusal)))
+
+
+NEXT_AFTER_REFUSAL = {
+    "address_required": "ask the user which address (see above), then call {tool} with the quote and address_sid",
+    "invalid_quote": "call search_numbers and use a quote from its results, unchanged",
+    "confirmation_code": "call {tool} again without a code, show the user the new summary, and wait for their yes",
+    "already_attempted": "check list_numbers; search again if the user wants another number",
+    "number_pending": "check list_numbers; search again if the user wants another number",
+    "releases_disabled": "tell the user the release is not allowed on this server",
+    "release_pending": "call get_number in a minute to see whether the number is still in the account",
+}
+
+
+def next_after_refusal(tool: str, words: Words, refusal: GuardRefusal) -> str:
+    fallback = f"tell the user {words.subject} is not allowed by this server's policy"
+    return NEXT_AFTER_REFUSAL.get(refusal.rule, fallback).format(tool=tool)
