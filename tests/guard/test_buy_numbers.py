@@ -95,3 +95,21 @@ async def test_batches_racing_for_the_last_places_are_bought_whole_or_not_at_all
     # refused whole: by the ledger's reservation, or by the re-check after the yes when the others won first
     assert len(refused) == 1 and ("today's cap of 4" in refused[0] or "daily cap is 4" in refused[0])
     assert creates(rig) == 4
+
+
+async def test_a_duplicate_quote_or_number_is_refused_before_anyone_is_asked(era: Era) -> None:
+    """Issue 22, case 8: a space-padded duplicate quote, or two quotes for one number, never reaches the person
+    as "Buy 2 numbers" listing one twice."""
+    rig = make_rig(env=BULK)
+    first = (await offers(rig, era, 1))[0]
+    again = (await offers(rig, era, 1))[0]  # the same number, searched again: a second quote for it
+    assert again["number"] == first["number"] and again["quote"] != first["quote"]
+    answer = Answer("accept", YES)
+    async with connect(rig, era, answer) as client:
+        padded = await client.call_tool("buy_numbers", {"quotes": [first["quote"], f" {first['quote']} "]})
+        twice = await client.call_tool("buy_numbers", {"quotes": [first["quote"], again["quote"]]})
+    assert padded.is_error and "the same quote is given twice" in text_of(padded)
+    assert twice.is_error and f"{first['number']} is given by more than one quote" in text_of(twice)
+    assert answer.asked == [] and creates(rig) == 0
+    refusals = [e for e in await rig.parts.ledger.audit_trail() if e.get("outcome") == "refused"]
+    assert [e["rule"] for e in refusals] == ["invalid_quote", "invalid_quote"]

@@ -38,7 +38,9 @@ async def test_a_group_is_rerouted_by_name_in_one_dry_run_and_one_confirmed_call
     assert {n["phone_number_id"] for n in preview["numbers"]} == sales
     assert all(n["outcome"] == "would_change" for n in preview["numbers"])
     (asked,) = answer.asked  # one confirmation for all of them
-    assert asked.message.startswith('Apply {"changes": {"group_ids": ["Support"], "default_group_id": "Support"}} to ')
+    assert asked.message.startswith(
+        'Make "Support" the default group and route calls to "Support" for 1 number(s): "NY Sales" (+1 (212) 555-0178).'
+    )
     body = done.structured_content
     assert body["applied"] is True and {n["outcome"] for n in body["numbers"]} == {"applied"}, text_of(done)
     assert in_group(rig, SALES) == set() and sales <= in_group(rig, SUPPORT)
@@ -77,3 +79,73 @@ async def test_ids_must_be_in_the_account_and_a_target_is_required(era: Era) -> 
     assert unknown.is_error and "the account has no number 1, 2" in text_of(unknown)
     assert nothing.is_error and "it names no numbers" in text_of(nothing)
     assert rig.transport.count("PUT") == 0
+
+
+class RenameDuringTheForm(Answer):
+    """Says yes; while the form is open, someone renames "NY Sales" into the filter's match."""
+
+    def __init__(self, rig: Rig) -> None:
+        super().__init__("accept", {"confirm": True})
+        self.rig = rig
+
+    async def __call__(self, context: Any, params: Any) -> Any:
+        backend = self.rig.sandbox.backend
+        (ny,) = [n for n in backend.numbers.values() if n["nickname"] in ("NY Sales", "NY Support")]
+        ny["nickname"] = "NY Support"
+        return await super().__call__(context, params)
+
+
+async def test_a_number_renamed_into_the_filter_after_the_form_is_not_changed(era: Era) -> None:
+    """Issue 22, case 5: the form lists the five "Support" numbers; another session renames "NY Sales" to
+    "NY Support" meanwhile; the change applies to exactly the numbers the person confirmed."""
+    rig = make_rig(env=BULK)
+    support = {n["id"] for n in rig.sandbox.backend.numbers.values() if "Support" in (n["nickname"] or "")}
+    answer = RenameDuringTheForm(rig)
+    async with connect(rig, era, answer) as client:
+        done = await client.call_tool("update_numbers", {"text": "Support", "changes": {"priority": 7}})
+    changed = {n["id"] for n in rig.sandbox.backend.numbers.values() if n.get("priority") == 7}
+    (ny,) = [i for i, n in rig.sandbox.backend.numbers.items() if n["nickname"] == "NY Support"]
+    confirmed = answer.asked[-1].message  # the question the person last answered yes to
+    assert f"for {len(changed)} number(s)" in confirmed, (confirmed, text_of(done))
+    if era == "legacy" or len(answer.asked) == 1:  # asked once: exactly the five listed, never the renamed one
+        assert changed == support and ny not in changed
+    else:  # the 2026-07-28 retry showed the person the new plan, with six, and they said yes to it
+        assert changed == support | {ny} and len(answer.asked) == 2
+    assert rig.transport.count("PUT") == len(changed)
+
+
+async def test_a_plan_is_applied_as_previewed_and_a_target_that_changed_is_left_alone(era: Era) -> None:
+    """With codes: the dry run's plan is confirmed by a code and applied by its handle; a number whose value
+    changed since the preview is skipped as changed_since_preview (audited), the rest applied; no number is
+    added."""
+    rig = make_rig(env={**BULK, "VOICE_TOOLS_CONFIRMATION": "elicit_or_code"})
+    async with connect(rig, era) as client:  # no elicitation: the code path
+        preview = (
+            await client.call_tool("update_numbers", {"country": "US", "changes": {"recorded": False}, "dry_run": True})
+        ).structured_content
+        handle = preview["plan"]
+        would = [n["phone_number_id"] for n in preview["numbers"] if n["outcome"] == "would_change"]
+        assert len(would) >= 2 and rig.transport.count("PUT") == 0
+        asked = (await client.call_tool("update_numbers", {"plan": handle})).structured_content
+        assert asked["confirmation_code"] and asked["plan"] == handle
+        moved = rig.sandbox.backend.numbers[would[0]]
+        moved["recorded"] = False  # an admin changes one meanwhile: the before-value the person saw is gone
+        rig.sandbox.backend.numbers[900000120996]["country_code"] = "US"  # a new match is not added
+        done = await client.call_tool(
+            "update_numbers", {"plan": handle, "confirmation_code": asked["confirmation_code"]}
+        )
+        replayed = await client.call_tool(
+            "update_numbers", {"plan": handle, "confirmation_code": asked["confirmation_code"]}
+        )
+        unknown = await client.call_tool("update_numbers", {"plan": "pzzzzzzzzzz"})
+        both = await client.call_tool("update_numbers", {"plan": handle, "country": "US"})
+    outcomes = {n["phone_number_id"]: n["outcome"] for n in done.structured_content["numbers"]}
+    assert outcomes[would[0]] == "changed_since_preview" and 900000120996 not in outcomes, text_of(done)
+    assert all(outcomes[i] == "applied" for i in would[1:])
+    assert rig.transport.count("PUT") == len(would) - 1
+    assert replayed.is_error and "not valid" in text_of(replayed)
+    assert unknown.is_error and "there is no change plan" in text_of(unknown)
+    assert both.is_error and "give plan alone" in text_of(both)
+    trail = await rig.parts.ledger.audit_trail()
+    assert [e["phone_number_id"] for e in trail if e.get("outcome") == "changed_since_preview"] == [would[0]]
+    assert [e["plan"] for e in trail if e.get("event") == "bulk" and e.get("outcome") == "confirmed"] == [handle]

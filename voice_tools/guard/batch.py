@@ -11,7 +11,6 @@ replicas. Each number is then sent once and settled on its own, with the single 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NoReturn
@@ -19,6 +18,7 @@ from typing import NoReturn
 import anyio
 
 from voice_tools.client import ZendeskError
+from voice_tools.models.money import DOLLAR
 
 from .codes import CodeSubject
 from .ledger import Attempt, BatchItem
@@ -47,12 +47,13 @@ class BatchPlan:
         )
 
     def total_text(self) -> str:
-        """The total monthly price, in the currency the prices share (as Zendesk wrote them)."""
-        total = sum((p.quote.monthly_price for p in self.plans), Decimal(0))
-        prefixes = {re.match(r"^[^\d]*", p.quote.price_text).group().strip() for p in self.plans}  # type: ignore[union-attr]
-        if len(prefixes) == 1:
-            return f"{prefixes.pop()}{total:,.2f}"
-        return "prices in several currencies (see each)"
+        """The total monthly price per currency, never summed across currencies: ``3.00 USD`` or
+        ``3.00 USD and 2.00 EUR``."""
+        totals: dict[str, Decimal] = {}
+        for p in self.plans:
+            code = p.currency if p.quote.currency == DOLLAR else p.quote.currency
+            totals[code] = totals.get(code, Decimal(0)) + p.quote.monthly_price
+        return " and ".join(f"{amount:,.2f} {code}" for code, amount in totals.items())
 
     def summary(self) -> str:
         lines = "; ".join(
@@ -74,9 +75,16 @@ class BatchPurchaser:
 
     async def prepare(self, quotes: list[str], address_sid: str | None) -> BatchPlan:
         """Every quote as a single purchase checks it, then the batch against today's cap."""
-        if len(set(quotes)) != len(quotes):
-            raise GuardRefusal("invalid_quote", "the same quote is given twice; give each number's quote once")
-        plans = [await self.guard.prepare(q, address_sid) for q in quotes]  # an address only where one is needed
+        handles = [q.strip() for q in quotes]
+        if len(set(handles)) != len(handles):
+            await self._refused("invalid_quote", "the same quote is given twice; give each number's quote once")
+        plans = [await self.guard.prepare(q, address_sid) for q in handles]  # an address only where one is needed
+        numbers = [p.quote.number for p in plans]
+        if twice := sorted({n for n in numbers if numbers.count(n) > 1}):
+            await self._refused(
+                "invalid_quote",
+                f"{', '.join(twice)} is given by more than one quote; give each number once (one quote each)",
+            )
         cap = self.guard.policy.max_purchases_per_day
         today = await self.guard.purchases_today()
         if cap is not None and today + len(plans) > cap:

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from voice_tools.models import Money
+
 from .quotes import Quote
+from .text import as_data
 
 
 class PolicyRefusal(Exception):
@@ -26,6 +29,7 @@ class SpendPolicy:
     max_purchases_per_day: int | None = 5
     allowed_countries: frozenset[str] | None = None  # None: any country
     allow_toll_free: bool = True
+    currency: str = "USD"  # the account's billing currency, which the ceiling is written in
     notes: tuple[str, ...] = field(default=())
 
     def refusal(self, quote: Quote, purchases_today: int) -> PolicyRefusal | None:
@@ -36,6 +40,19 @@ class SpendPolicy:
             return PolicyRefusal(
                 "purchases_enabled",
                 "purchases are turned off on this server. " + fix.format("VOICE_TOOLS_PURCHASES=on"),
+            )
+        if quote.price_problem is not None:
+            return PolicyRefusal(
+                "price",
+                f"the price Zendesk gave for {quote.number}, {as_data(quote.price_text)}, {quote.price_problem}, so "
+                "nobody can be asked to agree to it. Retrying will not help; search again, or check the price in "
+                "Zendesk (Admin Center > Channels > Talk) and buy it there.",
+            )
+        if not Money(quote.monthly_price, quote.currency, quote.price_text).matches(self.currency):
+            return PolicyRefusal(
+                "currency",
+                f"{quote.number} is priced {as_data(quote.price_text)}, in {quote.currency}, but this server's spend "
+                f"policy is in {self.currency}. " + fix.format("VOICE_TOOLS_CURRENCY"),
             )
         if self.allowed_countries is not None and quote.country not in self.allowed_countries:
             allowed = ", ".join(sorted(self.allowed_countries)) or "none"
@@ -52,8 +69,8 @@ class SpendPolicy:
         if self.max_monthly_price is not None and quote.monthly_price > self.max_monthly_price:
             return PolicyRefusal(
                 "max_monthly_price",
-                f"{quote.price_text} per month is above this server's ceiling of {self.max_monthly_price:.2f} per "
-                "number. " + fix.format("VOICE_TOOLS_MAX_MONTHLY_PRICE"),
+                f"{quote.price_text} per month is above this server's ceiling of {self.max_monthly_price:.2f} "
+                f"{self.currency} per number. " + fix.format("VOICE_TOOLS_MAX_MONTHLY_PRICE"),
             )
         if self.max_purchases_per_day is not None and purchases_today >= self.max_purchases_per_day:
             return PolicyRefusal(
@@ -72,4 +89,5 @@ class SpendPolicy:
             "max_purchases_per_day": self.max_purchases_per_day,
             "allowed_countries": None if self.allowed_countries is None else sorted(self.allowed_countries),
             "allow_toll_free": self.allow_toll_free,
+            "currency": self.currency,
         }

@@ -95,6 +95,7 @@ class PurchasePlan:
     quote: Quote
     account: str
     address: Address | None
+    currency: str = "USD"  # the spend policy's: how a bare dollar sign is read back to the person
 
     @property
     def address_sid(self) -> str | None:
@@ -114,8 +115,9 @@ class PurchasePlan:
         kind = "toll-free" if q.toll_free else "local"
         place = f"{as_data(q.location, 60)}, {q.country}" if q.location and q.location != q.country else q.country
         return (
-            f"Buy {q.number} ({kind}, {place}) for {q.price_text} per month, billed to the Zendesk account "
-            f"'{self.account}' until the number is released. Address: {self.address_text()}."
+            f"Buy {q.number} ({kind}, {place}) for {q.price_text} per month (read as {q.price_in(self.currency)}), "
+            f"billed to the Zendesk account '{self.account}' until the number is released. "
+            f"Address: {self.address_text()}."
         )
 
     def audit_fields(self) -> dict[str, Any]:
@@ -198,7 +200,7 @@ class PurchaseGuard:
                 f"policy:{refusal.rule}", f"refused by the spend policy ({refusal.rule}): {refusal.message}", quote
             )
         address = await self._address_for(quote, address_sid)
-        return PurchasePlan(quote=quote, account=self.account, address=address)
+        return PurchasePlan(quote=quote, account=self.account, address=address, currency=self.policy.currency)
 
     async def _address_for(self, quote: Quote, address_sid: str | None) -> Address | None:
         need = quote.address_requirement
@@ -261,6 +263,12 @@ class PurchaseGuard:
         """Redeem the code (if any), reserve, send once and settle; shielded from cancellation throughout,
         so a caller that goes away (or a shutdown) cannot leave a purchase sent but unsettled."""
         with anyio.CancelScope(shield=True), self.in_flight.track():
+            if self.quotes.expired(plan.quote):  # it expired while the person was being asked
+                await self._refused(
+                    "invalid_quote",
+                    f"this quote expired at {plan.quote.expires_text()} while the user was being asked",
+                    plan.quote,
+                )
             if code is not None:
                 subject = plan.code_subject()
                 await self.codes.redeem(subject.for_app() if confirmed_by == "app" else subject, code)

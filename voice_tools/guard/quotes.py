@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from voice_tools.models import AvailableNumber
+from voice_tools.models import AvailableNumber, PriceError
+from voice_tools.models.money import DOLLAR
 
 from .ledger import Ledger, new_id
 from .ledger.base import HANDLE_ALPHABET
@@ -27,6 +28,7 @@ from .text import one_line
 DEFAULT_TTL_SECONDS = 15 * 60
 KEEP_EXPIRED_SECONDS = 3600  # an expired quote is still recognised for an hour, to say "expired", not "unknown"
 ADDRESS_REQUIREMENTS = ("none", "local", "any", "foreign")
+PRICE_TEXT_CAP = 200  # Zendesk's price text is shown whole; this only stops a page-long one
 HANDLE = re.compile(f"q[{HANDLE_ALPHABET}]{{10}}")
 
 
@@ -42,14 +44,21 @@ class Quote:
     country: str
     location: str
     toll_free: bool
-    price: str  # the exact amount, as a decimal string ("1250.00")
-    price_text: str  # as Zendesk wrote it, on one line ("$1,250.00")
+    price: str  # the exact amount, as a decimal string ("1250.00"); empty when it could not be read
+    price_text: str  # as Zendesk wrote it, whole, on one line ("$1,250.00")
     address_requirement: str
     expires_at: int  # unix seconds
+    currency: str = ""  # the ISO 4217 code the price names, or "$" when it says only "a dollar"
+    price_problem: str | None = None  # why the price cannot be read without guessing: never sold
 
     @property
     def monthly_price(self) -> Decimal:
-        return Decimal(self.price)
+        return Decimal(self.price or "0")
+
+    def price_in(self, currency: str) -> str:
+        """The price as read, for a person to check it against Zendesk's text: ``1250.00 USD``."""
+        code = currency if self.currency == DOLLAR else self.currency
+        return f"{self.price} {code}"
 
     def expires_text(self) -> str:
         return datetime.fromtimestamp(self.expires_at, UTC).strftime("%H:%M UTC")
@@ -57,13 +66,16 @@ class Quote:
 
 def contents_of(offer: AvailableNumber, handle: str, expires_at: int) -> Quote | None:
     """What a quote for this offer binds, or None when the offer lacks what a purchase must bind."""
-    price = offer.monthly_price()
     digits = offer.number.lstrip("+")
     requirement = offer.address_requirements or "none"
-    if price is None or not digits.isdigit() or not offer.country_code or not offer.token:
+    if not digits.isdigit() or not offer.country_code or not offer.token:
         return None
     if requirement not in ADDRESS_REQUIREMENTS:
         return None  # a requirement this server does not know how to satisfy: not for sale here
+    try:
+        reading, problem = offer.price_reading(), None
+    except PriceError as error:
+        reading, problem = None, str(error)
     return Quote(
         handle=handle,
         token=offer.token,
@@ -71,10 +83,12 @@ def contents_of(offer: AvailableNumber, handle: str, expires_at: int) -> Quote |
         country=offer.country_code.upper()[:2],
         location=one_line(offer.location, 60),
         toll_free=bool(offer.toll_free),
-        price=str(price),
-        price_text=one_line(offer.price, 24),
+        price=str(reading.amount) if reading else "",
+        price_text=one_line(offer.price, PRICE_TEXT_CAP) or "(no price)",
         address_requirement=requirement,
         expires_at=expires_at,
+        currency=reading.currency if reading else "",
+        price_problem=problem,
     )
 
 
@@ -94,6 +108,9 @@ class QuoteBook:
         if saved:
             await self.ledger.save_quotes(saved, self.ttl_seconds + KEEP_EXPIRED_SECONDS)
         return issued
+
+    def expired(self, quote: Quote) -> bool:
+        return self._clock() > quote.expires_at
 
     async def load(self, handle: str) -> Quote:
         """The quote's contents, or QuoteError saying why it cannot be used."""

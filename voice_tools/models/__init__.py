@@ -3,7 +3,7 @@
 from .addresses import Address, AddressCreate
 from .available import AddressRequirement, AvailableNumber
 from .base import ZendeskRequest, ZendeskResponse
-from .money import parse_price
+from .money import Money, PriceError, parse_price, read_price
 from .pages import AddressPage, AvailableNumberList, MinimalPhoneNumberPage, OffsetPage, PhoneNumberPage
 from .phone_numbers import (
     INCLUDES,
@@ -43,6 +43,7 @@ __all__ = [
     "LineType",
     "MinimalPhoneNumber",
     "MinimalPhoneNumberPage",
+    "Money",
     "NamedRecord",
     "OffsetPage",
     "OverflowNumber",
@@ -52,9 +53,11 @@ __all__ = [
     "PhoneNumberPage",
     "PhoneNumberSettings",
     "PhoneNumberUpdate",
+    "PriceError",
     "SettingsUpdate",
     "ZendeskRequest",
     "ZendeskResponse",
     "as_records",
     "parse_price",
+    "read_price",
 ]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Literal
 
 from .base import ZendeskResponse
-from .money import parse_price
+from .money import Money, parse_price, read_price
 from .phone_numbers import Capabilities
 
 AddressRequirement = Literal["none", "local", "any", "foreign"]
@@ -28,3 +28,8 @@ class AvailableNumber(ZendeskResponse):
         """The monthly price as an exact amount ("$1,250.00" -> 1250.00), or None when it cannot be read
         without guessing (see ``money.parse_price``): an unreadable price is never sold."""
         return parse_price(self.price)
+
+    def price_reading(self) -> Money:
+        """The monthly price as an exact amount in a currency, or PriceError saying why it cannot be read
+        without guessing (see ``money.read_price``)."""
+        return read_price(self.price)

@@ -42,6 +42,7 @@ from .config.serving import ServerSettings
 from .config.variables import DEFAULT_TOOLSET
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_guides, register_resources
+from .shared.confirmed import PINNED
 from .shared.errors import explain
 from .shared.invalid import check_arguments
 from .state import AppState, ServerParts, open_state, sandbox_transport
@@ -206,6 +207,7 @@ class VoiceToolsServer(MCPServer[AppState]):
         self, name: str, arguments: dict[str, Any], context: Context[AppState, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         REQUEST_ID.set(new_request_id())  # every log line of this call carries it (transports/logs.py)
+        PINNED.set({})  # the plans its resolvers show, performed by its body (shared/confirmed.py)
         if self.metrics is None or self._tool_manager.get_tool(name) is None:
             return await self._call_tool(name, arguments, context)
         with self.metrics.tool_call(name) as call:

@@ -113,6 +113,14 @@ class Ledger(ABC):
     async def load_quote(self, handle: str) -> dict[str, Any] | None:
         """A quote's contents, or None when it was never issued here or has expired."""
 
+    async def save_record(self, key: str, contents: dict[str, Any], ttl_seconds: float) -> None:
+        """A keyed record that expires (a bulk change's plan), kept beside quotes: keys never collide, since
+        each kind has its own first letter (quotes ``q``, plans ``p``)."""
+        await self.save_quotes([(key, contents)], ttl_seconds)
+
+    async def load_record(self, key: str) -> dict[str, Any] | None:
+        return await self.load_quote(key)
+
     # ------------------------------------------------------------------- codes
     @abstractmethod
     async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:

@@ -166,6 +166,7 @@ def _policy(values: Environment) -> SpendPolicy:
         max_purchases_per_day=values.get("VOICE_TOOLS_MAX_PURCHASES_PER_DAY"),
         allowed_countries=values.get("VOICE_TOOLS_ALLOWED_COUNTRIES"),
         allow_toll_free=values.get("VOICE_TOOLS_ALLOW_TOLL_FREE"),
+        currency=values.get("VOICE_TOOLS_CURRENCY"),
     )
 
 

@@ -11,6 +11,7 @@ Kept free of third-party imports: ``serve --help`` renders the table without loa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -65,6 +66,13 @@ def _origin(text: str) -> str:
     return origin
 
 
+def _currency(text: str) -> str:
+    code = text.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(f"takes an ISO 4217 currency code like USD, EUR or GBP, not {text!r}")
+    return code
+
+
 @dataclass(frozen=True)
 class Variable:
     name: str
@@ -114,6 +122,8 @@ VARIABLES: tuple[Variable, ...] = (
       Count(0, allow_none=True), default=5),
     V("VOICE_TOOLS_ALLOWED_COUNTRIES", "purchases", "countries numbers may be bought in", Countries(),
       default_text="any country", example="US,CA"),
+    V("VOICE_TOOLS_CURRENCY", "purchases", "the account's billing currency: the ceiling's, and any other is refused",
+      Custom(_currency, "an ISO 4217 code: USD, EUR, GBP"), default="USD"),
     V("VOICE_TOOLS_ALLOW_TOLL_FREE", "purchases", "whether toll-free numbers may be bought", Flag(), default=True),
     V("VOICE_TOOLS_QUOTE_TTL", "purchases", "how long a search result's quote can be bought",
       Seconds(maximum=86400), default=900.0),

@@ -14,11 +14,18 @@ Each such action has the same steps, named by ``ConfirmedAction``:
 
 The tools differ only in their plans, their words and their results; the order of the steps, the codes
 (``voice_tools.guard.codes``) and what is audited are the same for all of them.
+
+**What was confirmed is what is done.** The resolver and the tool body run in the same ``tools/call``
+(in the 2026-07-28 era the retry that carries the answer runs the resolver again, and the SDK accepts
+the answer only when the question it renders is the one the person answered). So the plan the resolver
+showed is pinned for the call (``PINNED``) and the body performs that plan, never one worked out again
+after the yes: a number renamed into a filter meanwhile is not added, a quote list is not changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -41,6 +48,8 @@ from ..state import AppState, state
 from .errors import message
 
 ENABLE_CODES = "VOICE_TOOLS_CONFIRMATION=elicit_or_code"
+# The plans shown in this tools/call, by tool: set empty for each call (VoiceToolsServer.call_tool).
+PINNED: ContextVar[dict[str, Any] | None] = ContextVar("voice_tools_pinned_plans", default=None)
 Plan = TypeVar("Plan")
 
 
@@ -137,6 +146,9 @@ async def ask(ctx: Context[Any, Any], action: ConfirmedAction[Any]) -> Asked:
     """The resolver's step: prepare (refusing early), then ask the way this operator and client allow."""
     app = state(ctx)
     plan = await action.prepare(app)
+    pinned = PINNED.get()
+    if pinned is not None:
+        pinned[action.tool] = plan
     if app.guard.mode == "preapproved":
         return PolicyApproval()
     if action.page_asks and app.settings.apps and client_supports_apps(ctx):
@@ -200,7 +212,8 @@ async def conclude(
     """The tool body's steps: prepare again (the answer may reach another replica), then record a no, or wait
     for the page or the code, or perform."""
     app = state(ctx)
-    plan = await action.prepare(app)
+    pinned = PINNED.get() or {}
+    plan = pinned.pop(action.tool) if action.tool in pinned else await action.prepare(app)
     answer = read_answer(confirmation, action.form, action.words, action.tool)
     if answer.refusal:
         await action.record_no(app, plan, "elicitation", answer.reason)

@@ -1,0 +1,48 @@
+"""The one sanitiser for every text a person reads (issue 22, case 7): property-tested, and shown at work
+in the bulk change's form, where the text comes from the model itself."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.harness import ERAS, Answer, Era, connect, make_rig, text_of
+from voice_tools.guard import as_data, one_line
+
+pytestmark = pytest.mark.anyio
+HOSTILE = "Sales\u202eeciffo\u200b\u2066 [Confirm here](https://evil.example/pay) ![logo](http://x/l.png)\r\nline 2"
+
+
+@given(st.text(), st.integers(min_value=2, max_value=120))
+def test_what_a_person_reads_is_one_line_without_hidden_characters(text: str, cap: int) -> None:
+    shown = one_line(text, cap)
+    assert len(shown) <= cap
+    assert not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in shown), shown
+    assert "](" not in shown or "[" not in shown.split("](")[0]  # no Markdown link survives
+
+
+def test_links_and_images_are_shown_as_their_text_and_address() -> None:
+    assert as_data(HOSTILE, 200) == (
+        '"Saleseciffo Confirm here (https://evil.example/pay) logo (http://x/l.png) line 2"'
+    )
+
+
+@pytest.fixture(params=ERAS)
+def era(request: pytest.FixtureRequest) -> Era:
+    return request.param  # type: ignore[no-any-return]
+
+
+async def test_the_bulk_form_shows_the_models_text_sanitised(era: Era) -> None:
+    rig = make_rig(env={"VOICE_TOOLS_TOOLSETS": "numbers,bulk"})
+    answer = Answer("decline")
+    ids = sorted(rig.sandbox.backend.numbers)[:2]
+    async with connect(rig, era, answer) as client:
+        result = await client.call_tool("update_numbers", {"phone_number_ids": ids, "changes": {"nickname": HOSTILE}})
+    assert result.structured_content["applied"] is False, text_of(result)
+    (asked,) = answer.asked
+    assert "\u202e" not in asked.message and "\u200b" not in asked.message and "\n" not in asked.message
+    assert "[Confirm here]" not in asked.message and "Confirm here (https://evil.example/pay)" in asked.message
+    assert asked.message.startswith('Set nickname to "Saleseciffo Confirm here')
