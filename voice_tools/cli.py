@@ -108,6 +108,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from voice_tools.server.config.environ import Environment, process_environment
     from voice_tools.server.config.serving import ServerSettings
     from voice_tools.server.config.startup_line import startup_line
+    from voice_tools.server.config.state_places import check_state_places
     from voice_tools.server.prompts import PromptFileError
     from voice_tools.server.transports.logs import configure_logging
 
@@ -119,6 +120,7 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         for warning in settings.warnings:
             print(f"voice-tools: warning: {warning}", file=sys.stderr, flush=True)
+        check_state_places(settings)
         if not args.http:
             check_account(settings)
             return serve_stdio(settings)
