@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from tests.redis_server import flushed
-from voice_tools.guard.ledger import ACTIVE, MAX_WRONG_CODES, OPEN, Ledger, open_ledger
+from voice_tools.guard.ledger import ACTIVE, DONE, MAX_WRONG_CODES, OPEN, SETTLEABLE, Ledger, open_ledger
 
 DAY, CAP = "2026-11-28", 3
 QUOTES = [f"q{c * 10}" for c in "abcdefgh"]
 NUMBERS = ["+15550001", "+15550002", "+15550003", "+15550004"]
-FINAL = ["purchased", "not_purchased", "unknown"]
+FINAL = ["purchased", "not_purchased", "unknown", "unresolved"]
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -37,6 +37,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger: Ledger = self.portal.call(_open, self.url)
         self.attempts: dict[str, str] = {}  # id -> status the test saw it reach
         self.wrong: Counter[str] = Counter()
+        self.issued: Counter[str] = Counter()  # live codes issued per quote (none expire within a run)
 
     def teardown(self) -> None:
         if hasattr(self, "ledger"):
@@ -64,17 +65,25 @@ class LedgerMachine(RuleBasedStateMachine):
     def settle_one(self, pick: int, status: str) -> None:
         # an index, not a sampled id: ids are random and interleavings vary, and hypothesis must be able to
         # replay the same draws whatever state they meet
-        open_ids = sorted(i for i, s in self.attempts.items() if s in OPEN)
+        open_ids = sorted(i for i, s in self.attempts.items() if s in SETTLEABLE)
         if not open_ids:
             return
         attempt_id = open_ids[pick % len(open_ids)]
         audit = {"event": "purchase", "outcome": status}
         settled = self.portal.call(self.ledger.settle, attempt_id, status, audit)
-        if self.attempts[attempt_id] == status:
-            assert settled is None  # settling to the same status writes nothing
+        was = self.attempts[attempt_id]
+        if was == status or (was == "unresolved" and status not in DONE):
+            assert settled is None  # the same status, or an unresolved attempt without proof: nothing written
         else:
             assert settled is not None and settled.status == status
             self.attempts[attempt_id] = status
+
+    @rule(quote=st.sampled_from(QUOTES))
+    def a_guess_at_a_code_never_issued_burns_nothing(self, quote: str) -> None:
+        if self.issued[quote] or self.wrong[quote] >= MAX_WRONG_CODES:
+            return
+        check = self.portal.call(self.ledger.redeem_code, quote, "ZZZZZZ", "b")
+        assert (check.outcome, check.wrong_left) == ("unknown", MAX_WRONG_CODES)
 
     @rule(quote=st.sampled_from(QUOTES), guesses=st.lists(st.sampled_from(["right", "wrong"]), max_size=4))
     def codes_at_once(self, quote: str, guesses: list[str]) -> None:
@@ -83,6 +92,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert code is None
             return
         assert code is not None
+        self.issued[quote] += 1
 
         async def redeem_all() -> list[str]:
             outcomes: list[str] = []
@@ -90,6 +100,8 @@ class LedgerMachine(RuleBasedStateMachine):
             async def one(guess: str) -> None:
                 check = await self.ledger.redeem_code(quote, code if guess == "right" else "ZZZZZZ", "b")
                 outcomes.append(check.outcome)
+                if check.outcome in ("unknown", "mismatch"):  # counted only while a code lived: left says
+                    self.wrong[quote] = max(self.wrong[quote], MAX_WRONG_CODES - check.wrong_left)
 
             async with anyio.create_task_group() as tg:
                 for guess in guesses:
@@ -98,9 +110,18 @@ class LedgerMachine(RuleBasedStateMachine):
 
         outcomes = self.portal.call(redeem_all)
         assert outcomes.count("redeemed") <= 1  # a code buys once, whoever asks at the same time
-        self.wrong[quote] += sum(1 for o in outcomes if o in ("unknown", "mismatch"))
+        self.issued[quote] -= outcomes.count("redeemed")
         if "locked" in outcomes:
             self.wrong[quote] = max(self.wrong[quote], MAX_WRONG_CODES)
+            self.issued[quote] = 0  # the lock burnt them all
+
+    @invariant()
+    def open_and_unresolved_attempts_are_listed(self) -> None:
+        if hasattr(self, "ledger"):
+            listed = self.portal.call(self.ledger.open_attempts, "purchase")
+            assert {a.id for a in listed} == {i for i, s in self.attempts.items() if s in OPEN}
+            stale = self.portal.call(self.ledger.unresolved_attempts, "purchase")
+            assert {a.id for a in stale} == {i for i, s in self.attempts.items() if s == "unresolved"}
 
     @invariant()
     def cap_is_never_exceeded(self) -> None:

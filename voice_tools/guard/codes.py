@@ -78,13 +78,16 @@ class ConfirmationCodes:
                 f"this {subject.kind} is not valid for {subject.this}: it was never issued for it, was already used, "
                 f"or expired (they last {self.ttl_seconds / 60:g} minutes and work once)"
             )
-        left = f"{check.wrong_left} more wrong code(s) and all of its codes are burnt"
+        if check.wrong_left >= MAX_WRONG_CODES:  # no code lived for it: the guess counted against nothing
+            await self._refuse(subject, f"{what}")
+        left = f"{check.wrong_left} more wrong code(s) and all of its codes are burnt until they would have expired"
         await self._refuse(subject, f"{what}. {left}")
 
     def _locked(self, subject: CodeSubject) -> str:
+        minutes = f"{self.ttl_seconds / 60:g} minutes"
         return (
             f"{MAX_WRONG_CODES} wrong confirmation codes were given for {subject.this}, so all of its codes are burnt "
-            f"and no code can confirm it. {subject.fresh}"
+            f"and no code can confirm it for up to {minutes}. {subject.fresh}"
         )
 
     async def _refuse(self, subject: CodeSubject, message: str) -> NoReturn:

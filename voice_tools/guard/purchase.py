@@ -50,8 +50,10 @@ class Reconciliation:
     ``window_seconds`` in all; ``stale_after_seconds`` is when a ``sending`` attempt with no answer must
     belong to a process that died mid-purchase, so the reconciler settles it too. ``give_up_after_seconds``
     is when an ``unknown`` attempt whose number has never appeared in the account is settled
-    ``not_purchased``: Zendesk commits in seconds, so a day without the number is an answer, and the
-    attempt stops blocking the number and costing the reconciler a look-up a minute."""
+    ``unresolved``: not "not purchased" (absence is no proof: the number may have been bought and released
+    since), but no longer blocking the number or costing the reconciler a look-up a minute, while it still
+    counts for its day; proof that comes later (this server finding or releasing the number) settles it
+    ``purchased``."""
 
     window_seconds: float = 30.0
     first_delay: float = 1.0
@@ -190,7 +192,7 @@ class PurchaseGuard:
         except QuoteError as error:
             await self._refused("invalid_quote", str(error))
         holder = await self.ledger.quote_holder(quote.handle)
-        if holder is not None and holder.status == "unknown":
+        if holder is not None and holder.status in ("unknown", "unresolved"):
             holder = await self._settle_by_look_up(holder) or holder  # a later call settles what it can
         if holder is not None:
             await self._refused("already_attempted", _used_quote(quote, holder.status), quote)
@@ -376,6 +378,17 @@ class PurchaseGuard:
         await self._settle(attempt, "purchased", found, reason=f"found in the account by {by}")
         return await self.ledger.attempt(attempt.id)
 
+    async def proven(self, number: str, phone_number_id: int, how: str) -> int:
+        """``number`` was seen in the account (``how``): every purchase of it still open or unresolved
+        happened, so each is settled ``purchased``. Returns how many were settled."""
+        attempts = await self.ledger.open_attempts("purchase") + await self.ledger.unresolved_attempts("purchase")
+        settled = 0
+        for attempt in attempts:
+            if attempt.subject == number:
+                await self._settle(attempt, "purchased", phone_number_id, reason=how)
+                settled += 1
+        return settled
+
     # ----------------------------------------------------------- reconciliation
     async def reconcile(self, now: Callable[[], float] = time.time) -> int:
         """Settle what can be settled among open attempts: unknown ones, and ``sending`` ones too old to
@@ -393,8 +406,11 @@ class PurchaseGuard:
                     await self._settle(attempt, "unknown", None, reason="its process stopped before the answer came")
                 elif attempt.started_at < give_up_before:
                     hours = self.reconciliation.give_up_after_seconds / 3600
-                    reason = f"still not in the account {hours:g} h after it was sent: Zendesk did not commit it"
-                    await self._settle(attempt, "not_purchased", None, reason=reason)
+                    reason = (
+                        f"not in the account {hours:g} h after it was sent: whether Zendesk committed it is not "
+                        "known; it no longer blocks the number and still counts for its day"
+                    )
+                    await self._settle(attempt, "unresolved", None, reason=reason)
                     settled += 1
         return settled
 
@@ -402,6 +418,12 @@ class PurchaseGuard:
 def _used_quote(quote: Quote, status: str) -> str:
     if status == "purchased":
         return f"{quote.number} was already bought with this quote. Call get_number or list_numbers to see it"
+    if status == "unresolved":
+        return (
+            f"a purchase of {quote.number} was sent with this quote long ago and whether Zendesk committed it was "
+            "never learnt, so it is not sent again. Call list_numbers to see whether it is in the account, or "
+            "search again"
+        )
     if status == "unknown":
         return (
             f"a purchase of {quote.number} was sent with this quote and its outcome is not yet known, so it is not "

@@ -105,7 +105,10 @@ class ReleaseGuard:
         if not self.enabled:
             await self._refused("releases_disabled", RELEASES_OFF, phone_number_id=phone_number_id)
         details = await self.guard.client.get_number(phone_number_id, ["all_groups", "ivrs"])
-        return ReleasePlan(details.phone_number, self.guard.account, routing_text(details))
+        number = details.phone_number
+        if number.number:  # it is in the account: a purchase of it that no one could settle did happen
+            await self.guard.proven(number.number, number.id, "found in the account by release_number")
+        return ReleasePlan(number, self.guard.account, routing_text(details))
 
     async def _refused(self, rule: str, message: str, **fields: Any) -> NoReturn:
         await self.guard.write("release", outcome="refused", rule=rule, reason=message, **fields)

@@ -12,9 +12,13 @@ open attempt and that the day's count of active attempts is under the cap, then 
     sending ──> purchased | released          (Zendesk said yes, or the number was found afterwards)
             ──> not_purchased | not_released  (Zendesk said no (a 4xx): nothing happened)
             ──> unknown ──> purchased | ...   (no answer; settled later, by looking the number up)
+                        ──> unresolved ──> purchased  (never seen, long after; proof may still come)
 
-Active attempts (sending, done, unknown) count toward the cap and keep their quote used; open ones
-(sending, unknown) also block another attempt on the same subject until they are settled.
+Active attempts (sending, done, unknown, unresolved) count toward the cap and keep their quote used; open
+ones (sending, unknown) also block another attempt on the same subject until they are settled.
+``unresolved`` is the honest word for an attempt whose outcome nobody knows after the give-up: it no
+longer blocks its subject or costs the reconciler a look-up, still counts for its day, and becomes
+``purchased`` when proof comes (this server finding, or releasing, the number).
 """
 
 from __future__ import annotations
@@ -26,14 +30,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["purchase", "release"]
-Status = Literal["sending", "unknown", "purchased", "not_purchased", "released", "not_released"]
+Status = Literal["sending", "unknown", "unresolved", "purchased", "not_purchased", "released", "not_released"]
 Redemption = Literal["redeemed", "unknown", "mismatch", "locked"]
 ReserveRefusal = Literal["quote_used", "subject_pending", "cap_reached"]
 
 OPEN: frozenset[str] = frozenset({"sending", "unknown"})
 DONE: frozenset[str] = frozenset({"purchased", "released"})
 UNDONE: frozenset[str] = frozenset({"not_purchased", "not_released"})
-ACTIVE: frozenset[str] = OPEN | DONE
+UNRESOLVED: frozenset[str] = frozenset({"unresolved"})
+ACTIVE: frozenset[str] = OPEN | DONE | UNRESOLVED
+SETTLEABLE: frozenset[str] = OPEN | UNRESOLVED  # an unresolved attempt may still be proven done
 MAX_WRONG_CODES = 5
 HANDLE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # 32 letters: 5 bits each; no l/1, o/0 to misread
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # read and typed by people: no 0/O, 1/I/L
@@ -128,8 +134,11 @@ class Ledger(ABC):
 
     @abstractmethod
     async def redeem_code(self, quote: str, code: str, binding: str) -> CodeCheck:
-        """Spend ``code`` if it was issued for this quote and binding. A wrong code counts against the quote;
-        the MAX_WRONG_CODES-th burns every code of that quote, and from then on every code is ``locked``."""
+        """Spend ``code`` if it was issued for this quote and binding. A wrong code counts against the quote
+        only while a code issued for it lives (a guess at a code never issued, or long expired, burns
+        nothing); the MAX_WRONG_CODES-th burns every live code of that quote and locks it (``locked``) until
+        the last of them would have expired, after which a new code may be issued. Counts expire with the
+        codes they count against."""
 
     # ---------------------------------------------------------------- attempts
     @abstractmethod
@@ -154,14 +163,19 @@ class Ledger(ABC):
 
     @abstractmethod
     async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
-        """Move an open attempt to ``status`` with its audit line; None (and nothing written) when it was
-        already settled, so two settlers never both count or both audit."""
+        """Move an open attempt to ``status`` with its audit line (an ``unresolved`` one only to done: proof
+        came); None (and nothing written) when it was already settled, so two settlers never both count or
+        both audit."""
 
     @abstractmethod
     async def attempt(self, attempt_id: str) -> Attempt | None: ...
 
     @abstractmethod
     async def open_attempts(self, kind: Kind) -> list[Attempt]: ...
+
+    @abstractmethod
+    async def unresolved_attempts(self, kind: Kind) -> list[Attempt]:
+        """Attempts settled ``unresolved``: nobody knows whether they happened; proof may still come."""
 
     @abstractmethod
     async def active_on(self, kind: Kind, day: str) -> int:

@@ -34,7 +34,6 @@ from .base import (
 from .urls import display_url
 
 DAY_KEY_SECONDS = 3 * 24 * 3600
-WRONG_CODES_SECONDS = 24 * 3600
 
 RESERVE = """
 local active = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -87,8 +86,12 @@ return {'reserved', active + n, ''}
 
 SETTLE = """
 local current = redis.call('HGET', KEYS[1], 'status')
-if (not current) or (current ~= 'sending' and current ~= 'unknown') or current == ARGV[2] then return 0 end
+if (not current) or current == ARGV[2] then return 0 end
+if current ~= 'sending' and current ~= 'unknown' and current ~= 'unresolved' then return 0 end
+if current == 'unresolved' and ARGV[2] ~= 'purchased' and ARGV[2] ~= 'released' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'settled_at', ARGV[3])
+if current == 'unresolved' then redis.call('ZREM', KEYS[7], ARGV[1]) end
+if ARGV[2] == 'unresolved' then redis.call('ZADD', KEYS[7], redis.call('HGET', KEYS[1], 'started_at'), ARGV[1]) end
 if ARGV[2] ~= 'unknown' then
   if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
   redis.call('ZREM', KEYS[5], ARGV[1])
@@ -121,15 +124,22 @@ if quote == ARGV[1] and redis.call('HGET', KEYS[2], 'binding') == ARGV[2] then
   redis.call('SREM', KEYS[3], KEYS[2])
   return {'redeemed', max - wrong}
 end
+local outcome = 'unknown'
+if quote == ARGV[1] then outcome = 'mismatch' end
+local live = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local left = redis.call('PTTL', key)
+  if left > live then live = left end
+end
+if live <= 0 then return {outcome, max} end
 wrong = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+redis.call('PEXPIRE', KEYS[1], live)
 if wrong >= max then
   for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', key) end
   redis.call('DEL', KEYS[3])
   return {'locked', 0}
 end
-if quote == ARGV[1] then return {'mismatch', max - wrong} end
-return {'unknown', max - wrong}
+return {outcome, max - wrong}
 """
 
 
@@ -179,7 +189,7 @@ class RedisLedger(Ledger):
 
     async def redeem_code(self, quote: str, code: str, binding: str) -> CodeCheck:
         keys = [self._key("w", quote), self._key("c", code), self._key("qc", quote)]
-        outcome, left = await self._redeem(keys=keys, args=[quote, binding, MAX_WRONG_CODES, WRONG_CODES_SECONDS])
+        outcome, left = await self._redeem(keys=keys, args=[quote, binding, MAX_WRONG_CODES])
         return CodeCheck(outcome, int(left))
 
     # -------------------------------------------------------------- attempts
@@ -262,6 +272,7 @@ class RedisLedger(Ledger):
             self._key("day", current.kind, current.day),
             self._key("open", current.kind),
             self._key("audit"),
+            self._key("unresolved", current.kind),
         ]
         done = await self._settle(
             keys=keys, args=[attempt_id, status, repr(self._clock()), _line({**audit, "attempt": attempt_id})]
@@ -274,6 +285,11 @@ class RedisLedger(Ledger):
 
     async def open_attempts(self, kind: Kind) -> list[Attempt]:
         ids = cast(list[str], await self._redis.zrange(self._key("open", kind), 0, -1))
+        found = [await self.attempt(attempt_id) for attempt_id in ids]
+        return [a for a in found if a is not None]
+
+    async def unresolved_attempts(self, kind: Kind) -> list[Attempt]:
+        ids = cast(list[str], await self._redis.zrange(self._key("unresolved", kind), 0, -1))
         found = [await self.attempt(attempt_id) for attempt_id in ids]
         return [a for a in found if a is not None]
 

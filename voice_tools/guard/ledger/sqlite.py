@@ -22,8 +22,11 @@ import anyio.to_thread
 
 from .base import (
     ACTIVE,
+    DONE,
     MAX_WRONG_CODES,
     OPEN,
+    SETTLEABLE,
+    UNRESOLVED,
     Attempt,
     BatchItem,
     BatchReservation,
@@ -46,7 +49,8 @@ CREATE TABLE IF NOT EXISTS codes (
     account TEXT NOT NULL, code TEXT NOT NULL, quote TEXT NOT NULL, binding TEXT NOT NULL, expires_at REAL NOT NULL,
     PRIMARY KEY (account, code));
 CREATE TABLE IF NOT EXISTS wrong_codes (
-    account TEXT NOT NULL, quote TEXT NOT NULL, wrong INTEGER NOT NULL, PRIMARY KEY (account, quote));
+    account TEXT NOT NULL, quote TEXT NOT NULL, wrong INTEGER NOT NULL, expires_at REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (account, quote));
 CREATE TABLE IF NOT EXISTS attempts (
     id TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, quote TEXT,
     day TEXT NOT NULL, status TEXT NOT NULL, started_at REAL NOT NULL, settled_at REAL, details TEXT NOT NULL);
@@ -61,6 +65,7 @@ _OPEN = tuple(sorted(OPEN))
 # Built from constants only (the status tuples above); every value is a bound parameter.
 _ATTEMPT = "SELECT id, kind, subject, quote, day, status, started_at, details FROM attempts"
 _SELECT_OPEN = f"{_ATTEMPT} WHERE account = ? AND kind = ? AND status IN {_OPEN} ORDER BY started_at"
+_SELECT_UNRESOLVED = f"{_ATTEMPT} WHERE account = ? AND kind = ? AND status = 'unresolved' ORDER BY started_at"
 _SELECT_BY_QUOTE = f"{_ATTEMPT} WHERE account = ? AND quote = ? AND status IN {_ACTIVE} LIMIT 1"
 
 
@@ -76,6 +81,9 @@ class SqliteLedger(Ledger):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(wrong_codes)")}
+        if "expires_at" not in columns:  # a ledger written before wrong guesses expired: their counts now do
+            self._db.execute("ALTER TABLE wrong_codes ADD COLUMN expires_at REAL NOT NULL DEFAULT 0")
 
     # ------------------------------------------------------------- plumbing
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -125,8 +133,8 @@ class SqliteLedger(Ledger):
         now = self._clock()
 
         def issue(db: sqlite3.Connection) -> str | None:
-            if self._wrong(db, quote) >= MAX_WRONG_CODES:
-                return None
+            if self._wrong(db, quote, now) >= MAX_WRONG_CODES:
+                return None  # locked until the burnt codes would have expired
             db.execute("DELETE FROM codes WHERE expires_at < ?", (now,))
             while True:
                 code = new_code()
@@ -140,17 +148,26 @@ class SqliteLedger(Ledger):
 
         return await self._run(issue)
 
-    def _wrong(self, db: sqlite3.Connection, quote: str) -> int:
+    def _wrong(self, db: sqlite3.Connection, quote: str, now: float) -> int:
+        """Wrong guesses against ``quote``'s codes while they live; a count outlives neither them nor a lock."""
         row = db.execute(
-            "SELECT wrong FROM wrong_codes WHERE account = ? AND quote = ?", (self.account, quote)
+            "SELECT wrong, expires_at FROM wrong_codes WHERE account = ? AND quote = ?", (self.account, quote)
         ).fetchone()
-        return 0 if row is None else int(row[0])
+        return 0 if row is None or row[1] < now else int(row[0])
+
+    def _live_until(self, db: sqlite3.Connection, quote: str, now: float) -> float | None:
+        """When the last live code issued for ``quote`` expires; None when none lives."""
+        row = db.execute(
+            "SELECT MAX(expires_at) FROM codes WHERE account = ? AND quote = ? AND expires_at >= ?",
+            (self.account, quote, now),
+        ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     async def redeem_code(self, quote: str, code: str, binding: str) -> CodeCheck:
         now = self._clock()
 
         def redeem(db: sqlite3.Connection) -> CodeCheck:
-            wrong = self._wrong(db, quote)
+            wrong = self._wrong(db, quote, now)
             if wrong >= MAX_WRONG_CODES:
                 return CodeCheck("locked", 0)
             row = db.execute(
@@ -160,12 +177,17 @@ class SqliteLedger(Ledger):
             if row is not None and row[0] == quote and row[1] == binding:
                 db.execute("DELETE FROM codes WHERE account = ? AND code = ?", (self.account, code))
                 return CodeCheck("redeemed", MAX_WRONG_CODES - wrong)
+            outcome: Redemption = "mismatch" if row is not None and row[0] == quote else "unknown"
+            live_until = self._live_until(db, quote, now)
+            if live_until is None:  # no code was issued for it, or every one expired: a guess burns nothing
+                return CodeCheck(outcome, MAX_WRONG_CODES)
             wrong += 1
-            db.execute("INSERT OR REPLACE INTO wrong_codes VALUES (?, ?, ?)", (self.account, quote, wrong))
+            db.execute(
+                "INSERT OR REPLACE INTO wrong_codes VALUES (?, ?, ?, ?)", (self.account, quote, wrong, live_until)
+            )
             if wrong >= MAX_WRONG_CODES:
                 db.execute("DELETE FROM codes WHERE account = ? AND quote = ?", (self.account, quote))
                 return CodeCheck("locked", 0)
-            outcome: Redemption = "mismatch" if row is not None and row[0] == quote else "unknown"
             return CodeCheck(outcome, MAX_WRONG_CODES - wrong)
 
         return await self._run(redeem)
@@ -256,7 +278,9 @@ class SqliteLedger(Ledger):
 
         def settle(db: sqlite3.Connection) -> Attempt | None:
             current = self._attempt(db, attempt_id)
-            if current is None or current.status not in OPEN or current.status == status:
+            if current is None or current.status not in SETTLEABLE or current.status == status:
+                return None
+            if current.status in UNRESOLVED and status not in DONE:  # only proof moves it on
                 return None
             db.execute("UPDATE attempts SET status = ?, settled_at = ? WHERE id = ?", (status, now, attempt_id))
             self._audit(db, {**audit, "attempt": attempt_id})
@@ -275,6 +299,12 @@ class SqliteLedger(Ledger):
         def select(db: sqlite3.Connection) -> list[Attempt]:
             rows = db.execute(_SELECT_OPEN, (self.account, kind))
             return [_attempt(row) for row in rows]
+
+        return await self._run(select)
+
+    async def unresolved_attempts(self, kind: Kind) -> list[Attempt]:
+        def select(db: sqlite3.Connection) -> list[Attempt]:
+            return [_attempt(row) for row in db.execute(_SELECT_UNRESOLVED, (self.account, kind))]
 
         return await self._run(select)
 
