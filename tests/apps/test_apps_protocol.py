@@ -23,6 +23,7 @@ from voice_tools.server.views import ACCOUNT, APP_TOOLS, BYTE_BUDGET, PICKER
 pytestmark = pytest.mark.anyio
 APPS = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})
 YES = Answer("accept", {"confirm": True})
+CLICK = {"VOICE_TOOLS_APPROVALS": "form,app"}  # the operator lets the picker's click alone approve
 
 
 @pytest.fixture(params=ERAS)
@@ -125,7 +126,7 @@ async def test_read_only_has_the_pages_but_no_approval_tools(era: Era) -> None:
 
 # ------------------------------------------------------------------------- the approval the page gives
 async def test_buy_number_waits_for_the_page_and_the_click_buys_exactly_that_number(era: Era) -> None:
-    rig = make_rig()
+    rig = make_rig(env=CLICK)
     never = Answer("accept", {"confirm": True})
     async with host(rig, era, never) as client:
         chosen = await offer(client)
@@ -143,10 +144,64 @@ async def test_buy_number_waits_for_the_page_and_the_click_buys_exactly_that_num
     assert creates(rig) == 1 and bought.structured_content["number"] == chosen["number"]
     events = [(e["outcome"], e["number"]) for e in await app_events(rig)]
     assert events == [(o, chosen["number"]) for o in ("confirmation_requested", "sending", "purchased")]
+    (sending,) = [e for e in await app_events(rig) if e["outcome"] == "sending"]
+    assert sending["client"] == {
+        "name": "mcp",
+        "version": sending["client"]["version"],
+        "protocol": sending["client"]["protocol"],
+        "apps": True,
+    }
+
+
+async def test_by_default_the_click_proposes_and_a_form_the_host_shows_confirms(era: Era) -> None:
+    """Issue 22, case 1: with the default channels (form), the picker's Buy click alone buys nothing: the
+    host shows the person a form with the exact purchase, and only its tick buys (audited as a form yes,
+    carried by a client that negotiated Apps)."""
+    rig = make_rig()
+    person = Answer("accept", {"confirm": True})
+    async with host(rig, era, person) as client:
+        chosen = await offer(client)
+        review = (await client.call_tool("review_purchase", {"quote": chosen["quote"]})).structured_content
+        click = {"quote": chosen["quote"], "approval": review["approval"], "answer": "buy"}
+        bought = await client.call_tool("answer_purchase", click)
+    assert bought.structured_content["status"] == "purchased", text_of(bought)
+    (asked,) = person.asked
+    assert asked.message.startswith(f"Buy {chosen['number']} (") and "Tick confirm to buy." in asked.message
+    trail = [e for e in await rig.parts.ledger.audit_trail() if e.get("attempt")]
+    assert [(e["outcome"], e["confirmed_by"]) for e in trail] == [("sending", "form"), ("purchased", "form")]
+    assert trail[0]["client"]["apps"] is True and creates(rig) == 1
+
+
+@pytest.mark.parametrize("mode", ["elicit_only", "elicit_or_code"])
+async def test_a_client_that_merely_claims_apps_cannot_buy_by_clicking_itself(era: Era, mode: str) -> None:
+    """Issue 22, case 1: a client that advertises Apps but shows no forms (as the MCP Inspector with Apps
+    advertised) calls review_purchase and answer_purchase itself: nothing is bought, in either mode."""
+    rig = make_rig(env={"VOICE_TOOLS_CONFIRMATION": mode})
+    async with host(rig, era) as client:  # no elicitation callback: it cannot show a form
+        chosen = await offer(client)
+        review = (await client.call_tool("review_purchase", {"quote": chosen["quote"]})).structured_content
+        click = {"quote": chosen["quote"], "approval": review["approval"], "answer": "buy"}
+        refused = await client.call_tool("answer_purchase", click)
+    assert refused.is_error and "confirmed in a form, and this host cannot show one" in text_of(refused)
+    assert creates(rig) == 0 and chosen["number"] not in [n["number"] for n in rig.sandbox.backend.numbers.values()]
+    assert not [e for e in await rig.parts.ledger.audit_trail() if e.get("outcome") in ("sending", "purchased")]
+
+
+async def test_a_declined_form_after_the_click_buys_nothing_and_spends_the_approval(era: Era) -> None:
+    rig = make_rig()
+    async with host(rig, era, Answer("decline")) as client:
+        chosen = await offer(client)
+        review = (await client.call_tool("review_purchase", {"quote": chosen["quote"]})).structured_content
+        click = {"quote": chosen["quote"], "approval": review["approval"], "answer": "buy"}
+        declined = await client.call_tool("answer_purchase", click)
+    assert declined.structured_content["status"] == "not_purchased" and creates(rig) == 0
+    async with host(rig, era, YES) as client:
+        late = await client.call_tool("answer_purchase", click)
+    assert late.is_error and creates(rig) == 0  # the approval was spent by the no
 
 
 async def test_a_replayed_forged_or_model_seen_approval_buys_nothing(era: Era) -> None:
-    rig = make_rig(env={"VOICE_TOOLS_CONFIRMATION": "elicit_or_code"})
+    rig = make_rig(env={"VOICE_TOOLS_APPROVALS": "form,app,code"})
     async with host(rig, era) as client:
         first, second = (await client.call_tool("search_numbers", {"country": "US", "limit": 2})).structured_content[
             "numbers"
@@ -176,19 +231,19 @@ async def test_a_replayed_forged_or_model_seen_approval_buys_nothing(era: Era) -
 
 async def test_cancel_buys_nothing_and_spends_the_approval(era: Era) -> None:
     rig = make_rig()
-    async with host(rig, era) as client:
+    async with host(rig, era, YES) as client:
         chosen = await offer(client)
         review = (await client.call_tool("review_purchase", {"quote": chosen["quote"]})).structured_content
         click = {"quote": chosen["quote"], "approval": review["approval"]}
         cancelled = await client.call_tool("answer_purchase", {**click, "answer": "cancel"})
         assert cancelled.structured_content["status"] == "not_purchased"
         late = await client.call_tool("answer_purchase", {**click, "answer": "buy"})
-    assert late.is_error and creates(rig) == 0
+    assert late.is_error and "not valid" in text_of(late) and creates(rig) == 0
     assert [e["outcome"] for e in await app_events(rig)] == ["confirmation_requested", "not_purchased"]
 
 
 async def test_two_clicks_at_the_same_time_buy_once(era: Era) -> None:
-    rig = make_rig()
+    rig = make_rig(env=CLICK)
     outcomes: list[str] = []
     async with host(rig, era) as client:
         chosen = await offer(client)
@@ -206,7 +261,7 @@ async def test_two_clicks_at_the_same_time_buy_once(era: Era) -> None:
 
 
 async def test_an_offer_needing_an_address_is_reviewed_with_the_accounts_fitting_addresses(era: Era) -> None:
-    rig = make_rig()
+    rig = make_rig(env=CLICK)
     async with host(rig, era) as client:
         chosen = await offer(client, "GB")
         assert chosen["address"] != "none"

@@ -331,9 +331,7 @@ async def test_the_audit_trail_has_a_line_per_step_and_no_secret(era: Era, tmp_p
     assert entries[1]["rule"] == "policy:max_monthly_price"
     sending, bought = entries[3], entries[4]
     assert sending["attempt"] == bought["attempt"] and sending["attempt"].startswith("a")
-    assert (
-        bought["number"] == offer["number"] and bought["price"] == "$1.00" and bought["confirmed_by"] == "elicitation"
-    )
+    assert bought["number"] == offer["number"] and bought["price"] == "$1.00" and bought["confirmed_by"] == "form"
     assert bought["phone_number_id"] and bought["account"] == "sandbox" and "time" in bought
     raw = log.read_text()
     for secret in ("sandbox-api-token", "Basic "):

@@ -73,6 +73,27 @@ MISTAKES = [
         {"VOICE_TOOLS_CONFIRMATION": "preapproved", "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "none"},
         "VOICE_TOOLS_CONFIRMATION=preapproved buys with no person asked",
     ),
+    (
+        {"VOICE_TOOLS_APPROVALS": "policy", "VOICE_TOOLS_MAX_MONTHLY_PRICE": "none"},
+        "the policy channel in VOICE_TOOLS_APPROVALS buys with no person asked",
+    ),
+    (
+        {"VOICE_TOOLS_APPROVALS": "form", "VOICE_TOOLS_CONFIRMATION": "elicit_only"},
+        "VOICE_TOOLS_APPROVALS and VOICE_TOOLS_CONFIRMATION are both set",
+    ),
+    ({"VOICE_TOOLS_APPROVALS": "form,email"}, "VOICE_TOOLS_APPROVALS must be one of form, app, url, code, policy"),
+    (
+        {
+            "VOICE_TOOLS_CONFIRMATION": "preapproved",
+            "VOICE_TOOLS_TOOLSETS": "numbers,release",
+            "VOICE_TOOLS_RELEASES": "on",
+        },
+        "releases are on and only the policy approves, but no limit bounds them",
+    ),
+    (
+        {"VOICE_TOOLS_CONFIRMATION": "preapproved", "VOICE_TOOLS_TOOLSETS": "all"},
+        "the bulk toolset is on and only the policy approves",
+    ),
 ]
 
 
@@ -137,6 +158,21 @@ def test_the_command_stops_with_one_line_and_status_2(
     assert "short" not in err  # a secret's text is never echoed
 
 
+def test_channels_come_from_the_shorthand_or_the_list() -> None:
+    assert settings(VOICE_TOOLS_CONFIRMATION="elicit_or_code").approvals == {"form", "code"}
+    assert settings(VOICE_TOOLS_APPROVALS="form,url").approvals == {"form", "url"}
+    bounded = settings(
+        VOICE_TOOLS_CONFIRMATION="preapproved",
+        VOICE_TOOLS_TOOLSETS="all",
+        VOICE_TOOLS_RELEASES="on",
+        VOICE_TOOLS_MAX_RELEASES_PER_DAY="2",
+        VOICE_TOOLS_MAX_BULK_NUMBERS_PER_DAY="50",
+    )
+    assert bounded.approvals == {"policy"} and bounded.max_releases_per_day == 2
+    with_a_person = settings(VOICE_TOOLS_APPROVALS="policy,form", VOICE_TOOLS_TOOLSETS="all", VOICE_TOOLS_RELEASES="on")
+    assert with_a_person.max_releases_per_day is None  # a person approves releases; the policy only purchases
+
+
 def test_durations_take_units_and_plain_seconds() -> None:
     assert settings(VOICE_TOOLS_QUOTE_TTL="15m").quote_ttl_seconds == 900
     assert settings(VOICE_TOOLS_QUOTE_TTL="900").quote_ttl_seconds == 900
@@ -147,7 +183,7 @@ def test_durations_take_units_and_plain_seconds() -> None:
 def test_defaults_come_from_the_table() -> None:
     made = settings()
     assert made.policy.max_monthly_price == Decimal("25.00") and made.policy.max_purchases_per_day == 5
-    assert made.quote_ttl_seconds == 900 and made.confirmation == "elicit_only" and made.toolsets == {"numbers"}
+    assert made.quote_ttl_seconds == 900 and made.approvals == {"form"} and made.toolsets == {"numbers"}
     assert made.max_result_tokens == 8000 and made.retry.max_retries == 3
 
 

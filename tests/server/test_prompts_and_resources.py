@@ -164,7 +164,7 @@ async def test_resources_list_and_read(era: Era) -> None:
     record = json.loads(one.text)  # type: ignore[union-attr]
     assert record["id"] == 900000120986 and record["settings"]["call_recording_delete_after"] == "6.months"
     rules = json.loads(policy.text)  # type: ignore[union-attr]
-    assert rules["max_monthly_price"] == "25.00" and rules["confirmation"] == "elicit_only"
+    assert rules["max_monthly_price"] == "25.00" and rules["approvals"] == ["form"] and rules["currency"] == "USD"
     assert rules["purchases_today"] == 0 and rules["read_only"] is False
 
 

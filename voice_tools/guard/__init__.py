@@ -7,9 +7,7 @@ from .inflight import InFlight
 from .ledger import Ledger, LedgerURLError, open_ledger
 from .policy import PolicyRefusal, SpendPolicy
 from .purchase import (
-    CONFIRMATION_MODES,
     AddressCache,
-    ConfirmationMode,
     PurchaseGuard,
     PurchaseOutcome,
     PurchasePlan,
@@ -21,7 +19,6 @@ from .release import ReleaseGuard, ReleaseOutcome, ReleasePlan
 from .text import as_data, one_line
 
 __all__ = [
-    "CONFIRMATION_MODES",
     "MAX_BATCH",
     "AddressCache",
     "AuditTrail",
@@ -30,7 +27,6 @@ __all__ = [
     "CodeChannel",
     "CodeSubject",
     "ConfirmationCodes",
-    "ConfirmationMode",
     "GuardRefusal",
     "InFlight",
     "Ledger",

@@ -11,9 +11,10 @@ replicas. Each number is then sent once and settled on its own, with the single 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import anyio
 
@@ -105,13 +106,15 @@ class BatchPurchaser:
         for plan in batch.plans:
             await self.guard.record_no(plan, how, why)
 
-    async def purchase(self, batch: BatchPlan, confirmed_by: str, *, code: str | None = None) -> list[PurchaseOutcome]:
+    async def purchase(
+        self, batch: BatchPlan, confirmed_by: str, *, code: str | None = None, client: Mapping[str, Any] | None = None
+    ) -> list[PurchaseOutcome]:
         """Redeem the code, reserve the whole batch (or refuse it whole), then send and settle each number;
         shielded from cancellation throughout, as a single purchase is."""
         with anyio.CancelScope(shield=True), self.guard.in_flight.track():
             if code is not None:
                 await self.guard.codes.redeem(batch.code_subject(), code)
-            attempts = await self._reserve(batch, confirmed_by)
+            attempts = await self._reserve(batch, confirmed_by, client)
             outcomes = []
             for plan, attempt in zip(batch.plans, attempts, strict=True):
                 try:
@@ -120,10 +123,10 @@ class BatchPurchaser:
                     outcomes.append(PurchaseOutcome("not_purchased", plan.quote.number, None, error.message))
         return outcomes
 
-    async def _reserve(self, batch: BatchPlan, confirmed_by: str) -> list[Attempt]:
+    async def _reserve(self, batch: BatchPlan, confirmed_by: str, client: Mapping[str, Any] | None) -> list[Attempt]:
         items = []
         for plan in batch.plans:
-            fields = {**plan.audit_fields(), "confirmed_by": confirmed_by}
+            fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
             audit = self.guard.audit.entry("purchase", outcome="sending", **fields)
             items.append(BatchItem(plan.quote.number, plan.quote.handle, fields, audit))
         cap = self.guard.policy.max_purchases_per_day

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, NoReturn
@@ -27,7 +27,7 @@ from voice_tools.client import OutcomeUnknownError, TalkClient, ZendeskError
 from voice_tools.models import Address
 
 from .audit import AuditTrail
-from .codes import DEFAULT_CODE_TTL_SECONDS, CodeSubject, ConfirmationCodes
+from .codes import DEFAULT_CODE_TTL_SECONDS, CodeChannel, CodeSubject, ConfirmationCodes
 from .inflight import InFlight
 from .ledger import Attempt, Ledger, Status
 from .policy import SpendPolicy
@@ -37,9 +37,7 @@ from .text import as_data
 
 logger = logging.getLogger("voice_tools.guard")
 
-ConfirmationMode = Literal["elicit_only", "elicit_or_code", "preapproved"]
 Outcome = Literal["purchased", "not_purchased", "unknown"]
-CONFIRMATION_MODES: tuple[ConfirmationMode, ...] = ("elicit_only", "elicit_or_code", "preapproved")
 ADDRESS_CACHE_SECONDS = 10.0
 WHERE = {"local": "in the same country", "foreign": "outside the number's country", "any": "anywhere"}
 
@@ -163,14 +161,14 @@ class PurchaseGuard:
         audit: AuditTrail,
         in_flight: InFlight,
         addresses: AddressCache,
-        mode: ConfirmationMode = "elicit_only",
+        approvals: frozenset[str] = frozenset({"form"}),
         code_ttl_seconds: int = DEFAULT_CODE_TTL_SECONDS,
         reconciliation: Reconciliation = Reconciliation(),
         today: Callable[[], str] = utc_day,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
         self.client, self.account, self.ledger, self.quotes = client, account, ledger, quotes
-        self.policy, self.audit, self.in_flight, self.mode = policy, audit, in_flight, mode
+        self.policy, self.audit, self.in_flight, self.approvals = policy, audit, in_flight, approvals
         self.code_ttl_seconds, self.reconciliation = code_ttl_seconds, reconciliation
         self._today, self._sleep, self.addresses = today, sleep, addresses
         self.codes = ConfirmationCodes(ledger, self.write, code_ttl_seconds)
@@ -257,13 +255,37 @@ class PurchaseGuard:
         raise GuardRefusal(rule, message, suitable_addresses=suitable, quote=quote)
 
     # ------------------------------------------------------------- confirmation
+    async def take_daily(self, name: str, amount: int, limit: int, plan: str) -> None:
+        """Count ``amount`` against today's ``limit`` for ``name`` (numbers a bulk change approved by policy may
+        change), atomically in the ledger; GuardRefusal, audited, when it would pass the limit."""
+        used = await self.ledger.take(name, self._today(), amount, limit)
+        if used is None:
+            left = max(limit - await self.ledger.taken(name, self._today()), 0)
+            message = (
+                f"the operator's policy lets bulk changes change at most {limit} number(s) a day without a person, "
+                f"{left} left today, and this plan changes {amount}. Retrying today will not help; a person can "
+                "approve it, or an operator can change VOICE_TOOLS_MAX_BULK_NUMBERS_PER_DAY"
+            )
+            await self.write("bulk", outcome="refused", rule="max_bulk_numbers_per_day", plan=plan, reason=message)
+            raise GuardRefusal("max_bulk_numbers_per_day", message)
+
     async def record_no(self, plan: PurchasePlan, how: str, why: str) -> None:
         await self.write("purchase", outcome="not_purchased", confirmed_by=how, reason=why, **plan.audit_fields())
 
     # ------------------------------------------------------------------ the buy
-    async def purchase(self, plan: PurchasePlan, confirmed_by: str, *, code: str | None = None) -> PurchaseOutcome:
-        """Redeem the code (if any), reserve, send once and settle; shielded from cancellation throughout,
-        so a caller that goes away (or a shutdown) cannot leave a purchase sent but unsettled."""
+    async def purchase(
+        self,
+        plan: PurchasePlan,
+        confirmed_by: str,
+        *,
+        code: str | None = None,
+        code_for: CodeChannel | None = None,
+        client: Mapping[str, Any] | None = None,
+    ) -> PurchaseOutcome:
+        """Redeem the code (if any: issued to ``code_for``, the chat's ``code`` or the picker's ``app``), reserve,
+        send once and settle; shielded from cancellation throughout, so a caller that goes away (or a shutdown)
+        cannot leave a purchase sent but unsettled. ``confirmed_by`` (the channel) and ``client`` (who carried
+        the yes) go into its audit lines."""
         with anyio.CancelScope(shield=True), self.in_flight.track():
             if self.quotes.expired(plan.quote):  # it expired while the person was being asked
                 await self._refused(
@@ -273,14 +295,15 @@ class PurchaseGuard:
                 )
             if code is not None:
                 subject = plan.code_subject()
-                await self.codes.redeem(subject.for_app() if confirmed_by == "app" else subject, code)
-            attempt = await self._reserve(plan, confirmed_by)
+                issued_to = code_for or ("app" if confirmed_by == "app" else "code")
+                await self.codes.redeem(subject.for_app() if issued_to == "app" else subject, code)
+            attempt = await self._reserve(plan, confirmed_by, client)
             outcome = await self.send_and_settle(plan, attempt)
         return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here
 
-    async def _reserve(self, plan: PurchasePlan, confirmed_by: str) -> Attempt:
+    async def _reserve(self, plan: PurchasePlan, confirmed_by: str, client: Mapping[str, Any] | None) -> Attempt:
         q = plan.quote
-        fields = {**plan.audit_fields(), "confirmed_by": confirmed_by}
+        fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
         audit = self.audit.entry("purchase", outcome="sending", **fields)
         cap = self.policy.max_purchases_per_day
         reservation = await self.ledger.reserve("purchase", q.number, q.handle, self._today(), cap, fields, audit)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
 
@@ -117,20 +118,39 @@ class ReleaseGuard:
     async def record_no(self, plan: ReleasePlan, how: str, why: str) -> None:
         await self.guard.write("release", outcome="not_released", confirmed_by=how, reason=why, **plan.audit_fields())
 
-    async def release(self, plan: ReleasePlan, confirmed_by: str, *, code: str | None = None) -> ReleaseOutcome:
-        """Redeem the code (if any), reserve, send once and settle, shielded from cancellation."""
+    async def release(
+        self,
+        plan: ReleasePlan,
+        confirmed_by: str,
+        *,
+        code: str | None = None,
+        client: Mapping[str, Any] | None = None,
+        cap: int | None = None,
+    ) -> ReleaseOutcome:
+        """Redeem the code (if any), reserve (within ``cap`` releases today: the operator's limit when the
+        policy approves), send once and settle, shielded from cancellation."""
         with anyio.CancelScope(shield=True), self.guard.in_flight.track():
             if code is not None:
                 await self.guard.codes.redeem(plan.code_subject(), code)
-            attempt = await self._reserve(plan, confirmed_by)
+            attempt = await self._reserve(plan, confirmed_by, client, cap)
             outcome = await self._send_and_settle(plan, attempt)
         return outcome  # noqa: RET504 - after the scope, as in PurchaseGuard.purchase
 
-    async def _reserve(self, plan: ReleasePlan, confirmed_by: str) -> Attempt:
-        fields = {**plan.audit_fields(), "confirmed_by": confirmed_by}
+    async def _reserve(
+        self, plan: ReleasePlan, confirmed_by: str, client: Mapping[str, Any] | None, cap: int | None
+    ) -> Attempt:
+        fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
         audit = self.guard.audit.entry("release", outcome="sending", **fields)
         number = plan.number.number or str(plan.number.id)
-        reservation = await self.guard.ledger.reserve("release", number, None, utc_day(), None, fields, audit)
+        reservation = await self.guard.ledger.reserve("release", number, None, utc_day(), cap, fields, audit)
+        if reservation.attempt is None and reservation.refusal == "cap_reached":
+            await self._refused(
+                "max_releases_per_day",
+                f"the operator's policy approves at most {cap} release(s) a day without a person, and "
+                f"{reservation.active_today} happened (or are under way) today. Retrying today will not help; an "
+                "operator can change VOICE_TOOLS_MAX_RELEASES_PER_DAY, or a person can approve it",
+                **plan.audit_fields(),
+            )
         if reservation.attempt is None:
             await self._refused(
                 "release_pending",

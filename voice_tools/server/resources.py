@@ -102,7 +102,7 @@ def register_resources(server: MCPServer[Any], holder: StateHolder) -> None:
             {
                 "account": app.account,
                 "read_only": settings.read_only,
-                "confirmation": settings.confirmation,
+                "approvals": sorted(settings.approvals),
                 "quote_valid_minutes": settings.quote_ttl_seconds // 60,
                 **settings.policy.describe(),
                 "purchases_today": await app.guard.purchases_today(),

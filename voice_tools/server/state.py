@@ -122,7 +122,7 @@ async def open_state(
             audit=parts.audit,
             in_flight=parts.in_flight,
             addresses=parts.addresses,
-            mode=settings.confirmation,
+            approvals=settings.approvals,
             reconciliation=settings.reconciliation,
         )
         directory = NumberDirectory(client)

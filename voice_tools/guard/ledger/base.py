@@ -185,6 +185,16 @@ class Ledger(ABC):
     async def quote_holder(self, quote: str) -> Attempt | None:
         """The active attempt that used ``quote``, if any."""
 
+    # ------------------------------------------------------------ daily limits
+    @abstractmethod
+    async def take(self, name: str, day: str, amount: int, limit: int) -> int | None:
+        """Add ``amount`` to ``day``'s count for ``name`` if it stays within ``limit``, in one step: the new
+        count, or None (nothing added)."""
+
+    @abstractmethod
+    async def taken(self, name: str, day: str) -> int:
+        """``day``'s count for ``name``."""
+
     # ------------------------------------------------------- the account's rate limit
     @abstractmethod
     async def pause_until(self, until: float) -> None:

@@ -104,6 +104,14 @@ redis.call('RPUSH', KEYS[6], ARGV[4])
 return 1
 """
 
+TAKE = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return -1 end
+used = redis.call('INCRBY', KEYS[1], tonumber(ARGV[1]))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return used
+"""
+
 ISSUE_CODE = """
 if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[4]) then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
@@ -161,6 +169,7 @@ class RedisLedger(Ledger):
         self._settle = self._redis.register_script(SETTLE)
         self._issue = self._redis.register_script(ISSUE_CODE)
         self._redeem = self._redis.register_script(REDEEM_CODE)
+        self._take = self._redis.register_script(TAKE)
 
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -300,6 +309,14 @@ class RedisLedger(Ledger):
         holder_id = cast(str | None, await self._redis.get(self._key("qa", quote)))
         holder = await self.attempt(holder_id) if holder_id else None
         return holder if holder is not None and holder.status in ACTIVE else None
+
+    # ---------------------------------------------------------- daily limits
+    async def take(self, name: str, day: str, amount: int, limit: int) -> int | None:
+        used = int(await self._take(keys=[self._key("daily", name, day)], args=[amount, limit, DAY_KEY_SECONDS]))
+        return None if used < 0 else used
+
+    async def taken(self, name: str, day: str) -> int:
+        return int(await self._redis.get(self._key("daily", name, day)) or 0)
 
     # ----------------------------------------------------------------- audit
     async def record(self, audit: dict[str, Any]) -> None:

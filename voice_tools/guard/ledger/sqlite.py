@@ -59,6 +59,9 @@ CREATE INDEX IF NOT EXISTS attempts_by_quote ON attempts (account, quote);
 CREATE INDEX IF NOT EXISTS attempts_by_subject ON attempts (account, subject, status);
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, line TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pauses (account TEXT PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS daily (
+    account TEXT NOT NULL, name TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL,
+    PRIMARY KEY (account, name, day));
 """
 _ACTIVE = tuple(sorted(ACTIVE))
 _OPEN = tuple(sorted(OPEN))
@@ -317,6 +320,26 @@ class SqliteLedger(Ledger):
             return None if row is None else _attempt(row)
 
         return await self._run(select)
+
+    # ---------------------------------------------------------- daily limits
+    async def take(self, name: str, day: str, amount: int, limit: int) -> int | None:
+        def take(db: sqlite3.Connection) -> int | None:
+            used = self._taken(db, name, day)
+            if used + amount > limit:
+                return None
+            db.execute("INSERT OR REPLACE INTO daily VALUES (?, ?, ?, ?)", (self.account, name, day, used + amount))
+            return used + amount
+
+        return await self._run(take)
+
+    def _taken(self, db: sqlite3.Connection, name: str, day: str) -> int:
+        row = db.execute(
+            "SELECT used FROM daily WHERE account = ? AND name = ? AND day = ?", (self.account, name, day)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    async def taken(self, name: str, day: str) -> int:
+        return await self._run(lambda db: self._taken(db, name, day))
 
     # ----------------------------------------------------------------- audit
     async def record(self, audit: dict[str, Any]) -> None:

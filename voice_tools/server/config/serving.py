@@ -14,11 +14,11 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from voice_tools.client import ConfigurationError, RetryPolicy, ZendeskConfig
 from voice_tools.client.config import check_base_url, check_subdomain
-from voice_tools.guard import ConfirmationMode, Reconciliation, SpendPolicy
+from voice_tools.guard import Reconciliation, SpendPolicy
 from voice_tools.guard.ledger import MEMORY, SCHEMES
 
 from .environ import Environment, check_names
-from .variables import TOOLSETS, parse_toolsets
+from .variables import SHORTHANDS, TOOLSETS, parse_toolsets
 
 SANDBOX_CONFIG = ZendeskConfig(
     base_url="https://sandbox.zendesk.com", email="admin@example.com", api_token=SecretStr("sandbox-api-token")
@@ -32,7 +32,9 @@ class ServerSettings(BaseModel):
     sandbox: bool
     read_only: bool
     quote_ttl_seconds: int
-    confirmation: ConfirmationMode
+    approvals: frozenset[str]  # the channels a yes may come through: form, app, url, code, policy
+    max_releases_per_day: int | None  # releases the policy channel approves per day (None: a person must)
+    max_bulk_numbers_per_day: int | None  # numbers the policy channel lets bulk changes change per day
     policy: SpendPolicy
     state_dir: Path
     audit_log: Path
@@ -73,13 +75,15 @@ class ServerSettings(BaseModel):
         warnings = check_names(env)
         values = Environment(env)
         use_sandbox, zendesk = _account(values, sandbox)
-        confirmation = values.get("VOICE_TOOLS_CONFIRMATION")
+        approvals = _approvals(values)
         policy = _policy(values)
-        if confirmation == "preapproved" and (policy.max_purchases_per_day is None or policy.max_monthly_price is None):
+        if "policy" in approvals and (policy.max_purchases_per_day is None or policy.max_monthly_price is None):
             raise ConfigurationError(
-                "VOICE_TOOLS_CONFIRMATION=preapproved buys with no person asked, so the spend policy is the approval: "
+                f"{_named(values)} buys with no person asked, so the spend policy is the approval: "
                 "set a finite VOICE_TOOLS_MAX_PURCHASES_PER_DAY and VOICE_TOOLS_MAX_MONTHLY_PRICE (not none)"
             )
+        chosen_toolsets = _toolsets(values, toolsets)
+        _check_unattended_writes(values, approvals, chosen_toolsets)
         state_dir = _state_dir(values)
         timeout = values.get("VOICE_TOOLS_ZENDESK_TIMEOUT")
         window = values.get("VOICE_TOOLS_RECONCILE_WINDOW")
@@ -89,7 +93,9 @@ class ServerSettings(BaseModel):
             sandbox=use_sandbox,
             read_only=values.get("VOICE_TOOLS_READ_ONLY") if read_only is None else read_only,
             quote_ttl_seconds=round(values.get("VOICE_TOOLS_QUOTE_TTL")),
-            confirmation=confirmation,
+            approvals=approvals,
+            max_releases_per_day=values.get("VOICE_TOOLS_MAX_RELEASES_PER_DAY"),
+            max_bulk_numbers_per_day=values.get("VOICE_TOOLS_MAX_BULK_NUMBERS_PER_DAY"),
             policy=policy,
             state_dir=state_dir,
             audit_log=_audit_log(values, state_dir, use_sandbox),
@@ -106,10 +112,57 @@ class ServerSettings(BaseModel):
             startup_check=values.get("VOICE_TOOLS_STARTUP_CHECK"),
             releases_enabled=values.get("VOICE_TOOLS_RELEASES"),
             request_state_keys=tuple(SecretStr(k) for k in values.get("VOICE_TOOLS_REQUEST_STATE_KEYS")),
-            toolsets=_toolsets(values, toolsets),
+            toolsets=chosen_toolsets,
             apps=values.get("VOICE_TOOLS_APPS"),
             log_format=values.get("VOICE_TOOLS_LOG_FORMAT"),
             warnings=tuple(warnings),
+        )
+
+
+PERSON = frozenset({"form", "app", "url", "code"})  # channels through which a person says yes
+
+
+def _approvals(values: Environment) -> frozenset[str]:
+    """The channels, from VOICE_TOOLS_APPROVALS or its shorthand VOICE_TOOLS_CONFIRMATION (not both)."""
+    listed: tuple[str, ...] = values.get("VOICE_TOOLS_APPROVALS")
+    if values.is_set("VOICE_TOOLS_APPROVALS") and values.is_set("VOICE_TOOLS_CONFIRMATION"):
+        raise ConfigurationError(
+            "VOICE_TOOLS_APPROVALS and VOICE_TOOLS_CONFIRMATION are both set: set VOICE_TOOLS_APPROVALS alone "
+            "(VOICE_TOOLS_CONFIRMATION is its older shorthand)"
+        )
+    if values.is_set("VOICE_TOOLS_APPROVALS"):
+        if not listed:
+            raise ConfigurationError("VOICE_TOOLS_APPROVALS names no channel: give form, app, url, code or policy")
+        return frozenset(listed)
+    return frozenset(SHORTHANDS[values.get("VOICE_TOOLS_CONFIRMATION")])
+
+
+def _named(values: Environment) -> str:
+    if values.is_set("VOICE_TOOLS_APPROVALS"):
+        return "the policy channel in VOICE_TOOLS_APPROVALS"
+    return "VOICE_TOOLS_CONFIRMATION=preapproved"
+
+
+def _check_unattended_writes(values: Environment, approvals: frozenset[str], toolsets: frozenset[str]) -> None:
+    """The policy approves purchases within the spend policy, and releases or bulk changes only within the
+    operator's own limits for them; with no channel for a person, a write no limit bounds cannot start."""
+    if approvals & PERSON:
+        return
+    if (
+        "release" in toolsets
+        and values.get("VOICE_TOOLS_RELEASES")
+        and values.get("VOICE_TOOLS_MAX_RELEASES_PER_DAY") is None
+    ):
+        raise ConfigurationError(
+            "releases are on and only the policy approves, but no limit bounds them: set a finite "
+            "VOICE_TOOLS_MAX_RELEASES_PER_DAY, add a channel for a person to VOICE_TOOLS_APPROVALS, or turn "
+            "VOICE_TOOLS_RELEASES off"
+        )
+    if "bulk" in toolsets and values.get("VOICE_TOOLS_MAX_BULK_NUMBERS_PER_DAY") is None:
+        raise ConfigurationError(
+            "the bulk toolset is on and only the policy approves, but no limit bounds bulk changes: set a finite "
+            "VOICE_TOOLS_MAX_BULK_NUMBERS_PER_DAY, add a channel for a person to VOICE_TOOLS_APPROVALS, or leave "
+            "bulk out of VOICE_TOOLS_TOOLSETS"
         )
 
 

@@ -11,11 +11,25 @@ from voice_tools.guard.ledger.urls import display_url
 
 from .serving import ServerSettings
 
-CONFIRMATION_TEXT = {
-    "elicit_only": "a person confirms each purchase in a form",
-    "elicit_or_code": "a person confirms each purchase in a form, or with a one-time code",
-    "preapproved": "PREAPPROVED: purchases within the spend policy need no person",
+APPROVALS_TEXT = {  # the three shorthands, as they always read
+    frozenset({"form"}): "a person confirms each purchase in a form",
+    frozenset({"form", "code"}): "a person confirms each purchase in a form, or with a one-time code",
+    frozenset({"policy"}): "PREAPPROVED: purchases within the spend policy need no person",
 }
+CHANNEL_TEXT = {
+    "form": "a form",
+    "url": "a page this server serves",
+    "app": "the number picker's click alone",
+    "code": "a one-time code",
+    "policy": "PREAPPROVED by the spend policy",
+}
+
+
+def approvals_text(approvals: frozenset[str]) -> str:
+    if approvals in APPROVALS_TEXT:
+        return APPROVALS_TEXT[approvals]
+    ways = [CHANNEL_TEXT[c] for c in ("form", "url", "app", "code", "policy") if c in approvals]
+    return "a yes comes through " + ", or ".join(ways)
 
 
 def account_text(settings: ServerSettings) -> str:
@@ -49,7 +63,7 @@ def startup_line(settings: ServerSettings, serving: str) -> str:
     parts = [
         f"serving {serving}",
         f"account {account_text(settings)}",
-        CONFIRMATION_TEXT.get(settings.confirmation, settings.confirmation),
+        approvals_text(settings.approvals),
         policy_text(settings),
         f"audit {settings.audit_log}",
         f"ledger {display_url(settings.ledger_url)}",

@@ -40,6 +40,10 @@ TOOLSETS: dict[str, str] = {
     "bulk": "update_numbers and buy_numbers: several numbers changed or bought on one confirmation",
 }
 CONFIRMATION_MODES = ("elicit_only", "elicit_or_code", "preapproved")
+# The ways a yes can reach the guard (see docs/approvals.md): a form the client shows, the number picker's
+# click, a page this server serves (URL elicitation), a single-use code, or the operator's own policy.
+CHANNELS = ("form", "app", "url", "code", "policy")
+SHORTHANDS = {"elicit_only": ("form",), "elicit_or_code": ("form", "code"), "preapproved": ("policy",)}
 LOG_FORMATS = ("text", "json")
 MIN_HTTP_TOKEN = 24
 MIN_REQUEST_STATE_KEY = 32
@@ -113,8 +117,16 @@ VARIABLES: tuple[Variable, ...] = (
     V("VOICE_TOOLS_ZENDESK_BASE_URL", "account", "instead of the subdomain: a standalone sandbox or a proxy",
       Text("https://..., or http:// to loopback"), example="http://127.0.0.1:8790"),
     # ---------------------------------------------------------------- purchases
-    V("VOICE_TOOLS_CONFIRMATION", "purchases", "who approves a purchase, release or bulk change",
-      Choice(CONFIRMATION_MODES), default="elicit_only"),
+    V("VOICE_TOOLS_APPROVALS", "purchases", "the channels a yes may come through (what each trusts: docs/approvals.md)",
+      Items(Choice(CHANNELS), "channels: form, app, url, code, policy"), default_text="form (as elicit_only)",
+      example="form,url"),
+    V("VOICE_TOOLS_CONFIRMATION", "purchases", "shorthand for VOICE_TOOLS_APPROVALS: elicit_only = form, "
+      "elicit_or_code = form,code, preapproved = policy", Choice(CONFIRMATION_MODES), default="elicit_only"),
+    V("VOICE_TOOLS_MAX_RELEASES_PER_DAY", "purchases", "with the policy channel: releases approved by policy per day",
+      Count(0, allow_none=True), default_text="none: a person approves each release"),
+    V("VOICE_TOOLS_MAX_BULK_NUMBERS_PER_DAY", "purchases",
+      "with the policy channel: numbers bulk changes may change per day by policy", Count(0, allow_none=True),
+      default_text="none: a person approves each bulk change"),
     V("VOICE_TOOLS_PURCHASES", "purchases", "whether numbers may be bought at all", ON_OFF, default=True),
     V("VOICE_TOOLS_MAX_MONTHLY_PRICE", "purchases", "ceiling on one number's monthly price", Price(),
       default=Decimal("25.00"), default_text="25.00"),

@@ -4,10 +4,12 @@ Each such action has the same steps, named by ``ConfirmedAction``:
 
 1. **prepare**: every check that can refuse before anyone is asked (the guard's: quote, policy, address,
    releases allowed, targets), giving a plan; a refusal is the model-facing error and nothing is asked;
-2. **ask**, in the resolver, before the tool body runs: the way the operator's mode and the client allow
-   (``ask``): the operator's policy (``preapproved``), the number picker's click on a host that shows MCP
-   Apps (purchases), a form the client shows (elicitation), or, where the operator allows codes and the
-   client cannot show a form, a single-use code; ``elicit_only`` refuses a client that can show no form;
+2. **ask**, in the resolver, before the tool body runs, through the first channel (``VOICE_TOOLS_APPROVALS``)
+   this client can carry: the operator's policy (``policy``: purchases within the spend policy; releases and
+   bulk changes only within the operator's own limits for them), the number picker on a host that shows MCP
+   Apps (purchases: the click alone approves where ``app`` is allowed, else it proposes and a form
+   confirms), a form the client shows (``form``), or a single-use code (``code``); a client that can carry
+   none is refused, naming the channels that would work;
 3. **record a no**: a decline, a cancel or an unticked box is audited and answered, nothing done;
 4. **perform**: through the guard, which redeems the code (if any), reserves, sends once and **settles**,
    shielded from the caller's cancellation.
@@ -131,8 +133,12 @@ class ConfirmedAction(Protocol[Plan]):
 
     def code_next_step(self) -> str: ...
 
-    async def perform(self, app: AppState, plan: Plan, confirmed_by: str, code: str | None) -> CallToolResult:
-        """The effect, through the guard (code redeemed, reserved, sent once, settled)."""
+    def policy_allows(self, app: AppState) -> bool:
+        """Whether the operator's policy may approve this without a person (its own limit is set)."""
+        ...
+
+    async def perform(self, app: AppState, plan: Plan, yes: Yes) -> CallToolResult:
+        """The effect, through the guard (code redeemed, reserved within any limit, sent once, settled)."""
         ...
 
 
@@ -140,34 +146,85 @@ APP_NEXT = (
     "Nothing bought yet. The user sees this purchase in the number picker with Buy and Cancel; only their click "
     "buys it. Do not call buy_number again for this quote: ask the user to review it there."
 )
+PERSON = ("form", "url", "app", "code")
+
+
+def can_show_forms(ctx: Context[Any, Any]) -> bool:
+    """The client shows elicitation forms: it declared form mode, or elicitation with no mode (older clients)."""
+    capabilities = ctx.client_capabilities
+    elicitation = capabilities.elicitation if capabilities else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def client_of(ctx: Context[Any, Any]) -> dict[str, Any]:
+    """Who carried a yes, for the audit line: the client's own name and version, the protocol era, and
+    whether it negotiated MCP Apps (so an operator can tell a click in a host from a claim by a script)."""
+    params = ctx.session.client_params
+    info = params.client_info if params is not None else None
+    return {
+        "name": info.name if info else None,
+        "version": info.version if info else None,
+        "protocol": ctx.protocol_version,
+        "apps": client_supports_apps(ctx),
+    }
 
 
 async def ask(ctx: Context[Any, Any], action: ConfirmedAction[Any]) -> Asked:
-    """The resolver's step: prepare (refusing early), then ask the way this operator and client allow."""
+    """The resolver's step: prepare (refusing early), then ask through the first channel this operator allows
+    and this client can carry."""
     app = state(ctx)
     plan = await action.prepare(app)
     pinned = PINNED.get()
     if pinned is not None:
         pinned[action.tool] = plan
-    if app.guard.mode == "preapproved":
+    channels = app.guard.approvals
+    if "policy" in channels and action.policy_allows(app):
         return PolicyApproval()
-    if action.page_asks and app.settings.apps and client_supports_apps(ctx):
+    forms = "form" in channels and can_show_forms(ctx)
+    if action.page_asks and app.settings.apps and client_supports_apps(ctx) and ("app" in channels or forms):
         return AppApproval()
-    capabilities = ctx.client_capabilities
-    if capabilities is not None and capabilities.elicitation is not None:
+    if forms:
         return Elicit(f"{action.summary(plan)} Tick confirm to {action.words.verb}.", action.form)
-    if app.guard.mode == "elicit_only":
-        await action.record_no(app, plan, "none", "client cannot show a confirmation form (elicit_only)")
-        raise ToolError(
-            message(
-                f"{action.words.undone}: this server {action.words.present} only after the user confirms in a form, "
-                "and this client cannot show one",
-                "no",
-                f"tell the user to {action.words.elsewhere} or from a client that supports confirmation forms "
-                f"(elicitation); an operator can instead allow single-use confirmation codes with {ENABLE_CODES}",
-            )
+    if "code" in channels:
+        return CodeConfirmation()
+    await action.record_no(app, plan, "none", f"no channel this client can carry ({', '.join(sorted(channels))})")
+    problem = _no_channel(action, channels)
+    raise ToolError(message(f"{action.words.undone}: {problem}", "no", _no_channel_next(action, channels)))
+
+
+def _no_channel(action: ConfirmedAction[Any], channels: frozenset[str]) -> str:
+    if channels == {"policy"}:
+        return "this server approves only by its policy, and its policy does not cover this"
+    if channels <= {"form", "policy"}:
+        present = action.words.present
+        return f"this server {present} only after the user confirms in a form, and this client cannot show one"
+    return (
+        "this server asks the user "
+        + " or ".join(
+            {"form": "in a form", "url": "on a page it serves", "app": "in the number picker", "code": "with a code"}[c]
+            for c in PERSON
+            if c in channels
         )
-    return CodeConfirmation()
+        + ", and this client can do none of that"
+    )
+
+
+def _no_channel_next(action: ConfirmedAction[Any], channels: frozenset[str]) -> str:
+    if channels == {"policy"}:
+        return f"tell the user to {action.words.elsewhere}; an operator can add a channel to VOICE_TOOLS_APPROVALS"
+    return (
+        f"tell the user to {action.words.elsewhere} or from a client that supports confirmation forms "
+        f"(elicitation); an operator can instead allow single-use confirmation codes with {ENABLE_CODES}"
+    )
+
+
+@dataclass(frozen=True)
+class Yes:
+    """A yes, as it reached the guard: the channel, the client that carried it, the code to redeem if any."""
+
+    channel: str  # form, app, url, code, policy
+    client: dict[str, Any]
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,7 +232,7 @@ class Answer:
     """What came back, however it was asked: a no (``refusal``) or a yes and who gave it."""
 
     refusal: str | None = None  # "declined", "cancelled" or "unticked": nothing is done
-    confirmed_by: str | None = None  # "elicitation", "code" (a code still to check), "app" (the page asks), "policy"
+    confirmed_by: str | None = None  # "form", "code" (a code still to check), "app" (the page asks), "policy"
 
     @property
     def reason(self) -> str:
@@ -202,7 +259,7 @@ def read_answer(confirmation: ElicitationResult[Any], form: type[BaseModel], wor
         if isinstance(data, marker):
             return Answer(confirmed_by=channel)
     if isinstance(data, form):
-        return Answer(confirmed_by="elicitation") if getattr(data, "confirm", None) is True else Answer("unticked")
+        return Answer(confirmed_by="form") if getattr(data, "confirm", None) is True else Answer("unticked")
     raise ToolError(message(f"{words.undone}: the confirmation could not be read", "no", f"call {tool} again"))
 
 
@@ -216,15 +273,15 @@ async def conclude(
     plan = pinned.pop(action.tool) if action.tool in pinned else await action.prepare(app)
     answer = read_answer(confirmation, action.form, action.words, action.tool)
     if answer.refusal:
-        await action.record_no(app, plan, "elicitation", answer.reason)
+        await action.record_no(app, plan, "form", answer.reason)
         return await action.answered_no(app, plan, answer.next_step(action.words.nothing_done))
     if answer.confirmed_by == "app":  # the picker page asks; its Buy button calls answer_purchase
         return await action.awaiting(app, plan, APP_NEXT, None)
     if answer.confirmed_by == "code" and code is None:
         issued = await guarded(action.tool, action.words, lambda: app.guard.codes.issue(action.code_subject(plan)))
         return await action.awaiting(app, plan, action.code_next_step(), issued)
-    confirmed_by = answer.confirmed_by or "elicitation"
-    return await action.perform(app, plan, confirmed_by, code if confirmed_by == "code" else None)
+    channel = answer.confirmed_by or "form"
+    return await action.perform(app, plan, Yes(channel, client_of(ctx), code if channel == "code" else None))
 
 
 T = TypeVar("T")

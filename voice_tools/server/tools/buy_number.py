@@ -26,10 +26,10 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, StrictBool
 
 from voice_tools.client import ZendeskError
-from voice_tools.guard import CodeSubject, PurchasePlan
+from voice_tools.guard import CodeChannel, CodeSubject, PurchasePlan
 
 from ..shared.arguments import AddressSid
-from ..shared.confirmed import Asked, Words, ask, conclude, guarded
+from ..shared.confirmed import Asked, Words, Yes, ask, conclude, guarded
 from ..shared.errors import tool_error
 from ..shared.results import BuyResult, respond
 from ..state import AppState
@@ -68,10 +68,22 @@ async def plan_purchase(app: AppState, quote: str, address_sid: str | None, tool
         raise tool_error(error, subject="the address check") from None
 
 
-async def complete(app: AppState, plan: PurchasePlan, confirmed_by: str, *, code: str | None = None) -> CallToolResult:
+async def complete(
+    app: AppState,
+    plan: PurchasePlan,
+    confirmed_by: str,
+    *,
+    code: str | None = None,
+    code_for: CodeChannel | None = None,
+    client: dict[str, Any] | None = None,
+) -> CallToolResult:
     """The purchase itself, after the yes: through the guard (code redeemed, reserved, sent once, settled)."""
     try:
-        outcome = await guarded("buy_number", BUY, lambda: app.guard.purchase(plan, confirmed_by, code=code))
+        outcome = await guarded(
+            "buy_number",
+            BUY,
+            lambda: app.guard.purchase(plan, confirmed_by, code=code, code_for=code_for, client=client),
+        )
     except ZendeskError as error:
         raise tool_error(error, subject=f"the purchase of {plan.quote.number}") from None
     if outcome.outcome == "purchased":
@@ -129,8 +141,11 @@ class Purchase:
     def code_next_step(self) -> str:
         return CODE_NEXT_STEP
 
-    async def perform(self, app: AppState, plan: PurchasePlan, confirmed_by: str, code: str | None) -> CallToolResult:
-        return await complete(app, plan, confirmed_by, code=code)
+    def policy_allows(self, app: AppState) -> bool:
+        return True  # the spend policy bounds purchases (start-up refuses the policy channel without its limits)
+
+    async def perform(self, app: AppState, plan: PurchasePlan, yes: Yes) -> CallToolResult:
+        return await complete(app, plan, yes.channel, code=yes.code, client=yes.client)
 
 
 async def ask_for_confirmation(quote: str, address_sid: str | None, ctx: Context[Any, Any]) -> Asked:

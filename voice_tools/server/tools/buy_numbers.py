@@ -18,7 +18,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.guard import MAX_BATCH, BatchPlan, CodeSubject
 
 from ..shared.arguments import AddressSid
-from ..shared.confirmed import Asked, Words, ask, conclude, guarded
+from ..shared.confirmed import Asked, Words, Yes, ask, conclude, guarded
 from ..shared.errors import tool_error
 from ..shared.results import BuyResult, respond
 from ..state import AppState
@@ -100,8 +100,13 @@ class Batch:
     def code_next_step(self) -> str:
         return CODE_NEXT_STEP
 
-    async def perform(self, app: AppState, plan: BatchPlan, confirmed_by: str, code: str | None) -> CallToolResult:
-        outcomes = await guarded(self.tool, BUY_ALL, lambda: app.batches.purchase(plan, confirmed_by, code=code))
+    def policy_allows(self, app: AppState) -> bool:
+        return True  # the spend policy bounds purchases, a batch as a whole within the daily cap
+
+    async def perform(self, app: AppState, plan: BatchPlan, yes: Yes) -> CallToolResult:
+        outcomes = await guarded(
+            self.tool, BUY_ALL, lambda: app.batches.purchase(plan, yes.channel, code=yes.code, client=yes.client)
+        )
         app.directory.forget()
         rows = [
             BuyResult(

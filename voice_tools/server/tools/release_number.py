@@ -19,7 +19,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.guard import CodeSubject, ReleasePlan
 
 from ..shared.arguments import PhoneNumberId
-from ..shared.confirmed import Asked, Words, ask, conclude, guarded
+from ..shared.confirmed import Asked, Words, Yes, ask, conclude, guarded
 from ..shared.errors import tool_error
 from ..shared.results import ReleaseResult, respond
 from ..state import AppState
@@ -103,10 +103,18 @@ class Release:
     def code_next_step(self) -> str:
         return CODE_NEXT_STEP
 
-    async def perform(self, app: AppState, plan: ReleasePlan, confirmed_by: str, code: str | None) -> CallToolResult:
+    def policy_allows(self, app: AppState) -> bool:
+        return app.settings.max_releases_per_day is not None  # only within the operator's own limit
+
+    async def perform(self, app: AppState, plan: ReleasePlan, yes: Yes) -> CallToolResult:
         number = plan.number.number or str(self.phone_number_id)
+        cap = app.settings.max_releases_per_day if yes.channel == "policy" else None
         try:
-            outcome = await guarded(self.tool, RELEASE, lambda: app.releases.release(plan, confirmed_by, code=code))
+            outcome = await guarded(
+                self.tool,
+                RELEASE,
+                lambda: app.releases.release(plan, yes.channel, code=yes.code, client=yes.client, cap=cap),
+            )
         except ZendeskError as error:
             raise tool_error(error, subject=f"the release of {number}") from None
         app.directory.forget()

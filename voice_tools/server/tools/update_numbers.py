@@ -33,7 +33,7 @@ from voice_tools.guard.ledger.base import HANDLE_ALPHABET
 from voice_tools.models import PhoneNumber
 
 from ..shared.arguments import Country, PhoneNumberId
-from ..shared.confirmed import Asked, NothingToConfirm, Words, ask, conclude, guarded
+from ..shared.confirmed import Asked, NothingToConfirm, Words, Yes, ask, conclude, guarded
 from ..shared.describe import change_words, numbers_text, sentence
 from ..shared.errors import explain, message, tool_error
 from ..shared.groups import GroupNameError
@@ -301,11 +301,18 @@ class BulkChange:
             "with plan (as given here) and this confirmation_code: exactly this plan is applied."
         )
 
-    async def perform(self, app: AppState, plan: BulkPlan, confirmed_by: str, code: str | None) -> CallToolResult:
+    def policy_allows(self, app: AppState) -> bool:
+        return app.settings.max_bulk_numbers_per_day is not None  # only within the operator's own limit
+
+    async def perform(self, app: AppState, plan: BulkPlan, yes: Yes) -> CallToolResult:
+        code, count = yes.code, len(plan.changing)
         if code is not None:
             await guarded(self.tool, CHANGE, lambda: app.guard.codes.redeem(self.code_subject(plan), code))
+        limit = app.settings.max_bulk_numbers_per_day
+        if yes.channel == "policy" and limit is not None:
+            await guarded(self.tool, CHANGE, lambda: app.guard.take_daily("bulk_numbers", count, limit, plan.handle))
         await app.guard.write(
-            "bulk", outcome="confirmed", confirmed_by=confirmed_by, plan=plan.handle, count=len(plan.changing)
+            "bulk", outcome="confirmed", confirmed_by=yes.channel, client=yes.client, plan=plan.handle, count=count
         )
         results = await _apply_all(app, plan.items, plan.request)
         app.directory.forget()  # routing changed: the next filter reads the account again
