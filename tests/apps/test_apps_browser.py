@@ -161,6 +161,34 @@ def test_buy_number_from_the_model_is_reviewed_in_the_picker_and_bought_on_click
     assert len(log(page)["elicitations"]) == FORMS_PER_APP_PURCHASE
 
 
+@pytest.mark.parametrize(("answer", "status"), [("accept", "purchased"), ("decline", "not_purchased")])
+def test_the_official_client_answers_the_servers_forms(
+    host_page: Page, deployment: Deployment, era: str, answer: str, status: str
+) -> None:
+    """The test host's forms, as the purchase tests will need them once a Buy click leads to a form: the
+    official client answers the server's elicitation in both eras (a server request in 2025-11-25, an
+    input_required round in 2026-07-28). Here through buy_number from a client without Apps."""
+    page = host_page
+    connect(page, deployment, era, apps=False, elicitation=answer)
+    offers = page.evaluate("window.officialHost.callAsModel('search_numbers', {country: 'US', limit: 1})")
+    offer = offers["structuredContent"]["numbers"][0]
+    result = page.evaluate("(q) => window.officialHost.callAsModel('buy_number', {quote: q})", offer["quote"])
+    assert result["structuredContent"]["status"] == status, result
+    (form,) = log(page)["elicitations"]
+    assert offer["number"] in form["message"]
+    assert creates(deployment) == (1 if answer == "accept" else 0)
+
+
+def test_a_client_that_shows_no_forms_is_refused_in_words(host_page: Page, deployment: Deployment, era: str) -> None:
+    page = host_page
+    connect(page, deployment, era, apps=False, elicitation="none")
+    offers = page.evaluate("window.officialHost.callAsModel('search_numbers', {country: 'US', limit: 1})")
+    quote = offers["structuredContent"]["numbers"][0]["quote"]
+    result = page.evaluate("(q) => window.officialHost.callAsModel('buy_number', {quote: q})", quote)
+    assert result["isError"] and "cannot show one" in result["content"][0]["text"]
+    assert log(page)["elicitations"] == [] and creates(deployment) == 0
+
+
 # ---------------------------------------------------------------------------------- the account view
 def test_the_account_view_lists_sorts_filters_and_changes_through_a_preview(
     host_page: Page, deployment: Deployment, era: str, screenshots: Any
