@@ -86,6 +86,7 @@ def frame_height(page: Page) -> float:
 
 
 # ------------------------------------------------------------------------------------- the purchase
+@pytest.mark.parametrize("deployment", [{"VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "5"}], indirect=True, ids=["default"])
 def test_the_picker_buys_exactly_the_chosen_number_once(
     host_page: Page, deployment: Deployment, era: str, screenshots: Any
 ) -> None:
@@ -105,7 +106,7 @@ def test_the_picker_buys_exactly_the_chosen_number_once(
     expect(picker.locator("#facts")).to_contain_text("Zendesk account")
     expect(picker.locator("#facts")).to_contain_text("purchase(s) under the daily limit")
     if era == "legacy":
-        page.screenshot(path=screenshots / "number-picker.png", full_page=True)
+        page.locator("iframe").screenshot(path=screenshots / "number-picker.png")  # the frame, as the host shows it
     assert creates(deployment) == 0  # reviewing buys nothing
 
     buy.click()
@@ -167,12 +168,13 @@ def test_the_official_client_answers_the_servers_forms(
 ) -> None:
     """The test host's forms, as the purchase tests will need them once a Buy click leads to a form: the
     official client answers the server's elicitation in both eras (a server request in 2025-11-25, an
-    input_required round in 2026-07-28). Here through buy_number from a client without Apps."""
+    input_required round in 2026-07-28), on the path AppBridge forwards a page's calls by. Here through
+    buy_number from a client without Apps."""
     page = host_page
     connect(page, deployment, era, apps=False, elicitation=answer)
     offers = page.evaluate("window.officialHost.callAsModel('search_numbers', {country: 'US', limit: 1})")
     offer = offers["structuredContent"]["numbers"][0]
-    result = page.evaluate("(q) => window.officialHost.callAsModel('buy_number', {quote: q})", offer["quote"])
+    result = page.evaluate("(q) => window.officialHost.callAsBridge('buy_number', {quote: q})", offer["quote"])
     assert result["structuredContent"]["status"] == status, result
     (form,) = log(page)["elicitations"]
     assert offer["number"] in form["message"]
@@ -200,7 +202,7 @@ def test_the_account_view_lists_sorts_filters_and_changes_through_a_preview(
     expect(rows).to_have_count(12)
     expect(account.locator("#count")).to_have_text("12 of 12 numbers. Sort by a column's heading.")
     if era == "legacy":
-        page.screenshot(path=screenshots / "account-view.png", full_page=True)
+        page.locator("iframe").screenshot(path=screenshots / "account-view.png")
 
     account.get_by_role("button", name="Name").click()
     expect(account.locator("th").nth(1)).to_have_attribute("aria-sort", "ascending")

@@ -160,6 +160,12 @@ async function callAsModel(name, args) {
   return mcp.client.callTool({ name, arguments: args });
 }
 
+// A call as AppBridge forwards a page's call (client.request, not callTool): what answers a form asked
+// during a page's call.
+async function callAsBridge(name, args) {
+  return mcp.client.request({ method: "tools/call", params: { name, arguments: args } });
+}
+
 // A replay: the page's last call of a tool sent again as it was (an attacker resending a captured click).
 async function replay(name) {
   const last = [...log.appCalls].reverse().find((call) => call.name === name);
@@ -181,4 +187,4 @@ function setWidth(px) {
   shown.iframe.style.width = `${px}px`;
 }
 
-window.officialHost = { connect, show, callAsModel, replay, setContext, sendToolCall, setWidth, mcp };
+window.officialHost = { connect, show, callAsModel, callAsBridge, replay, setContext, sendToolCall, setWidth, mcp };
