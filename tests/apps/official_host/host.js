@@ -21,7 +21,7 @@ const UI = "io.modelcontextprotocol/ui";
 const HOST = { name: "voice-tools-official-host", version: "1.0.0" };
 const mcp = { client: null, tools: new Map(), era: null, elicitation: "accept" };
 const shown = { bridge: null, iframe: null, options: null, context: null };
-const log = { appCalls: [], modelContext: [], sizes: [], elicitations: [], echoes: 0, sandboxCsp: [] };
+const log = { appCalls: [], modelContext: [], sizes: [], elicitations: [], echoes: 0 };
 window.hostLog = log;
 
 // What the person answers when the server asks a form: accept with {confirm: true}, decline, or cancel.
