@@ -8,17 +8,21 @@ The browser half (a real page in Chromium, clicked) is ``test_apps_browser.py``.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 from mcp import Client
 from mcp.client.extension import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 
 from tests.harness import ERAS, Answer, Era, Rig, make_rig, text_of
+from tests.reliability.http_server import running_http
 from voice_tools.server.views import ACCOUNT, APP_TOOLS, BYTE_BUDGET, PICKER
+from voice_tools.server.views.files import compact, squeeze
 
 pytestmark = pytest.mark.anyio
 APPS = advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})
@@ -288,3 +292,77 @@ async def test_preapproved_buys_by_policy_even_where_the_host_shows_pages(era: E
     async with host(rig, era) as client:
         bought = await client.call_tool("buy_number", {"quote": (await offer(client))["quote"]})
     assert bought.structured_content["status"] == "purchased" and creates(rig) == 1
+
+
+# ------------------------------------------------------------------ what was negotiated, said and logged
+async def test_the_initialize_answer_names_the_apps_extension_in_both_eras(era: Era) -> None:
+    """mcp 2.3 drops ``extensions`` from a 2025-11-25 initialize answer (that era's frozen schema lacks it);
+    the server puts it back, so a host sees the pages offered in either era."""
+    async with host(make_rig(), era) as client:
+        assert client.server_capabilities is not None
+        assert client.server_capabilities.extensions == {EXTENSION_ID: {}}
+    async with Client(make_rig(env={"VOICE_TOOLS_APPS": "off"}).server, mode=era) as client:
+        assert client.server_capabilities is not None and not client.server_capabilities.extensions
+
+
+async def test_the_legacy_initialize_answer_on_the_wire_has_the_extension() -> None:
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}},
+    }
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    with running_http() as (url, _, _transport):
+        async with httpx2.AsyncClient() as http:
+            answer = await http.post(url, json=initialize, headers=headers)
+    data = json.loads(next(line[5:] for line in answer.text.splitlines() if line.startswith("data:")))
+    capabilities = data["result"]["capabilities"]
+    assert capabilities["extensions"] == {EXTENSION_ID: {}}
+    assert capabilities["tools"] == {"listChanged": False}  # the rest of the answer as the SDK made it
+
+
+@pytest.mark.parametrize("apps", [True, False], ids=["apps", "no-apps"])
+async def test_each_session_says_in_the_log_whether_it_negotiated_apps(
+    era: Era, apps: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="voice_tools.sessions")
+    rig = make_rig()
+    for _ in range(2):  # two sessions of the same client
+        client = host(rig, era) if apps else Client(rig.server, mode=era, elicitation_callback=YES)
+        async with client:
+            await client.list_tools()
+            await client.list_tools()
+    lines = [r.getMessage() for r in caplog.records if r.name == "voice_tools.sessions"]
+    # one line per session (2025-11-25), one per client (2026-07-28, which has no sessions)
+    assert len(lines) == (2 if era == "legacy" else 1), lines
+    version = "2025-11-25" if era == "legacy" else "2026-07-28"
+    if apps:
+        assert f"(protocol {version}) negotiated MCP Apps" in lines[0]
+    else:
+        assert f"(protocol {version}) did not negotiate MCP Apps, so it gets the tools without pages" in lines[0]
+        assert "advertised: elicitation." in lines[0]
+        assert f'extensions["{EXTENSION_ID}"] with mimeTypes ["{APP_MIME_TYPE}"]' in lines[0]
+
+
+# ------------------------------------------------------------------------- the pages' compaction
+@pytest.mark.parametrize(
+    ("line", "squeezed"),
+    [
+        ('const a = { x: 1, y: "a = b, c" };', 'const a={x:1,y:"a = b, c"};'),  # strings keep their spaces
+        ("if (a && !b) return `${x} = ${y}`;", "if(a&&!b)return `${x} = ${y}`;"),  # and templates
+        ("x = a - -b + +c;", "x=a - -b + +c;"),  # + and - keep theirs: a--b would be another program
+        ("const r = /a b/.test(s) ? 1 : 2;", "const r = /a b/.test(s) ? 1 : 2;"),  # a slash: left as written
+        ("say('a , b', c ? d : e);", "say('a , b', c ? d : e);"),  # a single quote: left as written
+        ("t = `${a.map((c) => `${c} ${d}`)}`;", "t = `${a.map((c) => `${c} ${d}`)}`;"),  # nested templates too
+        ('s = "a \\" , b";', 's = "a \\" , b";'),  # an escape
+    ],
+)
+def test_the_compaction_removes_only_spaces_no_parser_needs(line: str, squeezed: str) -> None:
+    assert squeeze(line) == squeezed
+
+
+def test_the_compaction_refuses_a_template_spanning_lines() -> None:
+    with pytest.raises(ValueError, match="template literal spans lines"):
+        compact("const a = `one\n  two`;", script=True)
+    assert compact("  // a comment\n\n  let a = 1;\n", script=True) == "let a=1;"

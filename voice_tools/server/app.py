@@ -61,6 +61,7 @@ from .tools import (
 from .transports.logs import REQUEST_ID, new_request_id
 from .transports.metrics import Metrics
 from .views import LINKS, build_apps
+from .views.negotiation import AppsNegotiation
 from .views.visibility import app_only, resources_without_pages, without_pages
 
 quiet_validation_links()
@@ -308,6 +309,8 @@ def build_server(
         extensions=[apps] if apps else None,
     )
     server.metrics = parts.metrics
+    if apps:  # extensions in the 2025-11-25 initialize answer too, and a log line per session (views/negotiation.py)
+        server.middleware.append(AppsNegotiation(apps))
     for spec in TOOLS:
         if settings.read_only and spec.writes:
             continue  # the read-only filter: write tools are not merely refused, they do not exist

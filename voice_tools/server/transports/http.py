@@ -7,6 +7,10 @@
   9728 metadata otherwise. Without either, the server serves loopback addresses only.
 - DNS rebinding: Host (and Origin) checks stay on; a non-loopback address must list the host names
   clients use (``VOICE_TOOLS_ALLOWED_HOSTS``).
+- Browsers: CORS for exactly the origins the operator lists (``VOICE_TOOLS_ALLOWED_ORIGINS``), so a host
+  page on such an origin can call the server with the official MCP client: preflights are answered, and the
+  headers that client reads (``Mcp-Session-Id``, ``Mcp-Protocol-Version``, ``WWW-Authenticate``) are
+  exposed. Any other origin gets no CORS header at all (and is refused by the Origin check).
 - Exhaustion: request bodies are capped (256 KiB: the largest real request is a few KB), sessions are
   capped and expire when idle, headers and bodies must arrive in time, and requests in progress (not
   idle connections) are capped, 503 with Retry-After past the cap (``limits.py``).
@@ -26,6 +30,9 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import SecretStr
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..app import build_server, server_parts
 from ..config.http_settings import HttpSettings
@@ -38,6 +45,19 @@ from .oauth import IntrospectionTokenVerifier
 MAX_BODY_BYTES = 256 * 1024
 MAX_SESSIONS = 200
 SESSION_IDLE_SECONDS = 10 * 60
+# What a browser MCP client sends (streamable HTTP, both protocol eras) and must be able to read back
+CORS_REQUEST_HEADERS = (
+    "Accept",
+    "Authorization",
+    "Content-Type",
+    "Last-Event-ID",
+    "Mcp-Method",
+    "Mcp-Name",
+    "Mcp-Protocol-Version",
+    "Mcp-Session-Id",
+)
+CORS_EXPOSED_HEADERS = ("Mcp-Session-Id", "Mcp-Protocol-Version", "WWW-Authenticate", "Retry-After")
+CORS_MAX_AGE_SECONDS = 600
 
 
 class StaticTokenVerifier:
@@ -121,7 +141,40 @@ def http_app(
     for route in health_routes(settings, parts.ledger, transport):  # outside auth: they do nothing
         app.router.routes.append(route)
     app.router.routes.append(parts.metrics.route())  # counts and latencies only: no number, account or secret
+    if http.allowed_origins:
+        allow_cors(app, http.allowed_origins)
     return app
+
+
+def allow_cors(app: Starlette, origins: tuple[str, ...]) -> None:
+    """CORS for exactly ``origins``, outside authentication (a preflight carries no token, and a browser
+    client must read a 401's ``WWW-Authenticate`` to start OAuth). No credentials mode: the client sends its
+    token in ``Authorization``, never a cookie. The Host and Origin checks still run on every request."""
+    app.add_middleware(ListedOriginsCors, origins=origins)
+
+
+class ListedOriginsCors:
+    """Starlette's CORS middleware, for requests from a listed origin only: a request from any other origin
+    passes by untouched, so it gets no CORS header of any kind (Starlette's middleware would still answer its
+    preflight with the allowed methods), and the Origin check refuses it."""
+
+    def __init__(self, app: ASGIApp, origins: tuple[str, ...]) -> None:
+        self._app = app
+        self._origins = frozenset(origins)
+        self._cors = CORSMiddleware(
+            app,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and Headers(scope=scope).get("origin") in self._origins:
+            await self._cors(scope, receive, send)
+        else:
+            await self._app(scope, receive, send)
 
 
 def listen(http: HttpSettings) -> socket.socket:

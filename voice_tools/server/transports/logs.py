@@ -1,6 +1,7 @@
 """Logs on stderr (stdout is the protocol's): text for people, or one JSON object a line for collectors.
 
-The audit trail's log lines (``voice_tools.audit``, INFO) are always shown; everything else from WARNING
+The audit trail's log lines (``voice_tools.audit``, INFO) and one line per client session
+(``voice_tools.sessions``: whether it negotiated MCP Apps) are always shown; everything else from WARNING
 up. With ``VOICE_TOOLS_LOG_FORMAT=json`` each line is an object with time, level, logger, message and the
 id of the tool call it belongs to, so the lines of one call can be found together across replicas.
 """
@@ -51,3 +52,4 @@ def configure_logging(form: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logging.getLogger("voice_tools.audit").setLevel(logging.INFO)  # the audit trail is always shown
+    logging.getLogger("voice_tools.sessions").setLevel(logging.INFO)  # a line per session: MCP Apps or not

@@ -34,11 +34,54 @@ def content_security_policy(html: str) -> str:
     )
 
 
+# Spaces next to these may go in JavaScript code (not in strings): none of them forms a token with a neighbour
+# across a space (unlike + and -, left out), so removing the space changes nothing a parser sees.
+PUNCTUATION = r"(){}\[\],;:=<>?!&|*"
+SPACES = re.compile(rf" +(?=[{PUNCTUATION}])|(?<=[{PUNCTUATION}]) +")
+
+
+def squeeze(line: str) -> str:
+    """One line of JavaScript without the spaces next to punctuation, outside its "strings" and `templates`.
+    Only lines it can read for certain: none with a quote ', a slash (a regular expression or a division), a
+    backslash (an escape), or a second template (which could be nested in the first); those stay as written."""
+    if any(c in line for c in "'/\\") or line.count("`") > 2:
+        return line
+    out: list[str] = []
+    code: list[str] = []
+    quote = ""
+    for char in line:
+        if quote:
+            out.append(char)
+            quote = "" if char == quote else quote
+        elif char in '"`':
+            out += [SPACES.sub("", "".join(code)), char]
+            code, quote = [], char
+        else:
+            code.append(char)
+    return line if quote else "".join(out) + SPACES.sub("", "".join(code))
+
+
+def compact(code: str, *, script: bool) -> str:
+    """The code without what only its readers need: indentation, blank lines, comments on lines of their own
+    (``//``, or ``/* ... */`` in styles) and, in scripts, spaces next to punctuation (``squeeze``). Line breaks
+    stay, so JavaScript's automatic semicolons work as written. A line with an odd number of backticks would
+    be part of a template literal spanning lines, whose indentation is text: refused, so the rules stay safe."""
+    kept = []
+    for line in code.splitlines():
+        text = line.strip()
+        if text.count("`") % 2:
+            raise ValueError(f"a template literal spans lines in a page's code: {text[:60]!r}")
+        if text and not text.startswith(("//", "/*")):
+            kept.append(squeeze(text) if script else text)
+    return "\n".join(kept)
+
+
 @cache
 def page(name: str) -> str:
-    """``name``.html with the shared blocks inline and its policy in a ``<meta>`` element."""
+    """``name``.html with the shared blocks inline, compacted, and its policy in a ``<meta>`` element."""
     html = (PAGES / f"{name}.html").read_text()
     html = html.replace("/*shared.css*/", (PAGES / "shared.css").read_text())
     html = html.replace("/*shared.js*/", (PAGES / "shared.js").read_text())
+    html = BLOCK.sub(lambda b: f"<{b[1]}>{compact(b[2], script=b[1] == 'script')}</{b[1]}>", html)
     policy = content_security_policy(html)
     return html.replace("<!--csp-->", f'<meta http-equiv="Content-Security-Policy" content="{policy}">')
