@@ -25,9 +25,10 @@ from tests.apps.conftest import Deployment
 from tests.apps.official import OfficialHost
 
 pytestmark = pytest.mark.timeout(180)
-# Forms the server asks when the picker's Buy is clicked. Today the click is the approval (none); once
-# answer_purchase asks a form before buying (unless VOICE_TOOLS_APPROVALS includes app), this becomes 1.
-FORMS_PER_APP_PURCHASE = 0
+# Forms the server asks when the picker's Buy is clicked: by default the click proposes and one form the host
+# shows confirms; where the operator lets the click alone approve (VOICE_TOOLS_APPROVALS with app), none.
+FORMS_PER_APP_PURCHASE = 1
+CLICK_APPROVES = {"VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "5", "VOICE_TOOLS_APPROVALS": "form,app"}
 MODEL_TEXT = re.compile(r"Retry:|Next:|Method not found|[a-z]+_[a-z_]+\(|\b(get_number|list_numbers|buy_number)\b")
 EXTENSION = {"io.modelcontextprotocol/ui": {}}
 
@@ -86,9 +87,14 @@ def frame_height(page: Page) -> float:
 
 
 # ------------------------------------------------------------------------------------- the purchase
-@pytest.mark.parametrize("deployment", [{"VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "5"}], indirect=True, ids=["default"])
+@pytest.mark.parametrize(
+    ("deployment", "forms"),
+    [({"VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "5"}, FORMS_PER_APP_PURCHASE), (CLICK_APPROVES, 0)],
+    indirect=["deployment"],
+    ids=["default", "click-approves"],
+)
 def test_the_picker_buys_exactly_the_chosen_number_once(
-    host_page: Page, deployment: Deployment, era: str, screenshots: Any
+    host_page: Page, deployment: Deployment, era: str, screenshots: Any, forms: int
 ) -> None:
     page = host_page
     connected = connect(page, deployment, era)
@@ -105,7 +111,7 @@ def test_the_picker_buys_exactly_the_chosen_number_once(
     expect(buy).to_be_enabled()
     expect(picker.locator("#facts")).to_contain_text("Zendesk account")
     expect(picker.locator("#facts")).to_contain_text("purchase(s) under the daily limit")
-    if era == "legacy":
+    if era == "legacy" and forms:
         page.locator("iframe").screenshot(path=screenshots / "number-picker.png")  # the frame, as the host shows it
     assert creates(deployment) == 0  # reviewing buys nothing
 
@@ -117,7 +123,7 @@ def test_the_picker_buys_exactly_the_chosen_number_once(
     expect(rows.first).to_contain_text("Bought")  # the row says so, and its Review is off
     expect(rows.first.get_by_role("button")).to_be_disabled()
     assert [c["name"] for c in calls(page)] == ["review_purchase", "answer_purchase"]
-    assert len(log(page)["elicitations"]) == FORMS_PER_APP_PURCHASE
+    assert len(log(page)["elicitations"]) == forms
     replayed = page.evaluate("window.officialHost.replay('answer_purchase')")
     assert replayed["isError"] and "already" in replayed["content"][0]["text"]
     assert creates(deployment) == 1
@@ -160,6 +166,28 @@ def test_buy_number_from_the_model_is_reviewed_in_the_picker_and_bought_on_click
     expect(picker.locator("#status")).to_contain_text("Bought +1")
     assert creates(deployment) == 1
     assert len(log(page)["elicitations"]) == FORMS_PER_APP_PURCHASE
+
+
+@pytest.mark.parametrize("elicitation", ["decline", "none"])
+def test_the_click_buys_nothing_without_a_ticked_form(
+    host_page: Page, deployment: Deployment, era: str, elicitation: str
+) -> None:
+    """Issue 22, case 1, in a real page: the click proposes; a declined form, or a host that shows no forms,
+    buys nothing, and the person reads why in words."""
+    page = host_page
+    connect(page, deployment, era, elicitation=elicitation)
+    picker = show(page, "search_numbers", {"country": "US", "limit": 2})
+    first = picker.locator("#offers tbody tr").first
+    number = first.locator("small").inner_text()
+    first.get_by_role("button").click()
+    buy = picker.get_by_role("button", name="Buy for $1.00 per month")
+    expect(buy).to_be_enabled()
+    buy.click()
+    expect(picker.locator("#status")).to_contain_text("not bought" if elicitation == "decline" else "form")
+    assert creates(deployment) == 0
+    assert not MODEL_TEXT.search(picker.locator("body").inner_text()), picker.locator("#status").inner_text()
+    assert len(log(page)["elicitations"]) == (1 if elicitation == "decline" else 0)
+    del number
 
 
 @pytest.mark.parametrize(("answer", "status"), [("accept", "purchased"), ("decline", "not_purchased")])
