@@ -21,7 +21,7 @@ import anyio
 from voice_tools.client import ZendeskError
 from voice_tools.models.money import DOLLAR
 
-from .codes import CodeSubject
+from .codes import CodeChannel, CodeSubject
 from .ledger import Attempt, BatchItem
 from .purchase import PurchaseGuard, PurchaseOutcome, PurchasePlan
 from .refusal import GuardRefusal
@@ -107,13 +107,19 @@ class BatchPurchaser:
             await self.guard.record_no(plan, how, why)
 
     async def purchase(
-        self, batch: BatchPlan, confirmed_by: str, *, code: str | None = None, client: Mapping[str, Any] | None = None
+        self,
+        batch: BatchPlan,
+        confirmed_by: str,
+        *,
+        code: str | None = None,
+        code_for: CodeChannel = "code",
+        client: Mapping[str, Any] | None = None,
     ) -> list[PurchaseOutcome]:
         """Redeem the code, reserve the whole batch (or refuse it whole), then send and settle each number;
         shielded from cancellation throughout, as a single purchase is."""
         with anyio.CancelScope(shield=True), self.guard.in_flight.track():
             if code is not None:
-                await self.guard.codes.redeem(batch.code_subject(), code)
+                await self.guard.codes.redeem(batch.code_subject().for_channel(code_for), code)
             attempts = await self._reserve(batch, confirmed_by, client)
             outcomes = []
             for plan, attempt in zip(batch.plans, attempts, strict=True):

@@ -19,7 +19,7 @@ from typing import Any, Literal, NoReturn
 from .ledger import MAX_WRONG_CODES, Ledger
 from .refusal import GuardRefusal
 
-CodeChannel = Literal["code", "app"]  # who holds it: the model (shown to the user) or the picker page
+CodeChannel = Literal["code", "app", "url"]  # who holds it: the model, the picker page, or an approval page
 DEFAULT_CODE_TTL_SECONDS = 5 * 60
 Write = Callable[..., Awaitable[None]]
 
@@ -40,12 +40,19 @@ class CodeSubject:
     def for_app(self) -> CodeSubject:
         """The same subject for the picker page: bound apart, so a code the model saw (``code``) can never
         stand in for the person's click (``app``), nor the page's approval for a code."""
-        mismatch = f"{self.mismatch}, or it is a confirmation code, which only buy_number takes"
-        return replace(self, binding=f"{self.binding}|app", channel="app", mismatch=mismatch)
+        return self.for_channel("app")
+
+    def for_channel(self, channel: CodeChannel) -> CodeSubject:
+        """The subject of the codes one channel holds, each bound apart from the others' (a code the model saw
+        never stands in for the picker's click or an approval page's, nor they for it)."""
+        if channel == "code":
+            return self
+        mismatch = f"{self.mismatch}, or it is a confirmation code, which only the tool itself takes"
+        return replace(self, binding=f"{self.binding}|{channel}", channel=channel, mismatch=mismatch)
 
     @property
     def kind(self) -> str:
-        return "approval" if self.channel == "app" else "confirmation code"
+        return "confirmation code" if self.channel == "code" else "approval"
 
 
 class ConfirmationCodes:

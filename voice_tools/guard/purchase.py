@@ -295,8 +295,8 @@ class PurchaseGuard:
                 )
             if code is not None:
                 subject = plan.code_subject()
-                issued_to = code_for or ("app" if confirmed_by == "app" else "code")
-                await self.codes.redeem(subject.for_app() if issued_to == "app" else subject, code)
+                issued_to: CodeChannel = code_for or ("app" if confirmed_by == "app" else "code")
+                await self.codes.redeem(subject.for_channel(issued_to), code)
             attempt = await self._reserve(plan, confirmed_by, client)
             outcome = await self.send_and_settle(plan, attempt)
         return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here

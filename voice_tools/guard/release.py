@@ -25,7 +25,7 @@ from voice_tools.client import APIConnectionError, NotFoundError, ZendeskError
 from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberDetails
 
-from .codes import CodeSubject
+from .codes import CodeChannel, CodeSubject
 from .ledger import Attempt, Status
 from .purchase import PurchaseGuard, utc_day
 from .refusal import GuardRefusal
@@ -124,6 +124,7 @@ class ReleaseGuard:
         confirmed_by: str,
         *,
         code: str | None = None,
+        code_for: CodeChannel = "code",
         client: Mapping[str, Any] | None = None,
         cap: int | None = None,
     ) -> ReleaseOutcome:
@@ -131,7 +132,7 @@ class ReleaseGuard:
         policy approves), send once and settle, shielded from cancellation."""
         with anyio.CancelScope(shield=True), self.guard.in_flight.track():
             if code is not None:
-                await self.guard.codes.redeem(plan.code_subject(), code)
+                await self.guard.codes.redeem(plan.code_subject().for_channel(code_for), code)
             attempt = await self._reserve(plan, confirmed_by, client, cap)
             outcome = await self._send_and_settle(plan, attempt)
         return outcome  # noqa: RET504 - after the scope, as in PurchaseGuard.purchase

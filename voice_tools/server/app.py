@@ -45,6 +45,7 @@ from .resources import StateHolder, register_completions, register_guides, regis
 from .shared.confirmed import PINNED
 from .shared.errors import explain
 from .shared.invalid import check_arguments
+from .shared.url_approvals import ApprovalLinks
 from .state import AppState, ServerParts, open_state, sandbox_transport
 from .tools import (
     buy_number,
@@ -59,8 +60,10 @@ from .tools import (
     update_settings,
 )
 from .transports.logs import REQUEST_ID, new_request_id
+from .transports.loopback import LoopbackPages
 from .transports.metrics import Metrics
 from .views import LINKS, build_apps
+from .views.approval_page import approval_routes
 from .views.negotiation import AppsNegotiation
 from .views.visibility import app_only, resources_without_pages, without_pages
 
@@ -257,12 +260,17 @@ def request_state_security(settings: ServerSettings) -> RequestStateSecurity | N
 def server_parts(settings: ServerSettings) -> ServerParts:
     """What the server keeps across lifespans: the ledger, the audit trail, the in-flight counter."""
     metrics = Metrics()
+    ledger = metrics.timed(open_ledger(settings.ledger_url, settings.account))
+    audit = AuditTrail(settings.audit_log, settings.account, on_line=metrics.audited)
+    links = ApprovalLinks(ledger)
     return ServerParts(
-        ledger=metrics.timed(open_ledger(settings.ledger_url, settings.account)),
-        audit=AuditTrail(settings.audit_log, settings.account, on_line=metrics.audited),
+        ledger=ledger,
+        audit=audit,
         in_flight=InFlight(),
         addresses=AddressCache(),
         metrics=metrics,
+        links=links,
+        pages=LoopbackPages(approval_routes(links, audit, ledger)),
     )
 
 

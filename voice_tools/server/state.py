@@ -35,6 +35,7 @@ from voice_tools.guard import (
 from .config.serving import ServerSettings
 from .shared.directory import NumberDirectory
 from .shared.groups import GroupDirectory
+from .shared.url_approvals import ApprovalLinks, PageListener
 from .transports.metrics import Metrics
 
 logger = logging.getLogger("voice_tools.server")
@@ -49,6 +50,8 @@ class AppState:
     batches: BatchPurchaser
     directory: NumberDirectory
     groups: GroupDirectory
+    links: ApprovalLinks
+    pages: PageListener
 
     @property
     def account(self) -> str:
@@ -81,6 +84,8 @@ class ServerParts:
     in_flight: InFlight
     addresses: AddressCache
     metrics: Metrics
+    links: ApprovalLinks  # URL-mode approval links, in the shared ledger
+    pages: PageListener  # over stdio, where the approval page is served (opened on demand)
 
 
 RECONCILE_EVERY_SECONDS = 60.0
@@ -134,8 +139,11 @@ async def open_state(
             batches=BatchPurchaser(guard),
             directory=directory,
             groups=GroupDirectory(client, directory),
+            links=parts.links,
+            pages=parts.pages,
         )
         async with anyio.create_task_group() as background:
+            parts.pages.attach(background)
             background.start_soon(reconcile_periodically, guard, app.releases)
             try:
                 yield app
@@ -143,4 +151,5 @@ async def open_state(
                 with anyio.CancelScope(shield=True):
                     if not await parts.in_flight.wait_idle(settings.shutdown_grace_seconds):
                         logger.error("shutdown: %d purchase(s) or update(s) still in flight", parts.in_flight.count)
+                parts.pages.close()
                 background.cancel_scope.cancel()

@@ -27,10 +27,12 @@ after the yes: a number renamed into a filter meanwhile is not added, a quote li
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from mcp import UrlElicitationRequiredError
 from mcp.server.apps import client_supports_apps
 from mcp.server.mcpserver import (
     AcceptedElicitation,
@@ -41,15 +43,19 @@ from mcp.server.mcpserver import (
     ElicitationResult,
 )
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, ElicitRequestURLParams
 from pydantic import BaseModel
 
-from voice_tools.guard import CodeSubject, GuardRefusal
+from voice_tools.guard import CodeChannel, CodeSubject, GuardRefusal
 
 from ..state import AppState, state
 from .errors import message
+from .url_approvals import Link
 
 ENABLE_CODES = "VOICE_TOOLS_CONFIRMATION=elicit_or_code"
+INPUT_REQUIRED_ERA = (
+    "2026-07-28"  # from this protocol on the server cannot ask mid-call: it answers and is called again
+)
 # The plans shown in this tools/call, by tool: set empty for each call (VoiceToolsServer.call_tool).
 PINNED: ContextVar[dict[str, Any] | None] = ContextVar("voice_tools_pinned_plans", default=None)
 Plan = TypeVar("Plan")
@@ -67,6 +73,13 @@ class AppApproval(BaseModel):
     reason: str = "the host shows the number picker, whose Buy button is the approval"
 
 
+class UrlApproval(BaseModel):
+    """The resolver's answer for a client that opens links (URL-mode elicitation), where the operator allows
+    ``url``: the person answers on a page this server serves, which the client cannot answer for them."""
+
+    reason: str = "the person answers on this server's approval page"
+
+
 class PolicyApproval(BaseModel):
     """The resolver's answer in ``preapproved`` mode: the operator's policy is the approval."""
 
@@ -79,7 +92,7 @@ class NothingToConfirm(BaseModel):
     reason: str = "nothing is changed"
 
 
-Asked = Elicit[Any] | CodeConfirmation | PolicyApproval | AppApproval | NothingToConfirm
+Asked = Elicit[Any] | CodeConfirmation | PolicyApproval | AppApproval | UrlApproval | NothingToConfirm
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class Words:
     elsewhere: str  # "buy the number in Zendesk"
     nothing_done: str  # "nothing was bought"
     subject: str  # "the purchase", "the release", "the change"
+    title: str = "Approve"  # the approval page's title: "Buy a number"
 
 
 class ConfirmedAction(Protocol[Plan]):
@@ -137,6 +151,10 @@ class ConfirmedAction(Protocol[Plan]):
         """Whether the operator's policy may approve this without a person (its own limit is set)."""
         ...
 
+    def link_seconds(self, plan: Plan) -> float:
+        """How long an approval page for this plan may live: no longer than what it approves (a quote)."""
+        ...
+
     async def perform(self, app: AppState, plan: Plan, yes: Yes) -> CallToolResult:
         """The effect, through the guard (code redeemed, reserved within any limit, sent once, settled)."""
         ...
@@ -154,6 +172,13 @@ def can_show_forms(ctx: Context[Any, Any]) -> bool:
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities else None
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def can_open_links(ctx: Context[Any, Any]) -> bool:
+    """The client declared URL-mode elicitation: it shows the person a link and keeps it from the model."""
+    capabilities = ctx.client_capabilities
+    elicitation = capabilities.elicitation if capabilities else None
+    return elicitation is not None and elicitation.url is not None
 
 
 def client_of(ctx: Context[Any, Any]) -> dict[str, Any]:
@@ -180,6 +205,8 @@ async def ask(ctx: Context[Any, Any], action: ConfirmedAction[Any]) -> Asked:
     channels = app.guard.approvals
     if "policy" in channels and action.policy_allows(app):
         return PolicyApproval()
+    if "url" in channels and can_open_links(ctx):
+        return UrlApproval()
     forms = "form" in channels and can_show_forms(ctx)
     if action.page_asks and app.settings.apps and client_supports_apps(ctx) and ("app" in channels or forms):
         return AppApproval()
@@ -225,6 +252,7 @@ class Yes:
     channel: str  # form, app, url, code, policy
     client: dict[str, Any]
     code: str | None = None
+    code_for: CodeChannel = "code"  # which channel's code it is: the chat's, or an approval page's (url)
 
 
 @dataclass(frozen=True)
@@ -255,7 +283,8 @@ def read_answer(confirmation: ElicitationResult[Any], form: type[BaseModel], wor
     if not isinstance(confirmation, AcceptedElicitation):
         raise ToolError(message(f"{words.undone}: no confirmation was received", "no", f"call {tool} again"))
     data = confirmation.data
-    for marker, channel in ((PolicyApproval, "policy"), (CodeConfirmation, "code"), (AppApproval, "app")):
+    markers = ((PolicyApproval, "policy"), (CodeConfirmation, "code"), (AppApproval, "app"), (UrlApproval, "url"))
+    for marker, channel in markers:
         if isinstance(data, marker):
             return Answer(confirmed_by=channel)
     if isinstance(data, form):
@@ -280,8 +309,78 @@ async def conclude(
     if answer.confirmed_by == "code" and code is None:
         issued = await guarded(action.tool, action.words, lambda: app.guard.codes.issue(action.code_subject(plan)))
         return await action.awaiting(app, plan, action.code_next_step(), issued)
+    if answer.confirmed_by == "url":
+        return await on_the_page(ctx, app, action, plan)
     channel = answer.confirmed_by or "form"
     return await action.perform(app, plan, Yes(channel, client_of(ctx), code if channel == "code" else None))
+
+
+async def on_the_page(ctx: Context[Any, Any], app: AppState, action: ConfirmedAction[Any], plan: Any) -> CallToolResult:
+    """The URL channel: open (or find) this action's approval link, send the person there, and act on their
+    answer. A 2025-11-25 client is asked in the call (``elicit_url``) and the call waits for the page; a
+    2026-07-28 client is answered "open this URL first" and calls again, which finds the answer given."""
+    subject = action.code_subject(plan)
+    link = await guarded(
+        action.tool,
+        action.words,
+        lambda: app.links.open(
+            app.guard.codes,
+            subject,
+            title=action.words.title,
+            summary=action.summary(plan),
+            verb=action.words.verb.capitalize(),
+            ttl=action.link_seconds(plan),
+        ),
+    )
+    decision = await app.links.decision(link)
+    if decision is None:
+        url = f"{await page_base(ctx, app)}{link.path()}"
+        asking = f"{action.words.title}: open this page to see exactly what will be done, and answer there."
+        if (ctx.protocol_version or "") >= INPUT_REQUIRED_ERA:
+            raise UrlElicitationRequiredError(
+                [ElicitRequestURLParams(mode="url", message=asking, url=url, elicitation_id=link.id)]
+            )
+        consent = await ctx.elicit_url(asking, url, link.id)
+        if consent.action != "accept":
+            return await _spent_no(
+                app, action, plan, link, f"the user did not open the approval page ({consent.action})"
+            )
+        decision = await app.links.wait(link)
+        with suppress(Exception):  # a client that has gone away does not need to hear it
+            await ctx.session.send_elicit_complete(link.id, related_request_id=ctx.request_context.request_id)
+    if decision is None:
+        raise ToolError(
+            message(
+                f"{action.words.undone}: the approval page was not answered before it expired",
+                "yes, once the user is ready to answer",
+                f"call {action.tool} again: the user gets a new page",
+            )
+        )
+    if decision == "declined":
+        return await _spent_no(app, action, plan, link, "the user cancelled on the approval page")
+    return await action.perform(app, plan, Yes("url", client_of(ctx), code=link.code, code_for="url"))
+
+
+async def _spent_no(app: AppState, action: ConfirmedAction[Any], plan: Any, link: Link, why: str) -> CallToolResult:
+    """A no on (or before) the page: the page's approval is spent, the no audited and answered."""
+    subject = action.code_subject(plan).for_channel("url")
+    with suppress(GuardRefusal):  # already spent by an earlier call that saw the same no
+        await app.guard.codes.redeem(subject, link.code)
+    await action.record_no(app, plan, "url", why)
+    return await action.answered_no(
+        app, plan, f"The user answered no on the approval page; {action.words.nothing_done}."
+    )
+
+
+async def page_base(ctx: Context[Any, Any], app: AppState) -> str:
+    """Where this server's pages are, for the person's browser: over HTTP the server's own origin (the Host the
+    client used, checked against the allowed hosts), over stdio a loopback listener opened on demand."""
+    headers = ctx.headers
+    host = headers.get("host") if headers else None
+    if host:
+        scheme = "https" if (headers or {}).get("x-forwarded-proto", "").lower() == "https" else "http"
+        return f"{scheme}://{host}"
+    return await app.pages.url()
 
 
 T = TypeVar("T")

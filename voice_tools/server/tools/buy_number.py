@@ -18,6 +18,7 @@ confirm a purchase that would be refused, and the confirmation shows the exact p
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -43,7 +44,15 @@ CODE_NEXT_STEP = (
     "Nothing bought yet. Show the user the summary word for word and ask whether to buy. Only if they say yes, "
     "call buy_number again with the same quote and address_sid and this confirmation_code."
 )
-BUY = Words("buy", "buys numbers", "not purchased", "buy the number in Zendesk", "nothing was bought", "the purchase")
+BUY = Words(
+    "buy",
+    "buys numbers",
+    "not purchased",
+    "buy the number in Zendesk",
+    "nothing was bought",
+    "the purchase",
+    "Buy a number",
+)
 NEXT_STEPS = {
     "purchased": "Tell the user it is bought; offer to configure it with update_settings (nickname, group_ids).",
     "not_purchased": "Tell the user nothing was bought; they may try again with a fresh search.",
@@ -144,8 +153,11 @@ class Purchase:
     def policy_allows(self, app: AppState) -> bool:
         return True  # the spend policy bounds purchases (start-up refuses the policy channel without its limits)
 
+    def link_seconds(self, plan: PurchasePlan) -> float:
+        return plan.quote.expires_at - time.time()  # the page cannot outlive the offer
+
     async def perform(self, app: AppState, plan: PurchasePlan, yes: Yes) -> CallToolResult:
-        return await complete(app, plan, yes.channel, code=yes.code, client=yes.client)
+        return await complete(app, plan, yes.channel, code=yes.code, code_for=yes.code_for, client=yes.client)
 
 
 async def ask_for_confirmation(quote: str, address_sid: str | None, ctx: Context[Any, Any]) -> Asked:

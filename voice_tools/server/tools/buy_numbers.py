@@ -7,6 +7,7 @@ way buy_number asks (a form, a code where allowed, or the operator's policy in `
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -28,7 +29,13 @@ DESCRIPTION = (
     "batch is checked against the spend policy first and bought within the daily cap or not at all."
 )
 BUY_ALL = Words(
-    "buy", "buys numbers", "not purchased", "buy the numbers in Zendesk", "nothing was bought", "the purchase"
+    "buy",
+    "buys numbers",
+    "not purchased",
+    "buy the numbers in Zendesk",
+    "nothing was bought",
+    "the purchase",
+    "Buy numbers",
 )
 CODE_NEXT_STEP = (
     "Nothing bought yet. Show the user the summary word for word; only after their yes, call buy_numbers again "
@@ -103,9 +110,14 @@ class Batch:
     def policy_allows(self, app: AppState) -> bool:
         return True  # the spend policy bounds purchases, a batch as a whole within the daily cap
 
+    def link_seconds(self, plan: BatchPlan) -> float:
+        return min(p.quote.expires_at for p in plan.plans) - time.time()  # no longer than the first quote
+
     async def perform(self, app: AppState, plan: BatchPlan, yes: Yes) -> CallToolResult:
         outcomes = await guarded(
-            self.tool, BUY_ALL, lambda: app.batches.purchase(plan, yes.channel, code=yes.code, client=yes.client)
+            self.tool,
+            BUY_ALL,
+            lambda: app.batches.purchase(plan, yes.channel, code=yes.code, code_for=yes.code_for, client=yes.client),
         )
         app.directory.forget()
         rows = [

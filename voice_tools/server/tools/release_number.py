@@ -22,6 +22,7 @@ from ..shared.arguments import PhoneNumberId
 from ..shared.confirmed import Asked, Words, Yes, ask, conclude, guarded
 from ..shared.errors import tool_error
 from ..shared.results import ReleaseResult, respond
+from ..shared.url_approvals import LINK_SECONDS
 from ..state import AppState
 
 DESCRIPTION = (
@@ -39,6 +40,7 @@ RELEASE = Words(
     "release the number in Zendesk",
     "nothing was released",
     "the release",
+    "Release a number",
 )
 NEXT_STEPS = {
     "released": "Tell the user it is released and its calls have stopped.",
@@ -106,6 +108,9 @@ class Release:
     def policy_allows(self, app: AppState) -> bool:
         return app.settings.max_releases_per_day is not None  # only within the operator's own limit
 
+    def link_seconds(self, plan: ReleasePlan) -> float:
+        return LINK_SECONDS
+
     async def perform(self, app: AppState, plan: ReleasePlan, yes: Yes) -> CallToolResult:
         number = plan.number.number or str(self.phone_number_id)
         cap = app.settings.max_releases_per_day if yes.channel == "policy" else None
@@ -113,7 +118,9 @@ class Release:
             outcome = await guarded(
                 self.tool,
                 RELEASE,
-                lambda: app.releases.release(plan, yes.channel, code=yes.code, client=yes.client, cap=cap),
+                lambda: app.releases.release(
+                    plan, yes.channel, code=yes.code, code_for=yes.code_for, client=yes.client, cap=cap
+                ),
             )
         except ZendeskError as error:
             raise tool_error(error, subject=f"the release of {number}") from None

@@ -41,6 +41,7 @@ from ..shared.invalid import invalid_arguments
 from ..shared.number_changes import Planned, Request, apply, parse_request
 from ..shared.number_changes import plan as work_out
 from ..shared.results import Change, respond
+from ..shared.url_approvals import LINK_SECONDS
 from ..state import AppState, state
 
 MAX_NUMBERS = 100
@@ -56,6 +57,7 @@ CHANGE = Words(
     "change the numbers one by one",
     "nothing changed",
     "the change",
+    "Change several numbers",
 )
 Outcome = Literal["applied", "not_applied", "unknown", "unchanged", "refused", "would_change", "changed_since_preview"]
 PLAN_HANDLE = re.compile(f"p[{HANDLE_ALPHABET}]{{10}}")
@@ -304,10 +306,14 @@ class BulkChange:
     def policy_allows(self, app: AppState) -> bool:
         return app.settings.max_bulk_numbers_per_day is not None  # only within the operator's own limit
 
+    def link_seconds(self, plan: BulkPlan) -> float:
+        return LINK_SECONDS
+
     async def perform(self, app: AppState, plan: BulkPlan, yes: Yes) -> CallToolResult:
         code, count = yes.code, len(plan.changing)
         if code is not None:
-            await guarded(self.tool, CHANGE, lambda: app.guard.codes.redeem(self.code_subject(plan), code))
+            subject = self.code_subject(plan).for_channel(yes.code_for)
+            await guarded(self.tool, CHANGE, lambda: app.guard.codes.redeem(subject, code))
         limit = app.settings.max_bulk_numbers_per_day
         if yes.channel == "policy" and limit is not None:
             await guarded(self.tool, CHANGE, lambda: app.guard.take_daily("bulk_numbers", count, limit, plan.handle))

@@ -38,6 +38,7 @@ from ..app import build_server, server_parts
 from ..config.http_settings import HttpSettings
 from ..config.serving import ServerSettings
 from ..state import sandbox_transport
+from ..views.approval_page import approval_routes
 from .health import health_routes
 from .limits import GuardedH11Protocol, RequestLimit
 from .oauth import IntrospectionTokenVerifier
@@ -138,6 +139,8 @@ def http_app(
         transport_security=transport_security(http),
         host=http.host,
     )
+    for route in approval_routes(parts.links, parts.audit, parts.ledger):  # the secret in the link is the key
+        app.router.routes.append(route)
     for route in health_routes(settings, parts.ledger, transport):  # outside auth: they do nothing
         app.router.routes.append(route)
     app.router.routes.append(parts.metrics.route())  # counts and latencies only: no number, account or secret
