@@ -271,7 +271,7 @@ def test_the_listening_socket_says_it_is_tcp_so_nagle_is_turned_off() -> None:
     from tests.processes import free_port
     from voice_tools.server.transports.http import HttpSettings, listen
 
-    sock = listen(HttpSettings(port=free_port()))
+    (sock,) = listen(HttpSettings(port=free_port()))
     try:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
