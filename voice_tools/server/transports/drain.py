@@ -5,10 +5,12 @@
    and every answer closes its connection, so the balancer keeps no idle connection to this replica;
 2. for ``VOICE_TOOLS_DRAIN`` seconds the replica goes on serving whatever still reaches it, long enough
    for the balancer's health checks to see it leave (``deploy/haproxy.cfg`` checks every second);
-3. it goes on serving until it is quiet: no call in progress and none begun for QUIET_SECONDS (bounded
-   by the shutdown grace). What still reaches it then is a 2025-11-25 session that lives here, and the
-   answers to forms its calls are waiting for: closing the listener under them would strand a call
-   waiting for an answer that can no longer arrive, and cut a session off between two calls;
+3. it goes on serving until it is quiet: no call in progress, none begun for QUIET_SECONDS, and every
+   2025-11-25 session that lives here ended or silent for SESSION_QUIET_SECONDS (bounded by the shutdown
+   grace). Those sessions can be served nowhere else, and a call of theirs may wait for the answer to a
+   form: closing the listener under them would strand that call and cut the session off between two
+   calls. (A session silent for longer, or still open after the grace, ends with the replica: its
+   client gets 404 and, as the protocol says, opens a new session.);
 4. it stops accepting: a request that reaches it now fails to connect, which a balancer may safely
    send to another replica (nothing of it was read);
 5. it waits for every call still in progress to be answered, 2025-11-25 answers on their event streams
@@ -35,7 +37,8 @@ from sse_starlette.sse import AppStatus
 from .limits import RequestLimit
 
 logger = logging.getLogger("voice_tools.http")
-QUIET_SECONDS = 1.0  # longer than the pause between the calls of one session, or a call and its form's answer
+QUIET_SECONDS = 1.0  # no call begun for this long: the balancer sends this replica nothing new
+SESSION_QUIET_SECONDS = 5.0  # a 2025-11-25 session silent for this long is idle, not between two calls
 
 
 class Drain:
@@ -69,13 +72,13 @@ class DrainingServer(uvicorn.Server):
         AppStatus.enable_automatic_graceful_drain = False  # what its disable_automatic_graceful_drain() does
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if self.drain.seconds > 0 and not self.drain.draining and not self.should_exit:
+        if not self.drain.draining and not self.should_exit:
             self.drain.begin()
             self.limit.closing_connections = True
             self._captured_signals.append(sig)
             logger.warning(
-                "stopping: /readyz fails for %g s while the balancer moves traffic away, then calls in "
-                "progress are answered",
+                "stopping: /readyz fails for %g s while the balancer moves traffic away; then the calls in "
+                "progress are answered (a second signal skips the wait)",
                 self.drain.seconds,
             )
         else:
@@ -85,7 +88,7 @@ class DrainingServer(uvicorn.Server):
 
     async def on_tick(self, counter: int) -> bool:
         if self.drain.delay_over() and (
-            self.limit.quiet_for(QUIET_SECONDS) or self.drain.delay_over(self.grace_seconds)
+            self.limit.quiet_for(QUIET_SECONDS, SESSION_QUIET_SECONDS) or self.drain.delay_over(self.grace_seconds)
         ):
             self.should_exit = True
         return await super().on_tick(counter)

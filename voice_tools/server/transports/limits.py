@@ -92,6 +92,10 @@ def caller_of(scope: dict[str, Any]) -> str:
     return address
 
 
+def session_of(headers: Any) -> bytes | None:
+    return next((value for name, value in headers if name.lower() == SESSION_HEADER), None)
+
+
 def is_session_stream(scope: dict[str, Any]) -> bool:
     """The GET stream of a 2025-11-25 session (server-to-client messages): open as long as the session."""
     return scope.get("method") == "GET" and any(name == SESSION_HEADER for name, _ in scope.get("headers", ()))
@@ -121,6 +125,7 @@ class RequestLimit:
         self.calls = 0  # requests a stop waits for (not streams)
         self.by_caller: Counter[str] = Counter()
         self.last_call_at = float("-inf")  # when the latest call began (the event loop's clock)
+        self.sessions: dict[bytes, float] = {}  # 2025-11-25 sessions opened here: id -> last request
         self.closing_connections = False
         self._streams: set[anyio.Event] = set()
         self._streams_ended = False
@@ -138,7 +143,8 @@ class RequestLimit:
             return
         self.in_progress += 1
         self.calls += 1
-        self.last_call_at = anyio.current_time()
+        if scope.get("method") != "GET":  # a probe or a scrape is no client's call
+            self.last_call_at = anyio.current_time()
         self.by_caller[caller] += 1
         try:
             await self._run(scope, receive, send)
@@ -173,7 +179,7 @@ class RequestLimit:
                 return message
 
             try:
-                await self.app(scope, timed_receive, self._closing_send(send, exchange))
+                await self.app(scope, timed_receive, self._closing_send(send, exchange, scope))
             finally:
                 if exchange.counted:
                     self.calls -= 1
@@ -185,7 +191,7 @@ class RequestLimit:
         closed = anyio.Event()
         self._open_stream(closed)
         try:
-            await self.app(scope, lambda: _until(receive, closed), self._closing_send(send, None))
+            await self.app(scope, lambda: _until(receive, closed), self._closing_send(send, None, scope))
         finally:
             self._streams.discard(closed)
 
@@ -194,11 +200,14 @@ class RequestLimit:
         if self._streams_ended:
             closed.set()
 
-    def _closing_send(self, send: Any, exchange: _Exchange | None) -> Any:
+    def _closing_send(self, send: Any, exchange: _Exchange | None, scope: dict[str, Any]) -> Any:
+        asked = session_of(scope.get("headers", ()))
+
         async def closing_send(message: dict[str, Any]) -> None:
             if message.get("type") == "http.response.start":
                 if exchange is not None:
                     exchange.answered = True
+                self._note_session(scope.get("method"), asked, message)
                 if self.closing_connections:
                     headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
                     message = {**message, "headers": [*headers, (b"connection", b"close")]}
@@ -206,10 +215,28 @@ class RequestLimit:
 
         return closing_send
 
-    def quiet_for(self, seconds: float) -> bool:
-        """No call in progress, and none begun for ``seconds``: a stop can close the listener now without
-        cutting a session off between two of its calls (or a call off from the answer to its form)."""
-        return self.calls <= 0 and anyio.current_time() - self.last_call_at >= seconds
+    def _note_session(self, method: str | None, asked: bytes | None, start: dict[str, Any]) -> None:
+        """Which 2025-11-25 sessions live here, from the answers: opened by an answer carrying a new
+        session id, gone once a DELETE of it is answered or it is not found."""
+        status = int(start.get("status", 500))
+        opened = session_of(start.get("headers", ()))
+        now = anyio.current_time()
+        if asked is None and opened is not None and status < 400:
+            self.sessions[opened] = now
+        elif asked is not None and asked in self.sessions:
+            if status == 404 or (method == "DELETE" and status < 400):
+                del self.sessions[asked]
+            else:
+                self.sessions[asked] = now
+
+    def quiet_for(self, seconds: float, sessions_seconds: float) -> bool:
+        """No call in progress, none begun for ``seconds``, and no 2025-11-25 session of this replica heard
+        from for ``sessions_seconds``: a stop can close the listener now without cutting a session off
+        between two of its calls, or a call off from the answer to its form."""
+        now = anyio.current_time()
+        if self.calls > 0 or now - self.last_call_at < seconds:
+            return False
+        return all(now - last >= sessions_seconds for last in self.sessions.values())
 
     async def calls_answered(self, seconds: float) -> bool:
         """Wait (at most ``seconds``) until no call is in progress; True when none is."""
