@@ -8,7 +8,8 @@ limit on a request's headers. Here instead:
   HEADER_TIMEOUT_SECONDS (at its start, or between keep-alive requests): a socket that says nothing, or
   says it slowly, goes away;
 - ``RequestLimit`` caps requests *in progress*, which exist only once their headers are complete, so
-  idle sockets hold no slot; past the cap the answer is 503 with ``Retry-After``. One caller (its bearer
+  idle sockets hold no slot; past the cap a request waits up to QUEUE_SECONDS for a slot (a burst is
+  served a moment later, not refused), then is answered 503 with ``Retry-After``. One caller (its bearer
   token and address) holds at most CALLER_SHARE of the slots, so the rest always serve everyone else;
   a request body must keep coming (BODY_TIMEOUT_SECONDS between reads) and arrive whole within
   BODY_TOTAL_SECONDS, else 408: a caller dripping a byte every few seconds holds a slot for a bounded
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections import Counter
 from typing import Any
 
@@ -37,9 +39,12 @@ BODY_TIMEOUT_SECONDS = 10.0
 BODY_TOTAL_SECONDS = 30.0
 MAX_REQUESTS_IN_PROGRESS = 256
 CALLER_SHARE = 0.75  # of the request slots, for one caller: a quarter always remains for the others
+QUEUE_SECONDS = 5.0  # how long a request past the cap waits for a slot before its 503
 RETRY_AFTER_SECONDS = b"1"
+REFUSALS_LOGGED_EVERY = 10.0
 SESSION_HEADER = b"mcp-session-id"
 LISTEN_METHOD = b'"subscriptions/listen"'  # a 2026-07-28 notification stream: a request that never ends
+logger = logging.getLogger("voice_tools.http")
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -115,18 +120,23 @@ class RequestLimit:
         *,
         body_total: float | None = None,
         share: float | None = None,
+        queue_seconds: float | None = None,
     ) -> None:
         self.app = app
         self.limit = MAX_REQUESTS_IN_PROGRESS if limit is None else limit
         self.body_timeout = BODY_TIMEOUT_SECONDS if body_timeout is None else body_timeout
         self.body_total = BODY_TOTAL_SECONDS if body_total is None else body_total
         self.per_caller = max(1, int(self.limit * (CALLER_SHARE if share is None else share)))
+        self.queue_seconds = QUEUE_SECONDS if queue_seconds is None else queue_seconds
+        self._slot_freed: anyio.Event | None = None
         self.in_progress = 0  # requests holding a slot
         self.calls = 0  # requests a stop waits for (not streams)
         self.by_caller: Counter[str] = Counter()
         self.last_call_at = float("-inf")  # when the latest call began (the event loop's clock)
         self.sessions: dict[bytes, float] = {}  # 2025-11-25 sessions opened here: id -> last request
         self.closing_connections = False
+        self.refusals = 0
+        self._refusals_logged_at = float("-inf")
         self._streams: set[anyio.Event] = set()
         self._streams_ended = False
 
@@ -138,7 +148,8 @@ class RequestLimit:
             await self._stream(scope, receive, send)
             return
         caller = caller_of(scope)
-        if self.in_progress >= self.limit or self.by_caller[caller] >= self.per_caller:
+        if not await self._admitted(caller):
+            self._refused(self.by_caller[caller] >= self.per_caller)
             await answer(send, 503, b"Service Unavailable", [(b"retry-after", RETRY_AFTER_SECONDS)])
             return
         self.in_progress += 1
@@ -153,6 +164,25 @@ class RequestLimit:
             self.by_caller[caller] -= 1
             if not self.by_caller[caller]:
                 del self.by_caller[caller]
+            if self._slot_freed is not None:
+                self._slot_freed.set()  # wake the requests waiting for a slot
+                self._slot_freed = None
+
+    async def _admitted(self, caller: str) -> bool:
+        """Room for this caller now, or within ``queue_seconds`` (a burst waits a moment, it is not refused:
+        a session's opening sends two requests at once); False past that."""
+        if self._room(caller):
+            return True
+        with anyio.move_on_after(self.queue_seconds):
+            while not self._room(caller):
+                if self._slot_freed is None:
+                    self._slot_freed = anyio.Event()
+                await self._slot_freed.wait()
+            return True
+        return False
+
+    def _room(self, caller: str) -> bool:
+        return self.in_progress < self.limit and self.by_caller[caller] < self.per_caller
 
     async def _run(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """The app, cancelled when its request body stalls or is late, and then answered 408 (if it had
@@ -214,6 +244,20 @@ class RequestLimit:
             await send(message)
 
         return closing_send
+
+    def _refused(self, by_share: bool) -> None:
+        """Say so (at most every REFUSALS_LOGGED_EVERY seconds: a flood of refusals is one line)."""
+        self.refusals += 1
+        now = anyio.current_time()
+        if now - self._refusals_logged_at >= REFUSALS_LOGGED_EVERY:
+            self._refusals_logged_at = now
+            logger.warning(
+                "busy: %d request(s) refused with 503 so far; %d of %d slots in use%s",
+                self.refusals,
+                self.in_progress,
+                self.limit,
+                f", one caller at its share of {self.per_caller}" if by_share else "",
+            )
 
     def _note_session(self, method: str | None, asked: bytes | None, start: dict[str, Any]) -> None:
         """Which 2025-11-25 sessions live here, from the answers: opened by an answer carrying a new
