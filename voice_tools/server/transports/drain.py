@@ -56,6 +56,10 @@ class Drain:
         if self._began is None:
             self._began = self._clock()
 
+    def past_delay(self) -> float:
+        """Seconds since the drain delay ended (0 before)."""
+        return 0.0 if self._began is None else max(self._clock() - self._began - self.seconds, 0.0)
+
     def delay_over(self, extra: float = 0.0) -> bool:
         return self._began is not None and self._clock() - self._began >= self.seconds + extra
 
@@ -102,7 +106,8 @@ class DrainingServer(uvicorn.Server):
             sock.close()
         for connection in list(self.server_state.connections):
             connection.shutdown()  # idle ones close now, busy ones after their answer
-        if not await self.limit.calls_answered(self.grace_seconds):
-            logger.error("stopping: %d call(s) still in progress after %g s", self.limit.calls, self.grace_seconds)
+        left = max(self.grace_seconds - self.drain.past_delay(), 1.0)  # one grace for lingering and calls
+        if not await self.limit.calls_answered(left):
+            logger.error("stopping: %d call(s) still in progress after the grace", self.limit.calls)
         self.limit.end_streams()
         await super().shutdown(sockets=None)
