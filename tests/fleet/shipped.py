@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx2
 import yaml
 
-from tests.processes import LOOPBACK, free_port, wait_until_listening
+from tests.processes import LOOPBACK, free_port, stop, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -94,8 +94,15 @@ class Replica:
 
     def stop(self, sig: int = signal.SIGTERM, seconds: float = 90) -> int:
         """Send ``sig`` and wait for the process to end; its exit status."""
+        self.signal(sig)
+        return self.wait(seconds)
+
+    def signal(self, sig: int) -> None:
         assert self.process is not None
         self.process.send_signal(sig)
+
+    def wait(self, seconds: float = 60) -> int:
+        assert self.process is not None
         return self.process.wait(timeout=seconds)
 
     def calls_served(self) -> float:
@@ -114,6 +121,13 @@ class Replica:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    def __enter__(self) -> Replica:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 @contextmanager
@@ -134,12 +148,7 @@ def shipped_haproxy(replicas: list[Replica], logs: Path, port: int) -> Iterator[
         wait_until_listening(port, process)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextmanager

@@ -63,30 +63,25 @@ def created(sandbox_url: str) -> int:
 async def test_a_purchase_in_flight_at_sigterm_is_answered_on_its_stream_and_the_process_exits_0(
     era: str, tmp_path: Path
 ) -> None:
-    with standalone_sandbox() as sandbox_url:
-        server = replica(sandbox_url, tmp_path, VOICE_TOOLS_DRAIN="0")
-        server.start()
-        try:
-            url = f"http://{LOOPBACK}:{server.port}/mcp"
-            outcome: dict[str, Any] = {}
+    outcome: dict[str, Any] = {}
+    with standalone_sandbox() as sandbox_url, replica(sandbox_url, tmp_path, VOICE_TOOLS_DRAIN="0") as server:
+        url = f"http://{LOOPBACK}:{server.port}/mcp"
 
-            async def buy() -> None:
-                async with Client(url, mode=era, elicitation_callback=Answer("accept", {"confirm": True})) as c:  # type: ignore[arg-type]
-                    found = await c.call_tool("search_numbers", {"country": "US", "limit": 1})
-                    quote = found.structured_content["numbers"][0]["quote"]
-                    httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 1.5})  # Zendesk is slow now
-                    outcome["result"] = await c.call_tool("buy_number", {"quote": quote})
+        async def buy() -> None:
+            answer = Answer("accept", {"confirm": True})
+            async with Client(url, mode=era, elicitation_callback=answer) as client:  # type: ignore[arg-type]
+                found = await client.call_tool("search_numbers", {"country": "US", "limit": 1})
+                quote = found.structured_content["numbers"][0]["quote"]
+                httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 1.5})  # Zendesk is slow now
+                outcome["result"] = await client.call_tool("buy_number", {"quote": quote})
 
-            async with anyio.create_task_group() as group:
-                group.start_soon(buy)
-                await anyio.to_thread.run_sync(
-                    lambda: wait_for(lambda: created(sandbox_url) == 1, 60, "the purchase sent to Zendesk")
-                )
-                assert server.process is not None
-                server.process.send_signal(signal.SIGTERM)  # the purchase is in flight
-            status = await anyio.to_thread.run_sync(lambda: server.process.wait(60) if server.process else None)
-        finally:
-            server.close()
+        async with anyio.create_task_group() as group:
+            group.start_soon(buy)
+            await anyio.to_thread.run_sync(
+                lambda: wait_for(lambda: created(sandbox_url) == 1, 60, "the purchase sent to Zendesk")
+            )
+            server.signal(signal.SIGTERM)  # the purchase is in flight
+        status = await anyio.to_thread.run_sync(server.wait)
     result = outcome["result"]
     assert not result.is_error and result.structured_content["status"] == "purchased", text_of(result)
     assert status == 0
@@ -104,22 +99,16 @@ def refused(port: int) -> bool:
 async def test_from_sigterm_readyz_says_draining_while_the_replica_serves_then_it_stops_accepting(
     tmp_path: Path,
 ) -> None:
-    with standalone_sandbox() as sandbox_url:
-        server = replica(sandbox_url, tmp_path, VOICE_TOOLS_DRAIN="3")
-        server.start()
-        try:
-            base = f"http://{LOOPBACK}:{server.port}"
-            wait_for(lambda: httpx2.get(f"{base}/readyz").status_code == 200, 30, "ready")
-            assert server.process is not None
-            server.process.send_signal(signal.SIGTERM)
-            wait_for(lambda: httpx2.get(f"{base}/readyz").status_code == 404, 10, "/readyz failing")
-            draining = httpx2.get(f"{base}/readyz")
-            async with Client(f"{base}/mcp") as client:  # still served during the drain delay
-                served = await client.call_tool("list_numbers", {"country": "US"})
-            await anyio.to_thread.run_sync(lambda: wait_for(lambda: refused(server.port), 30, "the listener closed"))
-            status = server.process.wait(30)
-        finally:
-            server.close()
+    with standalone_sandbox() as sandbox_url, replica(sandbox_url, tmp_path, VOICE_TOOLS_DRAIN="3") as server:
+        base = f"http://{LOOPBACK}:{server.port}"
+        wait_for(lambda: httpx2.get(f"{base}/readyz").status_code == 200, 30, "ready")
+        server.signal(signal.SIGTERM)
+        wait_for(lambda: httpx2.get(f"{base}/readyz").status_code == 404, 10, "/readyz failing")
+        draining = httpx2.get(f"{base}/readyz")
+        async with Client(f"{base}/mcp") as client:  # still served during the drain delay
+            served = await client.call_tool("list_numbers", {"country": "US"})
+        await anyio.to_thread.run_sync(lambda: wait_for(lambda: refused(server.port), 30, "the listener closed"))
+        status = server.wait()
     assert draining.json() == {"status": "draining"} and draining.headers["connection"] == "close"
     assert not served.is_error and status == 0
 
@@ -136,19 +125,13 @@ def json_lines(text: str) -> list[dict[str, Any]]:
 
 
 def test_with_json_logging_every_line_is_json_the_web_servers_own_included(tmp_path: Path) -> None:
-    with standalone_sandbox() as sandbox_url:
-        server = replica(sandbox_url, tmp_path, VOICE_TOOLS_DRAIN="0")
-        server.start()
-        try:
-            with socket.create_connection((LOOPBACK, server.port)) as garbage:  # uvicorn logs a bad request
-                garbage.sendall(b"NOT HTTP AT ALL\r\n\r\n")
-                garbage.settimeout(10)
-                garbage.recv(1024)
-            assert server.process is not None
-            server.process.send_signal(signal.SIGTERM)
-            assert server.process.wait(30) == 0
-        finally:
-            server.close()
+    with standalone_sandbox() as sandbox_url, replica(sandbox_url, tmp_path, VOICE_TOOLS_DRAIN="0") as server:
+        with socket.create_connection((LOOPBACK, server.port)) as garbage:  # uvicorn logs a bad request
+            garbage.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            garbage.settimeout(10)
+            garbage.recv(1024)
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0
     lines = json_lines(server.log())
     loggers = {line["logger"] for line in lines}
     assert {"voice_tools.start", "voice_tools.http", "uvicorn.error"} <= loggers, loggers
