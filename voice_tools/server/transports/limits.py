@@ -108,7 +108,8 @@ def is_session_stream(scope: dict[str, Any]) -> bool:
 
 class RequestLimit:
     """ASGI middleware: at most ``limit`` requests in progress, at most ``share`` of them one caller's
-    (503 with Retry-After past either); a request body that stalls for ``body_timeout`` seconds, or is not
+    (past either a request waits up to ``queue_seconds`` for a place, then gets 503 with Retry-After);
+    a 2025-11-25 session's GET stream takes no place. A request body that stalls for ``body_timeout`` seconds, or is not
     whole after ``body_total`` seconds, is answered 408 and dropped. While ``closing_connections`` is set
     (a stop has begun) every answer closes its connection, so a balancer keeps none to this replica."""
 
