@@ -56,7 +56,10 @@ def child_pid(marker: str) -> int:
 @contextmanager
 def background(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
-        command, env={**CLEAN_ENV, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command,
+        env={**CLEAN_ENV, "VOICE_TOOLS_DRAIN": "0", **(env or {})},  # no balancer to wait for on a stop
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         wait_until_listening(port, process)

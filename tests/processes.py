@@ -41,18 +41,24 @@ def voice_tools_process(*args: str, port: int, env: dict[str, str] | None = None
         [sys.executable, "-m", "voice_tools", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
+        # no drain delay (no balancer to wait for): a stop still answers what is in flight, without the wait
+        env={**os.environ, "VOICE_TOOLS_DRAIN": "0", **(env or {})},
     )
     try:
         wait_until_listening(port, process)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes], seconds: float = 10) -> None:
+    """SIGTERM, and SIGKILL if the process has not ended within ``seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager

@@ -69,8 +69,9 @@ SERVER_ROOMS: dict[str, set[str]] = {
         "resources",
         "transports.logs",
         "transports.metrics",
+        "transports.loopback",  # the loopback listener a stdio server serves its approval pages on
     },
-    "transports": {"config", "shared", "state", "app"},
+    "transports": {"config", "shared", "state", "app", "views"},  # views: the approval page's routes
 }
 SERVER = PACKAGE / "server"
 

@@ -7,6 +7,7 @@ clients spawn the server once per session, so its start-up time is paid often).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -103,14 +104,15 @@ def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_serve(args: argparse.Namespace) -> int:
     """Everything that can be wrong is checked (configuration, prompt files, the port) before the
-    start-up line is printed, so that the line is never followed by a failure to start."""
+    start-up line is printed, so that the line is never followed by a failure to start. With JSON
+    logging chosen, every one of these lines is a JSON object too."""
     from voice_tools.client import ConfigurationError
     from voice_tools.server.config.environ import Environment, process_environment
     from voice_tools.server.config.serving import ServerSettings
     from voice_tools.server.config.startup_line import startup_line
     from voice_tools.server.config.state_places import check_state_places
     from voice_tools.server.prompts import PromptFileError
-    from voice_tools.server.transports.logs import configure_logging
+    from voice_tools.server.transports.logs import configure_logging, say
 
     env = process_environment()
     try:
@@ -119,7 +121,7 @@ def run_serve(args: argparse.Namespace) -> int:
             env, sandbox=args.sandbox, read_only=args.read_only or None, toolsets=args.toolsets
         )
         for warning in settings.warnings:
-            print(f"voice-tools: warning: {warning}", file=sys.stderr, flush=True)
+            say(f"voice-tools: warning: {warning}", logging.WARNING)
         check_state_places(settings)
         if not args.http:
             check_account(settings)
@@ -129,19 +131,20 @@ def run_serve(args: argparse.Namespace) -> int:
 
         http = HttpSettings.from_env(env, host=args.host, port=args.port, path=args.path)
         app = http_app(settings, http)
-        sock = listen(http)
+        sockets = listen(http)
         check_account(settings)
     except ConfigurationError as error:
-        print(f"voice-tools: cannot start: {error}", file=sys.stderr)
+        say(f"voice-tools: cannot start: {error}", logging.ERROR)
         return 2
     except PromptFileError as error:
-        print(f"voice-tools: cannot start: prompt file {error.path}: {error.problem}", file=sys.stderr)
+        say(f"voice-tools: cannot start: prompt file {error.path}: {error.problem}", logging.ERROR)
         return 2
     except OSError as error:
-        print(f"voice-tools: cannot start: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        say(f"voice-tools: cannot start: cannot listen on {args.host}:{args.port}: {error.strerror}", logging.ERROR)
         return 2
-    print(startup_line(settings, f"streamable HTTP at {http.url} ({http.auth_text})"), file=sys.stderr, flush=True)
-    uvicorn_server(app, http, grace_seconds=settings.shutdown_grace_seconds).run(sockets=[sock])
+    metrics = "" if http.metrics_port is None else f"; /metrics on port {http.metrics_port}"
+    say(startup_line(settings, f"streamable HTTP at {http.url} ({http.auth_text}{metrics})"))
+    uvicorn_server(app, http, grace_seconds=settings.shutdown_grace_seconds).run(sockets=sockets)
     return 0
 
 
@@ -154,10 +157,11 @@ def check_account(settings: ServerSettings) -> None:
 
     from voice_tools.client import ConfigurationError
     from voice_tools.server.config.account_probe import probe_account
+    from voice_tools.server.transports.logs import say
 
     result = anyio.run(probe_account, settings)
     if result.warning:
-        print(f"voice-tools: warning: {result.warning}", file=sys.stderr, flush=True)
+        say(f"voice-tools: warning: {result.warning}", logging.WARNING)
     if result.fatal:
         raise ConfigurationError(result.fatal)
 
@@ -167,11 +171,12 @@ def serve_stdio(settings: ServerSettings) -> int:
 
     from voice_tools.server.app import build_server, server_parts
     from voice_tools.server.config.startup_line import startup_line
+    from voice_tools.server.transports.logs import say
     from voice_tools.server.transports.stdio import serve_stdio as serve
 
     parts = server_parts(settings)
     server = build_server(settings, parts=parts)
-    print(startup_line(settings, "stdio"), file=sys.stderr, flush=True)
+    say(startup_line(settings, "stdio"))
     anyio.run(lambda: serve(server, parts, grace_seconds=settings.shutdown_grace_seconds))
     return 0
 

@@ -35,13 +35,19 @@ SANDBOX = ZendeskConfig(
 
 
 class Clock:
-    """Records the waits the client asks for instead of sleeping through them."""
+    """Records the waits the client asks for instead of sleeping through them, and moves its own time on
+    by each (the client's view of the account's pauses reads this time)."""
 
     def __init__(self) -> None:
         self.sleeps: list[float] = []
+        self.now = 1_000_000.0
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
+        self.now += seconds
+
+    def time(self) -> float:
+        return self.now
 
 
 @pytest.fixture
@@ -51,7 +57,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def client(sandbox: TalkSandbox, clock: Clock) -> AsyncIterator[TalkClient]:
-    async with TalkClient(SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, jitter=lambda: 0.5) as c:
+    async with TalkClient(
+        SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, clock=clock.time, jitter=lambda: 0.5
+    ) as c:
         yield c
 
 
@@ -66,7 +74,7 @@ async def test_list_numbers_follows_every_page(client: TalkClient, sandbox: Talk
 
 async def test_pagination_across_many_pages_and_the_concurrent_collect(clock: Clock) -> None:
     big = TalkSandbox(SandboxConfig(numbers=437))
-    async with TalkClient(SANDBOX, transport=big.transport(), sleep=clock.sleep) as client:
+    async with TalkClient(SANDBOX, transport=big.transport(), sleep=clock.sleep, clock=clock.time) as client:
         walked = [n.id async for n in client.list_numbers(per_page=20)]
         collected = [n.id for n in await client.list_numbers(per_page=20).collect(concurrency=4)]
         pages = [p async for p in client.list_numbers(per_page=100).pages()]
@@ -163,7 +171,9 @@ async def test_a_retry_after_beyond_the_cap_is_raised_not_waited(sandbox: TalkSa
     sandbox.faults.retry_after = 120
     sandbox.faults.inject("rate_limited")
     policy = RetryPolicy(max_retry_after=30)
-    async with TalkClient(SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, retry=policy) as client:
+    async with TalkClient(
+        SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, clock=clock.time, retry=policy
+    ) as client:
         with pytest.raises(RateLimitError) as limited:
             await client.get_number(900000120986)
     assert limited.value.retry_after == 120 and clock.sleeps == []
@@ -202,7 +212,9 @@ async def test_malformed_bodies_on_reads_are_retried(client: TalkClient, sandbox
 async def test_timeouts_on_reads_are_retried_then_reported(sandbox: TalkSandbox, clock: Clock) -> None:
     sandbox.faults.hang_seconds = 30
     sandbox.faults.inject("timeout", count=9)
-    async with TalkClient(SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, timeout=0.05) as client:
+    async with TalkClient(
+        SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, clock=clock.time, timeout=0.05
+    ) as client:
         with pytest.raises(APITimeoutError):
             await client.get_number(900000120986)
     assert len(clock.sleeps) == 3
@@ -211,7 +223,9 @@ async def test_timeouts_on_reads_are_retried_then_reported(sandbox: TalkSandbox,
 @pytest.mark.parametrize("fault", ["server_error", "commit_then_drop", "commit_then_timeout", "malformed_json"])
 async def test_a_post_is_never_resent_once_it_may_have_arrived(sandbox: TalkSandbox, clock: Clock, fault: str) -> None:
     sandbox.faults.hang_seconds = 30
-    async with TalkClient(SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, timeout=0.1) as client:
+    async with TalkClient(
+        SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, clock=clock.time, timeout=0.1
+    ) as client:
         offer = (await client.search_available("US"))[0]
         sandbox.faults.inject(fault, method="POST")  # type: ignore[arg-type]
         with pytest.raises(OutcomeUnknownError, match=r"may have taken effect|probably took effect"):
@@ -237,7 +251,9 @@ async def test_a_post_that_never_connected_is_retried(clock: Clock) -> None:
             raise httpx2.ConnectError("connection refused", request=request)
         return httpx2.Response(200, json={"phone_number": {"id": 5, "number": "+15105550100"}})
 
-    async with TalkClient(SANDBOX, transport=httpx2.MockTransport(handler), sleep=clock.sleep) as client:
+    async with TalkClient(
+        SANDBOX, transport=httpx2.MockTransport(handler), sleep=clock.sleep, clock=clock.time
+    ) as client:
         assert (await client.create_number("tok")).id == 5
     assert calls == ["POST", "POST"]
 
@@ -254,7 +270,9 @@ async def test_connection_failures_on_reads(clock: Clock) -> None:
     def handler(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ReadError("reset by peer", request=request)
 
-    async with TalkClient(SANDBOX, transport=httpx2.MockTransport(handler), sleep=clock.sleep) as client:
+    async with TalkClient(
+        SANDBOX, transport=httpx2.MockTransport(handler), sleep=clock.sleep, clock=clock.time
+    ) as client:
         with pytest.raises(APIConnectionError, match="connection failed"):
             await client.get_number(1)
     assert len(clock.sleeps) == 3
@@ -278,7 +296,7 @@ async def test_no_secret_in_errors_or_logs(
     secret = "sandbox-api-token"
     caplog.set_level(logging.DEBUG)
     sandbox.faults.inject("server_error", count=10)
-    async with TalkClient(SANDBOX, transport=sandbox.transport(), sleep=clock.sleep) as client:
+    async with TalkClient(SANDBOX, transport=sandbox.transport(), sleep=clock.sleep, clock=clock.time) as client:
         with pytest.raises(ServerError) as failed:
             await client.get_number(900000120986)
     texts = [caplog.text, str(failed.value), repr(failed.value), repr(failed.value.__dict__)]
@@ -304,7 +322,7 @@ async def test_collect_stays_within_the_rate_budget(clock: Clock) -> None:
                 in_flight -= 1
 
     sandbox.faults.latency = 0.01
-    async with TalkClient(SANDBOX, transport=Counting(), sleep=clock.sleep) as client:
+    async with TalkClient(SANDBOX, transport=Counting(), sleep=clock.sleep, clock=clock.time) as client:
         numbers = await client.list_numbers(per_page=20).collect(concurrency=16)
     assert len(numbers) == 300
     assert peak <= 5  # 25 - 20 reserve

@@ -193,6 +193,7 @@ async def test_requests_past_the_limit_are_refused(monkeypatch: pytest.MonkeyPat
     import voice_tools.server.transports.limits as limits_module
 
     monkeypatch.setattr(limits_module, "MAX_REQUESTS_IN_PROGRESS", 3)
+    monkeypatch.setattr(limits_module, "QUEUE_SECONDS", 0.0)  # no wait for a slot: refused at once
     outcomes: list[str] = []
     with running_http() as (url, sandbox, _):
         sandbox.faults.latency = 0.3
@@ -271,7 +272,7 @@ def test_the_listening_socket_says_it_is_tcp_so_nagle_is_turned_off() -> None:
     from tests.processes import free_port
     from voice_tools.server.transports.http import HttpSettings, listen
 
-    sock = listen(HttpSettings(port=free_port()))
+    (sock,) = listen(HttpSettings(port=free_port()))
     try:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
@@ -363,3 +364,94 @@ async def test_past_the_cap_the_503_says_when_to_retry(monkeypatch: pytest.Monke
 
     await limit({"type": "http"}, None, send)
     assert sent[0]["status"] == 503 and (b"retry-after", b"1") in sent[0]["headers"]
+
+
+async def test_a_burst_past_the_cap_waits_a_moment_for_a_slot_instead_of_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session's opening sends two requests at once, so 170 sessions make bursts past any cap near
+    170; a request past the cap waits (up to QUEUE_SECONDS) for a slot and is served."""
+    import voice_tools.server.transports.limits as limits_module
+
+    monkeypatch.setattr(limits_module, "MAX_REQUESTS_IN_PROGRESS", 3)
+    outcomes: list[str] = []
+    with running_http() as (url, sandbox, _):
+        sandbox.faults.latency = 0.2
+
+        async def session() -> None:
+            async with Client(url, mode="legacy") as client:
+                result = await client.call_tool("get_number", {"phone_number_id": 900000120986})
+                outcomes.append("served" if not result.is_error else "error")
+
+        async with anyio.create_task_group() as group:
+            for _ in range(8):
+                group.start_soon(session)
+    assert outcomes == ["served"] * 8
+
+
+def raw_request(port: int, body_start: bytes, *, forwarded_for: str | None = None, length: int = 500) -> socket.socket:
+    """A POST whose body begins with ``body_start`` and whose rest never comes (a dripping caller)."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    forwarded = f"X-Forwarded-For: {forwarded_for}\r\n".encode() if forwarded_for else b""
+    sock.sendall(
+        b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:"
+        + str(port).encode()
+        + b"\r\n"
+        + forwarded
+        + b"Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+        + b"Content-Length: "
+        + str(length).encode()
+        + b"\r\n\r\n"
+        + body_start
+    )
+    return sock
+
+
+async def test_a_body_must_arrive_whole_within_a_total_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A byte now and then never trips the stall limit, but the whole body has a deadline: 408."""
+    from voice_tools.server.transports import limits
+
+    monkeypatch.setattr(limits, "BODY_TIMEOUT_SECONDS", 5.0)
+    monkeypatch.setattr(limits, "BODY_TOTAL_SECONDS", 1.0)
+    with running_http() as (url, _, transport):
+        port = int(url.split(":")[2].split("/")[0])
+        with raw_request(port, b"{") as drip:
+            drip.settimeout(15)
+            started = time.monotonic()
+            answer = b""
+            while not answer:
+                drip.sendall(b" ")  # one byte every 0.3 s: never a stall
+                try:
+                    drip.settimeout(0.3)
+                    answer = drip.recv(4096)
+                except TimeoutError:
+                    continue
+            waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408") and transport.sent == []
+    assert waited < 5.0  # cut by the total deadline, long before a stall would have been noticed
+
+
+async def test_a_dripping_caller_cannot_starve_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One caller (here an address a trusted balancer forwarded) holds at most its share of the request
+    slots however many bodies it drips; another caller's call is served meanwhile."""
+    from voice_tools.server.transports import limits
+
+    monkeypatch.setattr(limits, "MAX_REQUESTS_IN_PROGRESS", 8)
+    monkeypatch.setattr(limits, "QUEUE_SECONDS", 0.0)
+    with running_http() as (url, _, _):
+        port = int(url.split(":")[2].split("/")[0])
+        drips = [raw_request(port, b'{"jsonrpc":', forwarded_for="198.51.100.7") for _ in range(8)]
+        try:
+            refused = []
+            for drip in drips:
+                drip.settimeout(0.5)
+                try:
+                    refused.append(drip.recv(4096).startswith(b"HTTP/1.1 503"))
+                except TimeoutError:
+                    refused.append(False)  # holding a slot, waiting for the rest of its body
+            with anyio.fail_after(20):
+                async with Client(url, mode="legacy") as client:  # another caller: the test's own address
+                    result = await client.call_tool("get_number", {"phone_number_id": 900000120986})
+        finally:
+            for drip in drips:
+                drip.close()
+    assert refused.count(False) == 6 and refused.count(True) == 2  # its share: 3/4 of 8 slots
+    assert not result.is_error

@@ -165,10 +165,11 @@ class BaseClient:
         jitter: Callable[[], float] = random.random,
         pauses: PauseBoard | None = None,
         observe: Observer | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.retry = retry or RetryPolicy()
-        self.pauses = Pauses(pauses or LocalBoard())
+        self.pauses = Pauses(pauses or LocalBoard(clock), clock)  # the clock that ``sleep`` advances
         self._observe = observe
         self.rate_budget = RateBudget()
         self._sleep, self._jitter = sleep, jitter
@@ -235,9 +236,7 @@ class BaseClient:
         )
         async for attempt in retrying:
             with attempt:
-                # a retry has already waited as Zendesk asked (make_wait): only a first try looks at the board
-                first = attempt.retry_state.attempt_number == 1
-                return await self._send_once(method, path, model, params, json, first=first)
+                return await self._send_once(method, path, model, params, json)
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
     async def _send_once(
@@ -247,12 +246,11 @@ class BaseClient:
         model: type[Model] | None,
         params: Mapping[str, str | int] | None,
         json: Any,
-        *,
-        first: bool = True,
     ) -> Model | None:
         shown = httpx2.URL(path).path or path  # for messages: never the query, never a host's credentials
-        if first:
-            await self._wait_for_the_account(method, shown)
+        # every attempt, retries too: a retry has waited out its own 429, but after a pause one request goes
+        # first and the others wait for its answer
+        await self._wait_for_the_account(method, shown)
         try:
             response = await self._observed(method, path, params, json)
         except NEVER_SENT as exc:
@@ -278,6 +276,8 @@ class BaseClient:
             kind = APITimeoutError if timed_out else APIConnectionError
             raise kind(f"{method} {shown}: {what}", method=method, path=shown) from None
         self.rate_budget.observe(response.headers)
+        if response.status_code != 429:
+            await self.pauses.answered(self.rate_budget.remaining)  # after a pause, the next caller may go
         if response.status_code >= 400:
             error = status_error(method, shown, response, self.config.secrets())
             if isinstance(error, RateLimitError) and error.retry_after:
@@ -333,19 +333,17 @@ class BaseClient:
     async def _wait_for_the_account(self, method: str, shown: str) -> None:
         """Wait out the account's shared pause when it is short; when it is longer than a 429 would be
         waited for, fail now with nothing sent (the caller's retry policy decides as for a real 429)."""
-        wait = await self.pauses.wait_seconds()
-        if not wait:
-            return
-        if wait > self.retry.max_retry_after:
-            raise RateLimitError(
-                f"Zendesk asked this account to wait {wait:.0f} s more (seen by this or another server); "
-                f"{method} {shown} was not sent",
-                method=method,
-                path=shown,
-                status_code=429,
-                retry_after=wait,
-            )
-        await self._sleep(wait)
+        while wait := await self.pauses.wait_seconds():
+            if wait > self.retry.max_retry_after:
+                raise RateLimitError(
+                    f"Zendesk asked this account to wait {wait:.0f} s more (seen by this or another server); "
+                    f"{method} {shown} was not sent",
+                    method=method,
+                    path=shown,
+                    status_code=429,
+                    retry_after=wait,
+                )
+            await self._sleep(wait)
 
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 LOOK_EVERY_SECONDS = 1.0  # how stale a client's view of another replica's pause may be
+TURN_SECONDS = 0.05  # how often a caller waiting for the first request after a pause looks again
+FIRST_REQUEST_SECONDS = 30.0  # a first request unanswered this long (it hung, or failed) no longer holds the rest
 
 
 class PauseBoard(Protocol):
@@ -45,15 +47,48 @@ class Pauses:
         self.board, self._clock = board, clock
         self._known: float | None = None
         self._looked_at = float("-inf")
+        self._length = 1.0  # the latest pause's length: how long "no budget left" waits
+        self._after_pause = False  # a pause has been in force, and no request has gone through since
+        self._first_out: float | None = None  # when the first request after a pause was sent
 
     async def wait_seconds(self) -> float:
-        """Seconds until the account may be sent a request (0 when it may now)."""
+        """Seconds until this caller may send a request to the account (0 when it may now). After a pause,
+        only the first caller gets 0; the others get a short turn to wait, and ask again."""
         now = self._clock()
         if now - self._looked_at >= LOOK_EVERY_SECONDS:
-            self._known, self._looked_at = await self.board.paused_until(), now
-        return max((self._known or 0.0) - now, 0.0)
+            seen, self._looked_at = await self.board.paused_until(), now
+            if seen is not None and seen > max(self._known or 0.0, now):
+                self._length = max(seen - now, 1.0)  # another server's pause: this one waits it out too
+                self._after_pause = True
+            self._known = max(self._known or 0.0, seen or 0.0)
+        wait = max((self._known or 0.0) - now, 0.0)
+        if wait:
+            self._after_pause = True
+            return wait
+        return self._turn(now)
+
+    def _turn(self, now: float) -> float:
+        if not self._after_pause:
+            return 0.0
+        if self._first_out is None or now - self._first_out >= FIRST_REQUEST_SECONDS:
+            self._first_out = now  # this caller's request goes first; the others wait for its answer
+            return 0.0
+        return TURN_SECONDS
 
     async def told_to_wait(self, seconds: float) -> None:
-        until = self._clock() + seconds
+        now = self._clock()
+        until = now + seconds
         self._known = max(self._known or 0.0, until)
+        self._length = max(seconds, 1.0)
+        self._after_pause, self._first_out = True, None
         await self.board.pause_until(until)
+
+    async def answered(self, remaining: int | None) -> None:
+        """A request was answered (not 429), leaving ``remaining`` requests of budget if Zendesk said."""
+        if not self._after_pause:
+            return
+        self._first_out = None
+        if remaining == 0:  # it went through, but the next would not: wait as long again, one at a time
+            await self.told_to_wait(self._length)
+        else:
+            self._after_pause = False

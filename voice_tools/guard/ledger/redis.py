@@ -151,6 +151,21 @@ return {outcome, max - wrong}
 """
 
 
+POOL_CONNECTIONS = 256 + 32  # the HTTP server's request cap (transports.limits), and room for the reconciler and probes
+POOL_WAIT_SECONDS = 5.0  # past this a ledger call fails as Redis being unreachable would
+
+
+def _connection_pool(url: str) -> Any:
+    """A pool that waits for a free connection (bounded) instead of failing at once: redis-py's default
+    pool of 100 raised MaxConnectionsError to the 101st concurrent caller. Sized so that every request in
+    progress can hold one."""
+    from redis.asyncio import BlockingConnectionPool
+
+    return BlockingConnectionPool.from_url(
+        url, decode_responses=True, max_connections=POOL_CONNECTIONS, timeout=POOL_WAIT_SECONDS
+    )
+
+
 class RedisLedger(Ledger):
     def __init__(self, url: str, account: str, *, clock: Callable[[], float] = time.time) -> None:
         try:
@@ -162,7 +177,7 @@ class RedisLedger(Ledger):
             ) from error
         self.account, self._clock = account, clock
         self.url = display_url(url)
-        self._redis = Redis.from_url(url, decode_responses=True)
+        self._redis = Redis.from_pool(_connection_pool(url))  # owns the pool: aclose closes it
         self._prefix = f"voice-tools:{{{account}}}:"
         self._reserve = self._redis.register_script(RESERVE)
         self._reserve_batch = self._redis.register_script(RESERVE_BATCH)

@@ -41,6 +41,9 @@ class HttpSettings:
     allowed_hosts: tuple[str, ...] = field(default=())
     allowed_origins: tuple[str, ...] = field(default=())
     oauth: OAuthSettings | None = None
+    drain_seconds: float = 0.0  # on SIGTERM, how long /readyz fails before the listener closes
+    metrics_port: int | None = None  # /metrics on its own port (None: on the MCP port)
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Forwarded-For names the caller
 
     @property
     def authenticated(self) -> bool:
@@ -72,11 +75,18 @@ class HttpSettings:
             allowed_hosts=values.get("VOICE_TOOLS_ALLOWED_HOSTS"),
             allowed_origins=values.get("VOICE_TOOLS_ALLOWED_ORIGINS"),
             oauth=oauth,
+            drain_seconds=values.get("VOICE_TOOLS_DRAIN"),
+            metrics_port=values.get("VOICE_TOOLS_METRICS_PORT"),
+            trusted_proxies=values.get("VOICE_TOOLS_TRUSTED_PROXIES"),
         )
         made.check()
         return made
 
     def check(self) -> None:
+        if self.metrics_port == self.port:
+            raise ConfigurationError(
+                f"VOICE_TOOLS_METRICS_PORT must differ from --port ({self.port}): /metrics gets a port of its own"
+            )
         if is_loopback_host(self.host):
             return
         if not self.authenticated:

@@ -195,6 +195,13 @@ VARIABLES: tuple[Variable, ...] = (
     V("VOICE_TOOLS_OAUTH_CLIENT_SECRET", "http", "OAuth: its client secret", Text("a client secret"), secret=True),
     V("VOICE_TOOLS_OAUTH_SCOPES", "http", "OAuth: scopes every token must have",
       Items(Text("a scope"), "scopes"), default=(), default_text=""),
+    V("VOICE_TOOLS_DRAIN", "http", "on SIGTERM: how long /readyz fails before the server stops accepting",
+      Seconds(maximum=600, zero=True), default=5.0),
+    V("VOICE_TOOLS_METRICS_PORT", "http", "serve /metrics on this port only, not on the MCP port",
+      Count(1, 65535), default_text="the MCP port", example="9464"),
+    V("VOICE_TOOLS_TRUSTED_PROXIES", "http", "balancers whose X-Forwarded-For names the caller (fair share)",
+      Items(Text("an address"), "addresses or networks (10.0.0.0/8), or *"), default=("127.0.0.1", "::1"),
+      default_text="127.0.0.1,::1"),
     # -------------------------------------------------------------- development
     V("VOICE_TOOLS_LIVE", "development", "run tests/live against the real account in the ZENDESK_* variables",
       Flag(), default=False),

@@ -4,7 +4,9 @@
 - ``/readyz``: the ledger answers and Zendesk accepts this server's credentials (a readiness probe:
   send no traffic while it fails). Zendesk is asked at most every READY_CACHE_SECONDS whatever the
   probe rate, so probes never eat the account's request budget; a failure answers 503 with
-  ``Retry-After`` and what is wrong, never a credential.
+  ``Retry-After`` and what is wrong, never a credential. Once a stop has begun (SIGTERM, ``drain.py``)
+  it answers 404 ``draining``: HAProxy's ``http-check disable-on-404`` then sends the replica no new
+  client but lets the sessions it holds finish, and a Kubernetes probe fails as on any non-2xx.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from voice_tools.guard import Ledger
 
 from ..config.account_probe import probe_account
 from ..config.serving import ServerSettings
+from .drain import Drain
 
 READY_CACHE_SECONDS = 15.0
 LEDGER_TIMEOUT_SECONDS = 2.0
@@ -29,9 +32,14 @@ RETRY_AFTER_SECONDS = "5"
 
 class Readiness:
     def __init__(
-        self, settings: ServerSettings, ledger: Ledger, transport: httpx2.AsyncBaseTransport | None = None
+        self,
+        settings: ServerSettings,
+        ledger: Ledger,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        drain: Drain | None = None,
     ) -> None:
         self.settings, self.ledger, self.transport = settings, ledger, transport
+        self.drain = drain or Drain(0)
         self._zendesk: tuple[float, str | None] | None = None  # (checked at, problem)
 
     async def problems(self) -> list[str]:
@@ -53,6 +61,8 @@ class Readiness:
         return self._zendesk[1]
 
     async def ready(self, request: Request) -> JSONResponse:
+        if self.drain.draining:
+            return JSONResponse({"status": "draining"}, status_code=404, headers={"Retry-After": RETRY_AFTER_SECONDS})
         found = await self.problems()
         if found:
             return JSONResponse(
@@ -68,7 +78,11 @@ async def alive(request: Request) -> JSONResponse:
 
 
 def health_routes(
-    settings: ServerSettings, ledger: Ledger, transport: httpx2.AsyncBaseTransport | None = None
+    settings: ServerSettings,
+    ledger: Ledger,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    *,
+    drain: Drain | None = None,
 ) -> list[Route]:
-    readiness = Readiness(settings, ledger, transport)
+    readiness = Readiness(settings, ledger, transport, drain)
     return [Route("/healthz", alive, methods=["GET"]), Route("/readyz", readiness.ready, methods=["GET"])]

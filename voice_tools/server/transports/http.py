@@ -13,15 +13,19 @@
   exposed. Any other origin gets no CORS header at all (and is refused by the Origin check).
 - Exhaustion: request bodies are capped (256 KiB: the largest real request is a few KB), sessions are
   capped and expire when idle, headers and bodies must arrive in time, and requests in progress (not
-  idle connections) are capped, 503 with Retry-After past the cap (``limits.py``).
+  idle connections, nor a session's event stream) are capped, with a fair share for each caller, 503
+  with Retry-After past the cap (``limits.py``).
+- Stopping: SIGTERM fails ``/readyz``, waits for the balancer to notice, stops accepting, answers every
+  call in progress and exits 0 (``drain.py``).
+- ``/metrics`` is served on ``VOICE_TOOLS_METRICS_PORT`` when set, and then not on the MCP port, so a
+  balancer that forwards the MCP port cannot publish it.
 """
 
 from __future__ import annotations
 
 import hmac
-import signal
 import socket
-from types import FrameType
+from typing import Any
 
 import httpx2
 import uvicorn
@@ -39,8 +43,9 @@ from ..config.http_settings import HttpSettings
 from ..config.serving import ServerSettings
 from ..state import sandbox_transport
 from ..views.approval_page import approval_routes
+from .drain import Drain, DrainingServer
 from .health import health_routes
-from .limits import GuardedH11Protocol, RequestLimit
+from .limits import GuardedH11Protocol, RequestLimit, answer
 from .oauth import IntrospectionTokenVerifier
 
 MAX_BODY_BYTES = 256 * 1024
@@ -141,7 +146,9 @@ def http_app(
     )
     for route in approval_routes(parts.links, parts.audit, parts.ledger):  # the secret in the link is the key
         app.router.routes.append(route)
-    for route in health_routes(settings, parts.ledger, transport):  # outside auth: they do nothing
+    drain = Drain(http.drain_seconds)
+    app.state.drain = drain  # read by uvicorn_server: SIGTERM begins it, /readyz reports it
+    for route in health_routes(settings, parts.ledger, transport, drain=drain):  # outside auth: they do nothing
         app.router.routes.append(route)
     app.router.routes.append(parts.metrics.route())  # counts and latencies only: no number, account or secret
     if http.allowed_origins:
@@ -180,16 +187,45 @@ class ListedOriginsCors:
             await self._app(scope, receive, send)
 
 
-def listen(http: HttpSettings) -> socket.socket:
-    """The listening socket, bound before anything announces the server: a port already taken is an
-    error at start-up (OSError), not a line saying the server is up followed by a failure."""
-    family = socket.AF_INET6 if ":" in http.host else socket.AF_INET
+class MetricsPort:
+    """ASGI middleware: with a metrics port, ``/metrics`` is served there and nothing else is; on the MCP
+    port ``/metrics`` does not exist. Which port a request came in on is the socket's own address."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.app, self.port = app, port
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            server = scope.get("server")
+            on_metrics_port = server is not None and server[1] == self.port
+            if on_metrics_port != (scope.get("path") == "/metrics"):
+                await answer(send, 404, b"Not Found", [])
+                return
+        await self.app(scope, receive, send)
+
+
+def listen(http: HttpSettings) -> list[socket.socket]:
+    """The listening sockets (the MCP port, and the metrics port if set), bound before anything announces
+    the server: a port already taken is an error at start-up (OSError), not a line saying the server is up
+    followed by a failure."""
+    first = bind(http.host, http.port)
+    if http.metrics_port is None:
+        return [first]
+    try:
+        return [first, bind(http.host, http.metrics_port)]
+    except OSError:
+        first.close()
+        raise
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say they are TCP;
     # without it every small answer waits for the peer's delayed ACK (40 ms on Linux)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a restart may reuse TIME_WAIT
-        sock.bind((http.host, http.port))
+        sock.bind((host, port))
         sock.listen(2048)
     except OSError:
         sock.close()
@@ -198,30 +234,26 @@ def listen(http: HttpSettings) -> socket.socket:
     return sock
 
 
-class GracefulServer(uvicorn.Server):
-    """uvicorn, but a SIGTERM it has handled in full (stop accepting, let requests finish, shut the
-    lifespan down) ends in exit status 0, as orchestrators expect of a clean stop; plain uvicorn raises
-    the signal again at the end, so the process dies by it (status -15)."""
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        super().handle_exit(sig, frame)
-        if sig == signal.SIGTERM and sig in self._captured_signals:
-            self._captured_signals.remove(sig)
-
-
 def uvicorn_server(app: Starlette, http: HttpSettings, *, grace_seconds: float = 30.0) -> uvicorn.Server:
-    """On SIGTERM uvicorn stops accepting, lets requests in progress finish for ``grace_seconds`` (a purchase
-    sent to Zendesk is shielded and settles even if its request is cut off then), then shuts down the
-    lifespan, which waits for anything still in flight (bounded the same way). Idle and slow sockets are
-    dealt with in ``limits.py``: a deadline for headers, a cap on requests in progress (not connections)."""
+    """uvicorn with this module's limits (read now: tests lower them) and the stop of ``drain.py``: calls
+    in progress get ``grace_seconds`` to be answered (a purchase sent to Zendesk is shielded and settles
+    even if its request is cut off then), then the lifespan waits for anything still in flight (bounded
+    the same way). Idle and slow sockets are dealt with in ``limits.py``. X-Forwarded-For is believed
+    from the trusted proxies only: it names the caller whose fair share of the request slots is counted."""
+    limit = RequestLimit(app)
+    served: Any = limit if http.metrics_port is None else MetricsPort(limit, http.metrics_port)
     config = uvicorn.Config(
-        RequestLimit(app),  # the module's limits, read now (tests lower them)
+        served,
         host=http.host,
         port=http.port,
         log_level="warning",
+        log_config=None,  # uvicorn's loggers go through the root handler: JSON when JSON logging is chosen
         http=GuardedH11Protocol,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=int(grace_seconds) + 1,
         server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=list(http.trusted_proxies),
     )
-    return GracefulServer(config)
+    drain: Drain = getattr(app.state, "drain", None) or Drain(http.drain_seconds)
+    return DrainingServer(config, limit=limit, drain=drain, grace_seconds=grace_seconds)

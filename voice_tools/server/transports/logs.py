@@ -3,7 +3,9 @@
 The audit trail's log lines (``voice_tools.audit``, INFO) and one line per client session
 (``voice_tools.sessions``: whether it negotiated MCP Apps) are always shown; everything else from WARNING
 up. With ``VOICE_TOOLS_LOG_FORMAT=json`` each line is an object with time, level, logger, message and the
-id of the tool call it belongs to, so the lines of one call can be found together across replicas.
+id of the tool call it belongs to, so the lines of one call can be found together across replicas; that
+holds for every line the process writes: the start-up line and its warnings (``say``), and the web
+server's own logs (uvicorn's loggers write through the same handler).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("voice_tools_request_id", default=None)
+START = "voice_tools.start"  # the start-up line, its warnings, and why a start failed
+_format = "text"
 
 
 def new_request_id() -> str:
@@ -46,6 +50,8 @@ class TextFormatter(logging.Formatter):
 
 
 def configure_logging(form: str = "text") -> None:
+    global _format
+    _format = form
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if form == "json" else TextFormatter())
     root = logging.getLogger()
@@ -53,3 +59,13 @@ def configure_logging(form: str = "text") -> None:
     root.setLevel(logging.WARNING)
     logging.getLogger("voice_tools.audit").setLevel(logging.INFO)  # the audit trail is always shown
     logging.getLogger("voice_tools.sessions").setLevel(logging.INFO)  # a line per session: MCP Apps or not
+    logging.getLogger(START).setLevel(logging.INFO)
+
+
+def say(text: str, level: int = logging.INFO) -> None:
+    """A line for the operator on stderr: as it is in text (``voice-tools: ...``, the start-up line), one
+    JSON object (logger ``voice_tools.start``) when JSON logging is chosen, so a collector parses it too."""
+    if _format == "json":
+        logging.getLogger(START).log(level, text.removeprefix("voice-tools: "))
+    else:
+        print(text, file=sys.stderr, flush=True)
