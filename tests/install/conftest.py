@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKER = ROOT / "tools" / "mcpb"
 # What a run must not inherit from the developer's shell: an account, settings, another project's venv.
 FOREIGN = ("ZENDESK_", "VOICE_TOOLS_", "VIRTUAL_ENV")
+# The default tool list, as the committed snapshot has it (a change to the tools updates the snapshot).
+DEFAULT_TOOLS = {t["name"] for t in json.loads((ROOT / "tests" / "snapshots" / "tools.json").read_text())}
 
 
 def clean_environment(**extra: str) -> dict[str, str]:

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.harness import ERAS
-from tests.install.conftest import clean_environment, tool_names, voice_tools
+from tests.install.conftest import DEFAULT_TOOLS, clean_environment, tool_names, voice_tools
 from tests.processes import standalone_sandbox
 from voice_tools.install.clients import CLIENTS
 
-DEFAULT_TOOLS = {"search_numbers", "list_numbers", "get_number", "update_settings", "buy_number"}
 SANDBOX_EMAIL, SANDBOX_TOKEN = "admin@example.com", "sandbox-api-token"  # the standalone sandbox's account
 CANARY = "tok-CANARY-7f3a9b"  # a token that must never appear in anything printed
 
