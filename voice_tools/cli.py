@@ -1,5 +1,7 @@
-"""The ``voice-tools`` command: ``serve`` (the MCP server), ``sandbox`` (the standalone Zendesk simulator),
-``config`` (a chat client's config for this installation) and ``demo``.
+"""The ``voice-tools`` command: ``serve``, ``sandbox``, ``config`` and ``demo``.
+
+``serve`` is the MCP server, ``sandbox`` the standalone Zendesk simulator, ``config`` a chat client's
+config that starts this installation, ``demo`` a scripted session against the sandbox.
 
 Imports are deferred into each command so that start-up loads only what that command needs (chat
 clients spawn the server once per session, so its start-up time is paid often).

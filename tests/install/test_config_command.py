@@ -304,3 +304,9 @@ def test_project_files_refer_to_the_token_the_way_each_client_documents(tmp_path
     assert cursor["env"]["ZENDESK_API_TOKEN"] == "${env:ZENDESK_API_TOKEN}"
     assert vscode["servers"]["zendesk-talk"]["env"]["ZENDESK_API_TOKEN"] == "${input:zendesk-api-token}"
     assert [i["id"] for i in vscode["inputs"]] == ["zendesk-api-token"] and vscode["inputs"][0]["password"] is True
+
+
+def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "not-a-folder").write_text("")
+    done = voice_tools("config", "cursor", "--write", "--file", str(tmp_path / "not-a-folder" / "mcp.json"))
+    assert done.returncode == 2 and "cannot write" in done.stderr and "Traceback" not in done.stderr

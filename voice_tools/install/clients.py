@@ -94,7 +94,8 @@ CLIENTS: dict[str, Client] = {
             docs="https://code.claude.com/docs/en/mcp",
             typed=True,
             secret_reference={"project": "${{{name}}}"},
-            after="Start a new Claude Code session (`/mcp` lists it); a project's .mcp.json asks you to approve it.",
+            after="Start a new Claude Code session (`/mcp` lists it; a project's .mcp.json asks to be approved). Write "
+            "~/.claude.json while no session runs: a running one may save over it.",
         ),
         Client(
             # https://cursor.com/docs/mcp: ~/.cursor/mcp.json for every project, .cursor/mcp.json for one;

@@ -114,7 +114,10 @@ def _token(reference: str | None, write: bool, env: Mapping[str, str], ask: Aske
             f"no API token to write: set {TOKEN} in this shell's environment (it is read, never shown), or run this "
             "in a terminal to be asked for it"
         )
-    value = ask(f"Zendesk API token for {who} (the typing is hidden): ").strip()
+    try:
+        value = ask(f"Zendesk API token for {who} (the typing is hidden): ").strip()
+    except (EOFError, KeyboardInterrupt):
+        value = ""
     if not value:
         raise Refusal("no API token was typed; nothing was written")
     return value
@@ -188,6 +191,8 @@ def write(p: Plan, path: Path) -> None:
     kept = f"{merged.others} other server{'' if merged.others == 1 else 's'} kept"
     saved = f"; the previous file is {merged.backup}" if merged.backup else ""
     print(f"{'Replaced' if merged.replaced else 'Added'} {p.name} in {merged.path} ({kept}{saved}). {p.client.after}")
+    if "${" in p.env.get(TOKEN, "") and "${input:" not in p.env[TOKEN]:
+        print(f"The file refers to ${TOKEN} instead of holding it: set it where {p.client.title} starts from.")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -197,9 +202,10 @@ def run(args: argparse.Namespace) -> int:
 
     env = process_environment()
     ask = (lambda prompt: getpass.getpass(prompt, stream=sys.stderr)) if sys.stdin.isatty() else None
+    path = args.file
     try:
         p = plan(args, env, ask)
-        path = args.file or p.client.file(p.scope, _places(env))
+        path = path or p.client.file(p.scope, _places(env))
         if in_a_cache():
             _say(
                 "warning: this voice-tools runs from uv's cache (uvx), which uv may clean; for a lasting config, "
@@ -211,5 +217,8 @@ def run(args: argparse.Namespace) -> int:
             show(p, path)
     except (Refusal, NotMergeable) as problem:
         _say(f"config: {problem}")
+        return 2
+    except OSError as error:  # a folder it may not write, a full disk: the old file is still whole
+        _say(f"config: cannot write {path}: {error.strerror or error}; the file is unchanged")
         return 2
     return 0
