@@ -23,7 +23,10 @@ from voice_tools.server.config.variables import BY_NAME, SERVED
 
 MANIFEST = ROOT / "manifest.json"
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-ANSWERS = {"zendesk_subdomain": "acme", "zendesk_email": "admin@acme.com", "zendesk_api_token": "t0k3n"}
+REQUIRED = {"zendesk_subdomain": "acme", "zendesk_email": "admin@acme.com", "zendesk_api_token": "t0k3n-CANARY"}
+# A form filled in as a cautious admin would: every limit other than its default, so the server can only
+# show them if the answers reached it.
+ANSWERS = REQUIRED | {"max_monthly_price": 10, "max_purchases_per_day": 2, "allowed_countries": "US,CA"}
 
 
 def as_text(value: object) -> str:
@@ -50,7 +53,7 @@ def test_the_form_asks_for_what_the_server_reads_and_hides_what_is_secret() -> N
         assert option.get("sensitive", False) == variable.secret, name
         if text := as_text(option.get("default", "")):  # the form's default is the server's own (blank: unset)
             assert variable.parse(text) == variable.default, name
-    assert [k for k, o in options.items() if o.get("required")] == list(ANSWERS)
+    assert [k for k, o in options.items() if o.get("required")] == list(REQUIRED)
     assert options["zendesk_api_token"]["sensitive"] is True
     assert {"max_monthly_price", "max_purchases_per_day"} <= set(options)
 
@@ -109,9 +112,13 @@ def test_the_unpacked_bundle_starts_for_the_account_in_its_form(unpacked: Path, 
     done = subprocess.run(
         [command, *args], env={**machine, **env}, input=b"", capture_output=True, timeout=300, check=False
     )
-    line = done.stderr.decode().strip().splitlines()[-1]
-    assert done.returncode == 0, done.stderr.decode()[-2000:]
-    assert "account acme.zendesk.com (API token)" in line and "purchases up to 25.00 a month each, 5 a day" in line
+    said = done.stderr.decode()
+    assert done.returncode == 0 and said.strip(), said[-2000:]
+    line = said.strip().splitlines()[-1]
+    assert (
+        "account acme.zendesk.com (API token)" in line and "purchases up to 10.00 a month each, 2 a day, CA,US" in line
+    )
+    assert REQUIRED["zendesk_api_token"] not in said
 
 
 @pytest.mark.anyio
