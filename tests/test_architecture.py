@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "voice_tools"
-LAYERS = ["cli", "demo", "server", "guard", "client", "models"]
+LAYERS = ["cli", "install", "demo", "server", "guard", "client", "models"]
 MAY_IMPORT: dict[str, set[str]] = {
-    "cli": {"server", "guard", "client", "models", "sandbox", "demo"},
+    "cli": {"install", "server", "guard", "client", "models", "sandbox", "demo"},
+    # client configs, the bundle's manifest, server.json: read off the server's settings, below the command
+    "install": {"server", "guard", "client", "models", "sandbox", "demo"},
     "demo": set(),  # it talks to the server over stdio, as a chat client does
     "server": {"guard", "client", "models", "sandbox"},  # the sandbox: only as the default backend
     "guard": {"client", "models"},

@@ -1,4 +1,7 @@
-"""The ``voice-tools`` command: ``serve`` (the MCP server) and ``sandbox`` (the standalone Zendesk simulator).
+"""The ``voice-tools`` command: ``serve``, ``sandbox``, ``config`` and ``demo``.
+
+``serve`` is the MCP server, ``sandbox`` the standalone Zendesk simulator, ``config`` a chat client's
+config that starts this installation, ``demo`` a scripted session against the sandbox.
 
 Imports are deferred into each command so that start-up loads only what that command needs (chat
 clients spawn the server once per session, so its start-up time is paid often).
@@ -181,6 +184,12 @@ def serve_stdio(settings: ServerSettings) -> int:
     return 0
 
 
+def run_config(args: argparse.Namespace) -> int:
+    from voice_tools.install.command import run
+
+    return run(args)
+
+
 def run_demo(args: argparse.Namespace) -> int:
     import anyio
 
@@ -196,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     _serve_parser(sub)
     _sandbox_parser(sub)
+    from voice_tools.install.command import add_parser as _config_parser
+
+    _config_parser(sub)
     sub.add_parser(
         "demo",
         help="start the server against the sandbox over stdio and run a short scripted session",
@@ -207,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"serve": run_serve, "sandbox": run_sandbox, "demo": run_demo}
+    commands = {"serve": run_serve, "sandbox": run_sandbox, "demo": run_demo, "config": run_config}
     if args.command in commands:
         return commands[args.command](args)
     parser.print_help(sys.stderr)
