@@ -73,7 +73,8 @@ SERVER_ROOMS: dict[str, set[str]] = {
         "transports.metrics",
         "transports.loopback",  # the loopback listener a stdio server serves its approval pages on
     },
-    "transports": {"config", "shared", "state", "app", "views"},  # views: the approval page's routes
+    "transports": {"config", "shared", "state", "app", "views"},
+    "ledger_admin": {"config", "app"},  # the operator's ledger commands: the same parts the server builds
 }
 SERVER = PACKAGE / "server"
 

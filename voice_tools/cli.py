@@ -13,6 +13,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -190,6 +191,49 @@ def run_config(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def run_ledger(args: argparse.Namespace) -> int:
+    """The operator's commands for a ledger that lost its memory; one line on stdout, exit 2 on a mistake."""
+    import anyio
+
+    from voice_tools.client import ConfigurationError
+    from voice_tools.guard import LedgerUnavailable
+    from voice_tools.server import ledger_admin
+    from voice_tools.server.config.environ import process_environment
+    from voice_tools.server.config.serving import ServerSettings
+
+    try:
+        settings = ServerSettings.from_env(process_environment())
+        if args.action == "restore":
+            paths = [Path(p) for p in args.audit] or [settings.audit_log]
+            if missing := [str(p) for p in paths if not p.is_file()]:
+                raise ConfigurationError(f"no audit file at {', '.join(missing)}: give each replica's with --audit")
+            said = anyio.run(ledger_admin.restore, settings, paths)
+        elif args.action == "accept-reset":
+            said = anyio.run(ledger_admin.accept_reset, settings)
+        else:
+            said = anyio.run(ledger_admin.status, settings)
+    except (ConfigurationError, LedgerUnavailable) as error:
+        print(f"voice-tools: {error}", file=sys.stderr)
+        return 2
+    print(said)
+    return 0
+
+
+def _ledger_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "ledger",
+        help="status, restore or accept-reset of the guard's ledger (after Redis lost its memory)",
+        epilog="environment variables: those of serve (VOICE_TOOLS_LEDGER, VOICE_TOOLS_STATE_DIR, ...)",
+    )
+    p.add_argument("action", choices=["status", "restore", "accept-reset"])
+    p.add_argument(
+        "--audit",
+        action="append",
+        default=[],
+        help="restore: an audit file to rebuild from (repeat for each replica's; default: this one's)",
+    )
+
+
 def run_demo(args: argparse.Namespace) -> int:
     import anyio
 
@@ -205,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     _serve_parser(sub)
     _sandbox_parser(sub)
+    _ledger_parser(sub)
     from voice_tools.install.command import add_parser as _config_parser
 
     _config_parser(sub)
@@ -219,7 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"serve": run_serve, "sandbox": run_sandbox, "demo": run_demo, "config": run_config}
+    commands = {
+        "serve": run_serve,
+        "sandbox": run_sandbox,
+        "demo": run_demo,
+        "config": run_config,
+        "ledger": run_ledger,
+    }
     if args.command in commands:
         return commands[args.command](args)
     parser.print_help(sys.stderr)

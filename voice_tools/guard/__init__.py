@@ -4,7 +4,7 @@ from .audit import AuditTrail
 from .batch import MAX_BATCH, BatchPlan, BatchPurchaser
 from .codes import CodeChannel, CodeSubject, ConfirmationCodes
 from .inflight import InFlight
-from .ledger import Ledger, LedgerURLError, open_ledger
+from .ledger import Ledger, LedgerUnavailable, LedgerURLError, open_ledger
 from .policy import PolicyRefusal, SpendPolicy
 from .purchase import (
     AddressCache,
@@ -31,6 +31,7 @@ __all__ = [
     "InFlight",
     "Ledger",
     "LedgerURLError",
+    "LedgerUnavailable",
     "PolicyRefusal",
     "PurchaseGuard",
     "PurchaseOutcome",

@@ -27,6 +27,7 @@ from .purchase import PurchaseGuard, PurchaseOutcome, PurchasePlan
 from .refusal import GuardRefusal
 
 MAX_BATCH = 10
+NEVER_SENT = "never sent: the batch stopped at an earlier number"
 
 
 @dataclass(frozen=True)
@@ -121,15 +122,21 @@ class BatchPurchaser:
             if code is not None:
                 await self.guard.codes.redeem(batch.code_subject().for_channel(code_for), code)
             attempts = await self._reserve(batch, confirmed_by, client)
-            outcomes = []
-            for plan, attempt in zip(batch.plans, attempts, strict=True):
+            outcomes: list[PurchaseOutcome] = []
+            pairs = list(zip(batch.plans, attempts, strict=True))
+            for i, (plan, attempt) in enumerate(pairs):
                 try:
                     outcomes.append(await self.guard.send_and_settle(plan, attempt))
                 except ZendeskError as error:  # Zendesk said no to this one: settled not_purchased already
                     outcomes.append(PurchaseOutcome("not_purchased", plan.quote.number, None, error.message))
+                except BaseException:  # the batch stops here: the items never sent are released, not left open
+                    for _, unsent in pairs[i + 1 :]:
+                        await self.guard._settle(unsent, "not_purchased", None, reason=NEVER_SENT)
+                    raise
         return outcomes
 
     async def _reserve(self, batch: BatchPlan, confirmed_by: str, client: Mapping[str, Any] | None) -> list[Attempt]:
+        await self.guard.catch_up()
         items = []
         for plan in batch.plans:
             fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}

@@ -28,11 +28,13 @@ from voice_tools.models import Address
 
 from .audit import AuditTrail
 from .codes import DEFAULT_CODE_TTL_SECONDS, CodeChannel, CodeSubject, ConfirmationCodes
+from .identity import IdentityCheck, LedgerMemory
 from .inflight import InFlight
-from .ledger import Attempt, Ledger, Status
+from .ledger import Attempt, Ledger, LedgerUnavailable, Status
 from .policy import SpendPolicy
 from .quotes import Quote, QuoteBook, QuoteError
 from .refusal import GuardRefusal
+from .spool import Spool
 from .text import as_data
 
 logger = logging.getLogger("voice_tools.guard")
@@ -166,12 +168,16 @@ class PurchaseGuard:
         reconciliation: Reconciliation = Reconciliation(),
         today: Callable[[], str] = utc_day,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        spool: Spool | None = None,
+        memory: LedgerMemory | None = None,
     ) -> None:
         self.client, self.account, self.ledger, self.quotes = client, account, ledger, quotes
         self.policy, self.audit, self.in_flight, self.approvals = policy, audit, in_flight, approvals
         self.code_ttl_seconds, self.reconciliation = code_ttl_seconds, reconciliation
         self._today, self._sleep, self.addresses = today, sleep, addresses
         self.codes = ConfirmationCodes(ledger, self.write, code_ttl_seconds)
+        self.spool = spool or Spool(None)
+        self.identity = IdentityCheck(ledger, memory or LedgerMemory(None))
         self.sleep = sleep  # for the release guard, which waits on the same clock
 
     # ---------------------------------------------------------------- before asking
@@ -235,10 +241,32 @@ class PurchaseGuard:
         await self._refused("address_required", f"{problem}. {next_step}", quote, suitable)
 
     async def write(self, event: str, **fields: Any) -> None:
-        """Append an audit line to the ledger, then mirror it to the file and the logger."""
+        """Append an audit line to the ledger, then mirror it to the file and the logger. Before anything was
+        sent, a ledger that cannot take it stops the action (LedgerUnavailable): nothing happens unrecorded."""
         entry = self.audit.entry(event, **fields)
         await self.ledger.record(entry)
         self.audit.mirror(entry)
+
+    async def write_after(self, event: str, **fields: Any) -> None:
+        """An audit line for something already done at Zendesk: into the ledger, or, while it cannot take it,
+        onto this replica's spool (written into the ledger when it answers again). Never lost, never raised."""
+        entry = self.audit.entry(event, **fields)
+        try:
+            await self.ledger.record(entry)
+        except LedgerUnavailable:
+            self.spool.record_later(entry)
+            entry = {**entry, "kept_locally": True}
+        self.audit.mirror(entry)
+
+    async def catch_up(self) -> None:
+        """Before anything new is counted in the ledger: write what this replica spooled while it was down,
+        and refuse (``ledger_reset``, audited on this replica) a ledger that has lost its memory."""
+        await self.spool.drain(self.ledger)
+        try:
+            await self.identity.verify()
+        except GuardRefusal as refusal:
+            self.audit.mirror(self.audit.entry("ledger", outcome="refused", rule=refusal.rule, reason=refusal.message))
+            raise
 
     async def _refused(
         self, rule: str, message: str, quote: Quote | None = None, suitable: list[Address] | None = None
@@ -302,6 +330,7 @@ class PurchaseGuard:
         return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here
 
     async def _reserve(self, plan: PurchasePlan, confirmed_by: str, client: Mapping[str, Any] | None) -> Attempt:
+        await self.catch_up()
         q = plan.quote
         fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
         audit = self.audit.entry("purchase", outcome="sending", **fields)
@@ -336,8 +365,8 @@ class PurchaseGuard:
         except BaseException as bug:  # anything else: we cannot say that nothing was bought
             await self._settle(attempt, "unknown", None, reason=f"internal error: {type(bug).__name__}")
             raise
-        await self._settle(attempt, "purchased", created.id)
-        return PurchaseOutcome("purchased", q.number, created.id, f"Bought {q.number} (id {created.id}).")
+        kept = await self._settle(attempt, "purchased", created.id)
+        return PurchaseOutcome("purchased", q.number, created.id, f"Bought {q.number} (id {created.id}).{_kept(kept)}")
 
     async def _find_after_lost_answer(self, attempt: Attempt, why: str) -> PurchaseOutcome:
         """Look the number up now and over the window; never answer 'not purchased' for a lost answer."""
@@ -347,22 +376,22 @@ class PurchaseGuard:
                 await self._sleep(delay)
             found = await self._look_up(number)
             if found is not None:
-                await self._settle(attempt, "purchased", found, reason=why)
+                kept = await self._settle(attempt, "purchased", found, reason=why)
                 return PurchaseOutcome(
                     "purchased",
                     number,
                     found,
                     f"Bought {number} (id {found}). The answer to the purchase was lost, but the number is in the "
-                    "account.",
+                    f"account.{_kept(kept)}",
                 )
-        await self._settle(attempt, "unknown", None, reason=why)
+        kept = await self._settle(attempt, "unknown", None, reason=why)
         return PurchaseOutcome(
             "unknown",
             number,
             None,
             f"Unknown whether {number} was bought: {why}, and it was not in the account after "
             f"{self.reconciliation.window_seconds:.0f} s. It counts toward today's cap and cannot be bought again "
-            "until this server finds out (it keeps checking).",
+            f"until this server finds out (it keeps checking).{_kept(kept)}",
         )
 
     async def _look_up(self, number: str) -> int | None:
@@ -377,7 +406,8 @@ class PurchaseGuard:
 
     async def _settle(
         self, attempt: Attempt, status: Status, phone_number_id: int | None, *, reason: str | None = None
-    ) -> None:
+    ) -> bool:
+        """Settle and audit; True when the ledger could not take it and it was kept on this replica's disk."""
         details = attempt.details
         audit = self.audit.entry(
             "purchase",
@@ -390,8 +420,15 @@ class PurchaseGuard:
             phone_number_id=phone_number_id,
             reason=reason,
         )
-        if await self.ledger.settle(attempt.id, status, audit) is not None:
+        try:
+            settled = await self.ledger.settle(attempt.id, status, audit)
+        except LedgerUnavailable:
+            self.spool.settle_later(attempt.id, status, audit)
+            self.audit.mirror({**audit, "attempt": attempt.id, "kept_locally": True})
+            return True
+        if settled is not None:
             self.audit.mirror({**audit, "attempt": attempt.id})
+        return False
 
     async def _settle_by_look_up(self, attempt: Attempt, by: str = "a later call") -> Attempt | None:
         """Settle an open attempt as purchased when its number is now in the account."""
@@ -436,6 +473,15 @@ class PurchaseGuard:
                     await self._settle(attempt, "unresolved", None, reason=reason)
                     settled += 1
         return settled
+
+
+def _kept(kept: bool) -> str:
+    if not kept:
+        return ""
+    return (
+        " The shared record (the ledger) could not be written just now, so this outcome is recorded on this "
+        "server and written there when it answers again: do not buy this number again."
+    )
 
 
 def _used_quote(quote: Quote, status: str) -> str:

@@ -26,7 +26,7 @@ from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberDetails
 
 from .codes import CodeChannel, CodeSubject
-from .ledger import Attempt, Status
+from .ledger import Attempt, LedgerUnavailable, Status
 from .purchase import PurchaseGuard, utc_day
 from .refusal import GuardRefusal
 from .text import as_data
@@ -140,6 +140,7 @@ class ReleaseGuard:
     async def _reserve(
         self, plan: ReleasePlan, confirmed_by: str, client: Mapping[str, Any] | None, cap: int | None
     ) -> Attempt:
+        await self.guard.catch_up()
         fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
         audit = self.guard.audit.entry("release", outcome="sending", **fields)
         number = plan.number.number or str(plan.number.id)
@@ -222,7 +223,13 @@ class ReleaseGuard:
             confirmed_by=details.get("confirmed_by"),
             reason=reason,
         )
-        if await self.guard.ledger.settle(attempt.id, status, audit) is not None:
+        try:
+            settled = await self.guard.ledger.settle(attempt.id, status, audit)
+        except LedgerUnavailable:  # it happened at Zendesk: kept on this replica's disk until the ledger answers
+            self.guard.spool.settle_later(attempt.id, status, audit)
+            self.guard.audit.mirror({**audit, "attempt": attempt.id, "kept_locally": True})
+            return
+        if settled is not None:
             self.guard.audit.mirror({**audit, "attempt": attempt.id})
 
     async def reconcile(self) -> int:

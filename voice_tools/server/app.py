@@ -8,6 +8,7 @@ no other tool undoes (destructive, not idempotent). All five reach Zendesk (open
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,7 +36,11 @@ from mcp.types import (
 from voice_tools import __version__
 from voice_tools.client import ZendeskError
 from voice_tools.client.pagination import first_zendesk_error
-from voice_tools.guard import AddressCache, AuditTrail, InFlight, open_ledger
+from voice_tools.guard import AddressCache, AuditTrail, InFlight, LedgerUnavailable, open_ledger
+from voice_tools.guard.identity import LedgerMemory
+from voice_tools.guard.ledger import MEMORY
+from voice_tools.guard.ledger.urls import display_url
+from voice_tools.guard.spool import Spool
 
 from .config.environ import quiet_validation_links
 from .config.serving import ServerSettings
@@ -43,7 +48,7 @@ from .config.variables import DEFAULT_TOOLSET
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_guides, register_resources
 from .shared.confirmed import PINNED
-from .shared.errors import explain
+from .shared.errors import explain, ledger_down
 from .shared.invalid import check_arguments
 from .shared.url_approvals import ApprovalLinks
 from .state import AppState, ServerParts, open_state, sandbox_transport
@@ -237,14 +242,30 @@ class VoiceToolsServer(MCPServer[AppState]):
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError as error:
+            down = _ledger_failure(error.__cause__)
+            if down is not None:  # never the SDK's bare "Error executing tool": the one shape, with a retry
+                raise ToolError(ledger_down(name, down)) from down
             # concurrent work inside a tool fails as a group: a Zendesk error in it is still Zendesk's answer
             if isinstance(error.__cause__, ExceptionGroup):
                 found = first_zendesk_error(error.__cause__)
                 if isinstance(found, ZendeskError):
                     raise ToolError(explain(found)) from found
             raise  # a crash: the SDK's bare text, and the exception stays on the server
+        except LedgerUnavailable as down:  # raised where the SDK does not wrap it (a resolver, the arguments)
+            raise ToolError(ledger_down(name, down)) from down
         except ToolError as error:
             raise ToolError(str(error).removeprefix(f"Error executing tool {name}: ")) from error.__cause__
+
+
+def _ledger_failure(error: BaseException | None) -> LedgerUnavailable | None:
+    """The LedgerUnavailable behind a tool's failure, also inside a group of concurrent failures."""
+    if isinstance(error, LedgerUnavailable):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            if (found := _ledger_failure(inner)) is not None:
+                return found
+    return _ledger_failure(error.__cause__) if error is not None and error.__cause__ is not error else None
 
 
 def request_state_security(settings: ServerSettings) -> RequestStateSecurity | None:
@@ -263,9 +284,13 @@ def server_parts(settings: ServerSettings) -> ServerParts:
     ledger = metrics.timed(open_ledger(settings.ledger_url, settings.account))
     audit = AuditTrail(settings.audit_log, settings.account, on_line=metrics.audited)
     links = ApprovalLinks(ledger)
+    kept_on_disk = settings.ledger_url != MEMORY  # a throwaway ledger's outcomes have nowhere to go later
+    which = hashlib.sha256(f"{settings.account}|{display_url(settings.ledger_url)}".encode()).hexdigest()[:12]
     return ServerParts(
         ledger=ledger,
         audit=audit,
+        spool=Spool(settings.state_dir / f"spool-{which}.jsonl" if kept_on_disk else None),
+        memory=LedgerMemory(settings.state_dir / f"ledger-identity-{which}.json" if kept_on_disk else None),
         in_flight=InFlight(),
         addresses=AddressCache(),
         metrics=metrics,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,16 +21,20 @@ from mcp.server.mcpserver import Context
 
 from voice_tools.client import TalkClient
 from voice_tools.client.base import DeferredTransport
+from voice_tools.client.pauses import LocalBoard
 from voice_tools.guard import (
     AddressCache,
     AuditTrail,
     BatchPurchaser,
     InFlight,
     Ledger,
+    LedgerUnavailable,
     PurchaseGuard,
     QuoteBook,
     ReleaseGuard,
 )
+from voice_tools.guard.identity import LedgerMemory
+from voice_tools.guard.spool import Spool
 
 from .config.serving import ServerSettings
 from .shared.directory import NumberDirectory
@@ -84,11 +88,44 @@ class ServerParts:
     in_flight: InFlight
     addresses: AddressCache
     metrics: Metrics
+    spool: Spool  # outcomes this replica keeps on its disk while the ledger cannot take them
+    memory: LedgerMemory  # the ledger's identity this replica last saw: a ledger that forgot is noticed
     links: ApprovalLinks  # URL-mode approval links, in the shared ledger
     pages: PageListener  # over stdio, where the approval page is served (opened on demand)
 
 
+class AdvisoryBoard:
+    """The shared pause board is advice: while the ledger cannot be read or written, this replica keeps its own
+    pauses and reads of the account go on (a Redis outage must not become an outage of every read)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger, self.local = ledger, LocalBoard()
+
+    async def pause_until(self, until: float) -> None:
+        await self.local.pause_until(until)
+        with suppress(LedgerUnavailable):
+            await self.ledger.pause_until(until)
+
+    async def paused_until(self) -> float | None:
+        mine = await self.local.paused_until()
+        try:
+            shared = await self.ledger.paused_until()
+        except LedgerUnavailable:
+            return mine
+        return max(mine or 0.0, shared or 0.0) or None
+
+
 RECONCILE_EVERY_SECONDS = 60.0
+SPOOL_EVERY_SECONDS = 2.0
+
+
+async def catch_up_periodically(guard: PurchaseGuard, every: float = SPOOL_EVERY_SECONDS) -> None:
+    """Write what this replica kept on its disk while the ledger was down, soon after it answers again."""
+    while True:
+        if guard.spool.pending:
+            with suppress(LedgerUnavailable):
+                await guard.catch_up()
+        await anyio.sleep(every)
 
 
 async def reconcile_periodically(
@@ -100,6 +137,8 @@ async def reconcile_periodically(
             settled = await guard.reconcile() + await releases.reconcile()
             if settled:
                 logger.warning("reconciler: settled %d purchase(s) or release(s) whose answer had been lost", settled)
+        except LedgerUnavailable as down:
+            logger.warning("reconciler: %s; will try again", down)
         except Exception:
             logger.exception("reconciler: could not check open purchases; will try again")
         await anyio.sleep(every)
@@ -115,7 +154,7 @@ async def open_state(
         transport=transport,
         retry=settings.retry,
         timeout=settings.zendesk_timeout,
-        pauses=parts.ledger,  # a 429 seen by one replica pauses them all
+        pauses=AdvisoryBoard(parts.ledger),  # a 429 seen by one replica pauses them all, while the ledger answers
         observe=parts.metrics.zendesk,
     ) as client:
         guard = PurchaseGuard(
@@ -129,6 +168,8 @@ async def open_state(
             addresses=parts.addresses,
             approvals=settings.approvals,
             reconciliation=settings.reconciliation,
+            spool=parts.spool,
+            memory=parts.memory,
         )
         directory = NumberDirectory(client)
         app = AppState(
@@ -145,6 +186,7 @@ async def open_state(
         async with anyio.create_task_group() as background:
             parts.pages.attach(background)
             background.start_soon(reconcile_periodically, guard, app.releases)
+            background.start_soon(catch_up_periodically, guard)
             try:
                 yield app
             finally:

@@ -46,6 +46,16 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # read and typed by people: n
 CODE_LENGTH = 6
 
 
+class LedgerUnavailable(Exception):
+    """The ledger could not be reached or could not write (Redis down or restarting, a full or failing disk).
+    Nothing it was asked to do happened; ``retry_after`` is a fair first wait. The message names where the
+    ledger is (never a secret) and what failed, for the operator."""
+
+    def __init__(self, where: str, what: str, retry_after: float = 5.0) -> None:
+        super().__init__(f"the guard's ledger ({where}) is unavailable: {what}")
+        self.where, self.what, self.retry_after = where, what, retry_after
+
+
 def new_id(prefix: str, length: int = 10) -> str:
     """A random id that begins with a letter (a digits-only id was once read as a float by a client)."""
     return prefix + "".join(secrets.choice(HANDLE_ALPHABET) for _ in range(length))
@@ -213,6 +223,22 @@ class Ledger(ABC):
     @abstractmethod
     async def audit_trail(self) -> list[dict[str, Any]]:
         """Every audit line, oldest first."""
+
+    # ---------------------------------------------------------------- identity
+    @abstractmethod
+    async def identity(self) -> dict[str, Any] | None:
+        """The record this ledger was created with (``id``, ``created``, ``previous`` ids it replaced), or None
+        when it has none: new, or one that lost its memory (Redis restarted empty, a file deleted)."""
+
+    @abstractmethod
+    async def claim_identity(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Store ``record`` as the identity if there is none yet, in one step; returns the identity in force."""
+
+    @abstractmethod
+    async def restore(self, attempts: Sequence[Attempt], audit: Sequence[dict[str, Any]]) -> int:
+        """Put back attempts (with their statuses, so today's counts, used quotes and open attempts follow) and
+        audit lines into a ledger that lost them; an attempt it already holds is left as it is. Returns how
+        many attempts were put back."""
 
     @abstractmethod
     async def ping(self) -> None:

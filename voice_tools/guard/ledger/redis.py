@@ -11,21 +11,25 @@ seconds of writes (a reservation among them); run Redis with ``appendonly yes`` 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from .base import (
     ACTIVE,
     MAX_WRONG_CODES,
+    OPEN,
     Attempt,
     BatchItem,
     BatchReservation,
     CodeCheck,
     Kind,
     Ledger,
+    LedgerUnavailable,
     Reservation,
     Status,
     new_code,
@@ -34,6 +38,7 @@ from .base import (
 from .urls import display_url
 
 DAY_KEY_SECONDS = 3 * 24 * 3600
+L = TypeVar("L")
 
 RESERVE = """
 local active = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -160,12 +165,49 @@ def _connection_pool(url: str) -> Any:
     pool of 100 raised MaxConnectionsError to the 101st concurrent caller. Sized so that every request in
     progress can hold one."""
     from redis.asyncio import BlockingConnectionPool
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError, TimeoutError
 
     return BlockingConnectionPool.from_url(
-        url, decode_responses=True, max_connections=POOL_CONNECTIONS, timeout=POOL_WAIT_SECONDS
+        url,
+        decode_responses=True,
+        max_connections=POOL_CONNECTIONS,
+        timeout=POOL_WAIT_SECONDS,
+        # a pooled connection that Redis closed (a restart) is dialled again once, at once: calls resume as soon
+        # as Redis is back instead of failing once per stale connection
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[ConnectionError, TimeoutError],
+        socket_connect_timeout=2,
     )
 
 
+def _unavailable_when_redis_fails(cls: type[L]) -> type[L]:
+    """Every coroutine method of the ledger raises LedgerUnavailable when Redis cannot answer (down, restarting,
+    loading, out of memory, no connection in the pool in time): one error the server words for the model."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - the redis extra is not installed: the class refuses at construction
+        return cls
+    failures = (RedisError, OSError)  # connection, timeout, loading, out of memory, pool exhausted; the socket
+
+    def wrap(name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(method)
+        async def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await method(self, *args, **kwargs)
+            except failures as error:
+                raise LedgerUnavailable(self.url, f"{type(error).__name__}: {error}") from error
+
+        return guarded
+
+    for name, member in list(vars(cls).items()):
+        if inspect.iscoroutinefunction(member) and not name.startswith("_") and name != "aclose":
+            setattr(cls, name, wrap(name, member))
+    return cls
+
+
+@_unavailable_when_redis_fails
 class RedisLedger(Ledger):
     def __init__(self, url: str, account: str, *, clock: Callable[[], float] = time.time) -> None:
         try:
@@ -324,6 +366,46 @@ class RedisLedger(Ledger):
         holder_id = cast(str | None, await self._redis.get(self._key("qa", quote)))
         holder = await self.attempt(holder_id) if holder_id else None
         return holder if holder is not None and holder.status in ACTIVE else None
+
+    # -------------------------------------------------------------- identity
+    async def identity(self) -> dict[str, Any] | None:
+        raw = await self._redis.get(self._key("identity"))
+        return None if raw is None else dict(json.loads(raw))
+
+    async def claim_identity(self, record: dict[str, Any]) -> dict[str, Any]:
+        await self._redis.set(self._key("identity"), _line(record), nx=True)
+        stored = await self.identity()
+        assert stored is not None
+        return stored
+
+    async def restore(self, attempts: Sequence[Attempt], audit: Sequence[dict[str, Any]]) -> int:
+        restored = 0
+        for a in attempts:
+            key = self._key("a", a.id)
+            if await self._redis.exists(key):
+                continue
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, mapping={
+                    "kind": a.kind, "subject": a.subject, "quote": a.quote or "", "day": a.day, "status": a.status,
+                    "started_at": repr(a.started_at), "details": _line(a.details),
+                })  # fmt: skip
+                if a.status in ACTIVE:
+                    pipe.incr(self._key("day", a.kind, a.day))
+                    pipe.expire(self._key("day", a.kind, a.day), DAY_KEY_SECONDS)
+                    if a.quote:
+                        pipe.set(self._key("qa", a.quote), a.id)
+                if a.status in OPEN:
+                    pipe.set(self._key("sub", a.kind, a.subject), a.id)
+                    pipe.zadd(self._key("open", a.kind), {a.id: a.started_at})
+                if a.status == "unresolved":
+                    pipe.zadd(self._key("unresolved", a.kind), {a.id: a.started_at})
+                await pipe.execute()
+            restored += 1
+        known = set(cast(list[str], await self._redis.lrange(self._key("audit"), 0, -1)))
+        missing = [_line(line) for line in audit if _line(line) not in known]
+        if missing:
+            await self._redis.rpush(self._key("audit"), *missing)
+        return restored
 
     # ---------------------------------------------------------- daily limits
     async def take(self, name: str, day: str, amount: int, limit: int) -> int | None:

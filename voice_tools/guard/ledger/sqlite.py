@@ -33,6 +33,7 @@ from .base import (
     CodeCheck,
     Kind,
     Ledger,
+    LedgerUnavailable,
     Redemption,
     Reservation,
     Status,
@@ -59,6 +60,7 @@ CREATE INDEX IF NOT EXISTS attempts_by_quote ON attempts (account, quote);
 CREATE INDEX IF NOT EXISTS attempts_by_subject ON attempts (account, subject, status);
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, line TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pauses (account TEXT PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS identity (account TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS daily (
     account TEXT NOT NULL, name TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL,
     PRIMARY KEY (account, name, day));
@@ -90,7 +92,11 @@ class SqliteLedger(Ledger):
 
     # ------------------------------------------------------------- plumbing
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(self._transaction, fn)
+        try:
+            return await anyio.to_thread.run_sync(self._transaction, fn)
+        except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as error:
+            # a full or failing disk, a file locked past the timeout: nothing of this transaction was written
+            raise LedgerUnavailable(self.url, str(error) or type(error).__name__) from error
 
     def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock:
@@ -320,6 +326,41 @@ class SqliteLedger(Ledger):
             return None if row is None else _attempt(row)
 
         return await self._run(select)
+
+    # -------------------------------------------------------------- identity
+    async def identity(self) -> dict[str, Any] | None:
+        def read(db: sqlite3.Connection) -> dict[str, Any] | None:
+            row = db.execute("SELECT record FROM identity WHERE account = ?", (self.account,)).fetchone()
+            return None if row is None else cast(dict[str, Any], json.loads(row[0]))
+
+        return await self._run(read)
+
+    async def claim_identity(self, record: dict[str, Any]) -> dict[str, Any]:
+        def claim(db: sqlite3.Connection) -> dict[str, Any]:
+            db.execute("INSERT OR IGNORE INTO identity VALUES (?, ?)", (self.account, _line(record)))
+            row = db.execute("SELECT record FROM identity WHERE account = ?", (self.account,)).fetchone()
+            return cast(dict[str, Any], json.loads(row[0]))
+
+        return await self._run(claim)
+
+    async def restore(self, attempts: Sequence[Attempt], audit: Sequence[dict[str, Any]]) -> int:
+        def put_back(db: sqlite3.Connection) -> int:
+            restored = 0
+            for a in attempts:
+                if self._attempt(db, a.id) is not None:
+                    continue
+                db.execute(
+                    "INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                    (a.id, self.account, a.kind, a.subject, a.quote, a.day, a.status, a.started_at, _line(a.details)),
+                )
+                restored += 1
+            known = {row[0] for row in db.execute("SELECT line FROM audit WHERE account = ?", (self.account,))}
+            for line in audit:
+                if _line(line) not in known:
+                    self._audit(db, line)
+            return restored
+
+        return await self._run(put_back)
 
     # ---------------------------------------------------------- daily limits
     async def take(self, name: str, day: str, amount: int, limit: int) -> int | None:

@@ -21,6 +21,7 @@ from voice_tools.client import (
     ZendeskError,
 )
 from voice_tools.client.errors import APIStatusError
+from voice_tools.guard import LedgerUnavailable
 
 
 def message(what: str, retry: str, next_step: str) -> str:
@@ -99,3 +100,16 @@ def explain(error: ZendeskError, *, subject: str = "the request", writes: bool =
 
 def tool_error(error: ZendeskError, *, subject: str = "the request", writes: bool = False) -> ToolError:
     return ToolError(explain(error, subject=subject, writes=writes))
+
+
+def ledger_down(tool: str, error: LedgerUnavailable) -> str:
+    """The one shape for a ledger that cannot be reached: nothing was done, when to try again, and what the
+    operator should know (the ledger holds the spend limits, codes and audit trail, so nothing that spends,
+    changes or approves runs without it; reads of the account do)."""
+    return message(
+        f"{tool} did nothing: {error} (it keeps the spend limits, confirmation codes and audit trail, so nothing "
+        "that buys, changes or approves runs without it)",
+        f"yes, after {error.retry_after:.0f} s",
+        f"call {tool} again in a few seconds; if it keeps failing, tell the user the server's ledger is down and an "
+        "operator should check it. Reading the account (list_numbers, get_number) still works",
+    )

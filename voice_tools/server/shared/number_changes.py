@@ -134,7 +134,7 @@ async def _audit_failure(
         if now is not None:
             taken = [_value(now, c.field) == c.after for c in diff]
             outcome = "applied" if all(taken) else "not_applied" if not any(taken) else "unknown"
-    await app.guard.write(
+    await app.guard.write_after(
         "update",
         phone_number_id=phone_number_id,
         number=current.number,
@@ -231,7 +231,7 @@ async def apply(app: AppState, planned: Planned) -> Applied:
             change.after = applied
         outcome = "not_applied" if len(missed) == len(diff) else "applied"
         app.directory.forget()  # what a filter over the directory's listing would match may have changed
-        await app.guard.write(
+        await app.guard.write_after(
             "update",
             phone_number_id=number_id,
             number=planned.current.number,

@@ -10,7 +10,7 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from voice_tools.client import ZendeskError
-from voice_tools.guard import Quote
+from voice_tools.guard import LedgerUnavailable, Quote
 from voice_tools.models import AvailableNumber
 
 from ..shared.arguments import AREA_CODE_COUNTRIES, AreaCode, Contains, Country
@@ -19,6 +19,10 @@ from ..shared.invalid import invalid_arguments
 from ..shared.results import Offer, SearchResult, respond
 from ..state import AppState, state
 
+LEDGER_DOWN = (
+    "The server's ledger (where quotes are kept) is unavailable just now, so these offers carry no quote and "
+    "cannot be bought yet. Show them; to buy one, search again in a few seconds."
+)
 DESCRIPTION = (
     "Find phone numbers available to buy. Each result has a quote; to buy one, pass its quote to buy_number "
     "(the user must confirm the price)."
@@ -60,8 +64,12 @@ async def search_numbers(
     except ZendeskError as error:
         raise tool_error(error, subject="the search") from None
     shown = found[:limit]
-    quotes = await app.guard.quotes.issue(shown)
-    purchases_today = await app.guard.purchases_today()
+    try:
+        quotes: list[Quote | None] = list(await app.guard.quotes.issue(shown))
+        purchases_today = await app.guard.purchases_today()
+    except LedgerUnavailable:  # the search is still an answer; only buying needs the ledger
+        offers = [_offer(app, n, None, 0).model_copy(update={"blocked": "ledger"}) for n in shown]
+        return respond(SearchResult(numbers=offers, next_step=LEDGER_DOWN))
     offers = [_offer(app, n, q, purchases_today) for n, q in zip(shown, quotes, strict=True)]
     if not offers:
         next_step = "Nothing matched: try without contains or area_code, or another country."

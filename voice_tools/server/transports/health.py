@@ -1,8 +1,11 @@
 """Health and readiness for orchestrators, outside authentication (they carry no secret and do nothing).
 
 - ``/healthz``: the process answers (a liveness probe: restart it when this fails);
-- ``/readyz``: the ledger answers and Zendesk accepts this server's credentials (a readiness probe:
-  send no traffic while it fails). Zendesk is asked at most every READY_CACHE_SECONDS whatever the
+- ``/readyz``: Zendesk accepts this server's credentials (a readiness probe: send no traffic while it
+  fails). The ledger's state is reported, not required: a replica whose ledger is down still serves every
+  read and refuses writes in the one error shape (with a retry), so a ledger blip must not take every
+  replica out of the balancer at once; it answers 200 ``degraded`` with ``"ledger": "unavailable"``, and
+  ``voice_tools_ledger_up`` says the same to monitoring. Zendesk is asked at most every READY_CACHE_SECONDS whatever the
   probe rate, so probes never eat the account's request budget; a failure answers 503 with
   ``Retry-After`` and what is wrong, never a credential. Once a stop has begun (SIGTERM, ``drain.py``)
   it answers 404 ``draining``: HAProxy's ``http-check disable-on-404`` then sends the replica no new
@@ -43,15 +46,17 @@ class Readiness:
         self._zendesk: tuple[float, str | None] | None = None  # (checked at, problem)
 
     async def problems(self) -> list[str]:
-        found = []
+        """What stops this replica serving at all (Zendesk refusing it); the ledger is reported apart."""
+        problem = await self._zendesk_problem()
+        return [problem] if problem else []
+
+    async def ledger_problem(self) -> str | None:
         try:
             with anyio.fail_after(LEDGER_TIMEOUT_SECONDS):
                 await self.ledger.ping()
-        except Exception as error:  # any failure of the ledger's backend means: not ready
-            found.append(f"ledger unreachable ({type(error).__name__})")
-        if problem := await self._zendesk_problem():
-            found.append(problem)
-        return found
+        except Exception as error:  # a ledger that does not answer: writes are refused, reads go on
+            return f"ledger unavailable ({type(error).__name__}): reads are served, writes refused until it answers"
+        return None
 
     async def _zendesk_problem(self) -> str | None:
         now = time.monotonic()
@@ -70,7 +75,9 @@ class Readiness:
                 status_code=503,
                 headers={"Retry-After": RETRY_AFTER_SECONDS},
             )
-        return JSONResponse({"status": "ready"})
+        if ledger := await self.ledger_problem():
+            return JSONResponse({"status": "degraded", "ledger": "unavailable", "problems": [ledger]})
+        return JSONResponse({"status": "ready", "ledger": "ok"})
 
 
 async def alive(request: Request) -> JSONResponse:

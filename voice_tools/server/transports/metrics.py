@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voice_tools.guard import Ledger
+from voice_tools.guard import Ledger, LedgerUnavailable
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -50,6 +50,12 @@ class Metrics:
             "voice_tools_ledger_seconds", "Ledger operation latency (SQLite or Redis)", ["operation"],
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0), registry=self.registry,
         )  # fmt: skip
+        self.ledger_up = Gauge(
+            "voice_tools_ledger_up",
+            "1 while the ledger answered its last operation, 0 while it is unavailable",
+            registry=self.registry,
+        )
+        self.ledger_up.set(1)
         self.rate_limit_remaining = Gauge(
             "voice_tools_zendesk_rate_limit_remaining", "Requests left in the account's window, as Zendesk said",
             registry=self.registry,
@@ -76,7 +82,7 @@ class Metrics:
 
     def timed(self, ledger: Ledger) -> Ledger:
         """The ledger, every operation's latency observed: the cost of the guard's memory, per backend."""
-        return cast(Ledger, _TimedLedger(ledger, self.ledger_seconds))
+        return cast(Ledger, _TimedLedger(ledger, self.ledger_seconds, self.ledger_up))
 
     def route(self) -> Route:
         async def metrics(request: Request) -> Response:
@@ -88,8 +94,8 @@ class Metrics:
 class _TimedLedger:
     """A ledger whose coroutine methods are timed; everything else passes through unchanged."""
 
-    def __init__(self, inner: Ledger, histogram: Histogram) -> None:
-        self._inner, self._histogram = inner, histogram
+    def __init__(self, inner: Ledger, histogram: Histogram, up: Gauge) -> None:
+        self._inner, self._histogram, self._up = inner, histogram, up
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._inner, name)
@@ -100,8 +106,13 @@ class _TimedLedger:
         async def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
-                return await attribute(*args, **kwargs)
+                answer = await attribute(*args, **kwargs)
+            except LedgerUnavailable:
+                self._up.set(0)
+                raise
             finally:
                 histogram.observe(time.perf_counter() - started)
+            self._up.set(1)
+            return answer
 
         return timed
