@@ -26,10 +26,11 @@ AUTH = ("admin@example.com/token", "sandbox-api-token")
 
 def test_the_registry_names_every_inferred_rule_the_sandbox_applies() -> None:
     used: set[str] = set()
-    for path in SANDBOX.glob("*.py"):
-        used |= set(re.findall(r'enforced\(\s*[^,]+,\s*"([a-z0-9-]+)"', path.read_text()))
-        used |= set(re.findall(r'"(update-sms-capability-422|update-reference-422)"', path.read_text()))
-    switchable = {i.id for i in INFERENCES if i.switchable}
+    for path in SANDBOX.rglob("*.py"):
+        text = path.read_text()
+        used |= set(re.findall(r'(?:enforced\(\s*[^,]+,|\.on\()\s*"([a-z0-9-]+)"', text))
+        used |= set(re.findall(r'"(update-sms-capability-422|update-reference-422|update-[a-z-]+-422)"', text))
+    switchable = {i.id for i in INFERENCES if i.switchable and i.scope == "sandbox"}
     assert used and used <= set(BY_ID), used - set(BY_ID)
     assert switchable <= used, f"listed as switchable but never switched: {switchable - used}"
     for inference in INFERENCES:

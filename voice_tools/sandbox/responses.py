@@ -8,9 +8,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .exceptions import JSON_CONTENT_TYPE, BadRequest
+from .backend import INCLUDES, MAX_PER_PAGE, SEARCH_PAGE, TalkBackend
+from .exceptions import JSON_CONTENT_TYPE, BadRequest, PlainError
 from .inferred import Mode, enforced
-from .models import INCLUDES, MAX_PER_PAGE, TalkBackend
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:
@@ -58,9 +58,12 @@ def integer(request: Request, name: str, default: int) -> int:
 
 
 def pagination(request: Request) -> tuple[int, int]:
-    """Offset pagination as Zendesk does it: page from 1, per_page clamped to 1..100."""
+    """Offset pagination: page from 1, per_page from 1 to 100 (the documents' most; what a larger one gives
+    is inferred: registry pagination-clamp)."""
     page = max(integer(request, "page", 1), 1)
-    per_page = min(max(integer(request, "per_page", MAX_PER_PAGE), 1), MAX_PER_PAGE)
+    per_page = max(integer(request, "per_page", MAX_PER_PAGE), 1)
+    if enforced(mode(request), "pagination-clamp"):
+        per_page = min(per_page, MAX_PER_PAGE)
     return page, per_page
 
 
@@ -80,14 +83,20 @@ def record_id(request: Request, name: str) -> int:
 
 
 async def json_body(request: Request) -> dict[str, Any]:
+    """The body as a JSON object; anything else answers 400, as a real account did (registry:
+    invalid-json-400: the JSON body is inferred)."""
     raw = await request.body()
     try:
         body = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("InvalidJSON", "The request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("InvalidJSON", "The request body must be a JSON object")
-    return body
+        body = None
+    if isinstance(body, dict):
+        return body
+    if not enforced(mode(request), "invalid-json-400"):
+        raise PlainError(400, "Bad Request")
+    if body is None and raw:
+        raise BadRequest("InvalidJSON", "The request body is not valid JSON")
+    raise BadRequest("InvalidJSON", "The request body must be a JSON object")
 
 
 def includes(request: Request) -> list[str]:
@@ -120,7 +129,11 @@ async def search_phone_numbers(request: Request) -> Response:
         area_code=q.get("area_code") or None,
         contains=q.get("contains"),
     )
-    return json_response({"phone_numbers": found, "next_page": None, "previous_page": None, "count": len(found)})
+    if enforced(mode(request), "search-page-size"):
+        return json_response({"phone_numbers": found, "next_page": None, "previous_page": None, "count": len(found)})
+    page = max(integer(request, "page", 1), 1)
+    shown = found[(page - 1) * SEARCH_PAGE : page * SEARCH_PAGE]
+    return json_response({"phone_numbers": shown, **page_links(request, page, SEARCH_PAGE, len(found))})
 
 
 async def show_phone_number(request: Request) -> Response:
@@ -139,6 +152,13 @@ async def update_phone_number(request: Request) -> Response:
 async def delete_phone_number(request: Request) -> Response:
     backend(request).delete_number(record_id(request, "phone_number_id"))
     return empty_response()
+
+
+async def list_ivrs(request: Request) -> Response:
+    """List IVRs (developer.zendesk.com/api-reference/voice/talk-api/ivrs), in the page envelope a real account
+    answered with."""
+    items = backend(request).list_ivrs()
+    return json_response({"ivrs": items, "next_page": None, "previous_page": None, "count": len(items)})
 
 
 # -------------------------------------------------------------------- addresses
