@@ -20,7 +20,8 @@ _THOUSANDS = re.compile(r"[0-9]{1,3}(?:([,. '])[0-9]{3})(?:\1[0-9]{3})*")  # one
 
 
 def parse_price(text: str | None) -> Decimal | None:
-    """The amount in ``text`` as a Decimal, or None when it cannot be read without guessing."""
+    """The amount in ``text`` as a Decimal, or None when it cannot be read without guessing. The currency sign
+    is not read: an account's prices are taken to be in one currency (registry: one-currency)."""
     runs = [run.rstrip(" .,'") for run in _AMOUNT.findall((text or "").replace("\u00a0", " ").replace("\u202f", " "))]
     runs = [run for run in runs if run]
     if len(runs) != 1:

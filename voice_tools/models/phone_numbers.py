@@ -81,7 +81,9 @@ class MinimalPhoneNumber(ZendeskResponse):
 
 
 class PhoneNumberUpdate(ZendeskRequest):
-    """A number's writable attributes. Read-only fields and ``token`` (create-only) cannot be set here."""
+    """A number's writable attributes. Read-only fields and ``token`` (create-only) cannot be set here.
+    Values are checked against the documented types and enums only (line_type: "either phone or
+    digital"): no document limits a nickname's length, a priority's sign or a failover number's form."""
 
     nullable_fields = frozenset(
         {
@@ -96,17 +98,17 @@ class PhoneNumberUpdate(ZendeskRequest):
     )
 
     brand_id: int | None = None
-    call_recording_consent: str | None = Field(None, max_length=255)
+    call_recording_consent: str | None = None
     default_group_id: int | None = None
-    failover_number: str | None = Field(None, pattern=r"^(\+[1-9][0-9]{6,14})?$")
+    failover_number: str | None = None
     greeting_ids: list[int] | None = None
     group_ids: list[int] | None = None
     ivr_id: int | None = None
     line_type: LineType | None = None
-    nickname: str | None = Field(None, max_length=255)
+    nickname: str | None = None
     outbound_enabled: bool | None = None
     post_call_voice_ai_enabled: bool | None = None
-    priority: int | None = Field(None, ge=0)
+    priority: int | None = None
     recorded: bool | None = None
     schedule_id: int | None = None
     sms_enabled: bool | None = None

@@ -37,7 +37,6 @@ from .exceptions import (
     TooManyRequests,
 )
 from .faults import AFTER_COMMIT, ConnectionDropped, FaultInjector, ScriptedFault
-from .inferred import enforced
 from .ratelimit import AccountLimits, RateLimiter
 from .responses import json_response
 from .urls import api_routes
@@ -96,7 +95,7 @@ async def _sandbox_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Routing errors; their JSON bodies are inferred (registry: unknown-route-bodies)."""
     assert isinstance(exc, HTTPException)
-    if not enforced(request.app.state.backend.config.inferred, "unknown-route-bodies"):
+    if not request.app.state.backend.config.applies("unknown-route-bodies"):
         plain = _error_response(
             PlainError(exc.status_code, "Not Found" if exc.status_code == 404 else "Method Not Allowed")
         )
@@ -192,7 +191,7 @@ class ZendeskEdge:
                 await anyio.sleep(sandbox.faults.latency)
             headers["X-Rate-Limit"] = str(sandbox.limiter.limit)
             headers["X-Rate-Limit-Remaining"] = str(sandbox.limiter.remaining())
-            counted_first = not enforced(sandbox.config.inferred, "auth-401-header")
+            counted_first = not sandbox.config.applies("auth-401-header")
             if not counted_first:
                 self._authenticate(scope)  # an unauthenticated request is not the account's: it costs nothing
             allowed, remaining, retry_after = sandbox.limiter.take()
@@ -218,7 +217,7 @@ class ZendeskEdge:
 
     def _authenticate(self, scope: Scope) -> None:
         cfg = self.sandbox.config
-        challenge = enforced(cfg.inferred, "auth-401-header")
+        challenge = cfg.applies("auth-401-header")
         raw = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
         scheme, _, value = raw.partition(" ")
         if scheme.lower() == "bearer" and value and hmac.compare_digest(value.encode(), cfg.oauth_token.encode()):

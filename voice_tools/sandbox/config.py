@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .inferred import Mode
+from .inferred import Mode, enforced
 
 
 @dataclass
@@ -24,6 +24,11 @@ class SandboxConfig:
     talk_rate_limit: int = 15_000  # Talk's own limit (developer.zendesk.com voice-api introduction: 15,000 / 5 min)
     talk_rate_window: float = 300.0
     inferred: Mode = "enforce"  # "accept": every switchable inference is off (inferred.py)
+    off: frozenset[str] = field(default_factory=frozenset)  # inferences turned off one by one (tests)
+
+    def applies(self, inference_id: str) -> bool:
+        """Whether this sandbox applies the registry's inference (KeyError for an id it does not list)."""
+        return enforced(self.inferred, inference_id) and inference_id not in self.off
 
 
 @dataclass(frozen=True)

@@ -466,7 +466,7 @@ def _product() -> tuple[Inference, ...]:
             "put-resend",
             "an update whose answer was lost on the network is sent again",
             "a repeated PUT of the same absolute values is harmless (HTTP's idempotent PUT; Zendesk says nothing)",
-            "voice_tools/client/base.py",
+            "voice_tools/client/retries.py",
             off="the same against either sandbox",
         ),
     )

@@ -10,7 +10,6 @@ from starlette.responses import Response
 
 from .backend import INCLUDES, MAX_PER_PAGE, SEARCH_PAGE, TalkBackend
 from .exceptions import JSON_CONTENT_TYPE, BadRequest, PlainError
-from .inferred import Mode, enforced
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:
@@ -26,9 +25,9 @@ def backend(request: Request) -> TalkBackend:
     return request.app.state.backend  # type: ignore[no-any-return]
 
 
-def mode(request: Request) -> Mode:
-    """Whether this sandbox enforces the validations no Zendesk document states (``inferred.py``)."""
-    return backend(request).config.inferred
+def applies(request: Request, inference_id: str) -> bool:
+    """Whether this sandbox applies the registry's inference (``inferred.py``)."""
+    return backend(request).config.applies(inference_id)
 
 
 def flag(request: Request, name: str) -> bool | None:
@@ -40,7 +39,7 @@ def flag(request: Request, name: str) -> bool | None:
         return True
     if lowered in ("false", "0"):
         return False
-    if not enforced(mode(request), "query-flag-400"):
+    if not applies(request, "query-flag-400"):
         return None  # accepted and ignored
     raise BadRequest("InvalidValue", f"{name} must be true or false")
 
@@ -52,7 +51,7 @@ def integer(request: Request, name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        if not enforced(mode(request), "pagination-400"):
+        if not applies(request, "pagination-400"):
             return default  # accepted and ignored
         raise BadRequest("InvalidPaginationParameter", f"{name} must be a whole number") from None
 
@@ -62,7 +61,7 @@ def pagination(request: Request) -> tuple[int, int]:
     is inferred: registry pagination-clamp)."""
     page = max(integer(request, "page", 1), 1)
     per_page = max(integer(request, "per_page", MAX_PER_PAGE), 1)
-    if enforced(mode(request), "pagination-clamp"):
+    if applies(request, "pagination-clamp"):
         per_page = min(per_page, MAX_PER_PAGE)
     return page, per_page
 
@@ -92,7 +91,7 @@ async def json_body(request: Request) -> dict[str, Any]:
         body = None
     if isinstance(body, dict):
         return body
-    if not enforced(mode(request), "invalid-json-400"):
+    if not applies(request, "invalid-json-400"):
         raise PlainError(400, "Bad Request")
     if body is None and raw:
         raise BadRequest("InvalidJSON", "The request body is not valid JSON")
@@ -104,7 +103,7 @@ def includes(request: Request) -> list[str]:
     raw = request.query_params.get("include") or ""
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if unknown := [p for p in parts if p not in INCLUDES]:
-        if not enforced(mode(request), "include-400"):
+        if not applies(request, "include-400"):
             return [p for p in parts if p in INCLUDES]  # the unknown ones accepted and ignored
         raise BadRequest(
             "InvalidValue", f"include does not accept {', '.join(unknown)}; allowed: {', '.join(INCLUDES)}"
@@ -129,7 +128,7 @@ async def search_phone_numbers(request: Request) -> Response:
         area_code=q.get("area_code") or None,
         contains=q.get("contains"),
     )
-    if enforced(mode(request), "search-page-size"):
+    if applies(request, "search-page-size"):
         return json_response({"phone_numbers": found, "next_page": None, "previous_page": None, "count": len(found)})
     page = max(integer(request, "page", 1), 1)
     shown = found[(page - 1) * SEARCH_PAGE : page * SEARCH_PAGE]

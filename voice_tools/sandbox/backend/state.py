@@ -18,7 +18,6 @@ from ..captured import GREETING_CATEGORIES, SYSTEM_GREETINGS
 from ..catalog import COUNTRIES, NumberRange, e164, messaging
 from ..config import RecordedRequest, SandboxConfig
 from ..exceptions import Forbidden, PlainError, RecordNotFound
-from ..inferred import enforced
 from ..seed import (
     ADDRESSES,
     GREETINGS,
@@ -45,7 +44,7 @@ class AccountState:
 
     def on(self, inference_id: str) -> bool:
         """Whether this sandbox applies the registry's inference (``inferred.py``)."""
-        return enforced(self.config.inferred, inference_id)
+        return self.config.applies(inference_id)
 
     # ----------------------------------------------------------------------- day one
     def reset(self) -> None:
