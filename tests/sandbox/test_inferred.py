@@ -56,6 +56,9 @@ def test_the_registry_is_complete_and_every_entry_says_where_it_came_from() -> N
             named = any(f"registry: {inference.id}" in f.read_text() for f in files)
             assert named or inference.id in GUARD_PENDING, f"{inference.id}: no comment names it in {inference.where}"
     assert set(SANDBOX_CASES) == sandbox_ids, sandbox_ids ^ set(SANDBOX_CASES)
+    for test_file in (ROOT / "tests").rglob("test_*.py"):  # a marked test names an entry that exists
+        for marked in re.findall(r'mark\.inferred\("([a-z0-9-]+)"\)', test_file.read_text()):
+            assert marked in sandbox_ids, f"{test_file.name} marks an unknown inference {marked}"
     assert set(PRODUCT_CASES) == {i.id for i in INFERENCES if i.scope == "product"}
 
 

@@ -130,16 +130,22 @@ def as_records(value: Any) -> Any:
     """A side-load in any shape a real account may send, as a list of records. The documents name the
     ``include`` values but show no answer with them (the sandbox's shape, a list of ``{id, name}``, is
     inferred), so a map keyed by id (``{"360001": "Support"}`` or ``{"360001": {...}}``), one record, or a
-    list of bare ids are read too, rather than losing the data or failing the whole answer."""
+    list of bare ids are read too, rather than losing the data or failing the whole answer; a map's numeric
+    keys become integer ids, as the records' own ids are."""
     if isinstance(value, dict):
         if "id" in value:
             return [value]
         return [
-            {"id": key, **item} if isinstance(item, dict) else {"id": key, "name": item} for key, item in value.items()
+            {"id": _key(key), **item} if isinstance(item, dict) else {"id": _key(key), "name": item}
+            for key, item in value.items()
         ]
     if isinstance(value, list):
         return [item if isinstance(item, dict) else {"id": item} for item in value]
     return value
+
+
+def _key(key: Any) -> Any:
+    return int(key) if isinstance(key, str) and key.isdigit() else key
 
 
 class PhoneNumberDetails(ZendeskResponse):

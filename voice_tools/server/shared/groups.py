@@ -73,8 +73,10 @@ class GroupDirectory:
 
 
 def _listing(groups: list[NamedRecord], *, near: bool = False) -> str:
+    """The candidates by name (not in the order Zendesk happens to list them)."""
     if not groups:
         return "the account has no groups"
+    groups = sorted(groups, key=lambda g: ((g.name or "").casefold(), str(g.id)))
     shown = ", ".join(f"{g.name} {g.id}" for g in groups[:SHOWN])
     more = f", and {len(groups) - SHOWN} more" if len(groups) > SHOWN else ""
     return ("did you mean: " if near else "the account's groups: ") + shown + more

@@ -85,7 +85,8 @@ def _missing_reference(change: Change, details: PhoneNumberDetails) -> str | Non
     unknown = [str(i) for i in wanted if str(i) not in known]
     if not unknown:
         return None
-    names = ", ".join(f"{r.name} {r.id}" for r in records[:SHOWN_CANDIDATES])
+    shown = sorted(records, key=lambda r: ((r.name or "").casefold(), str(r.id)))  # not in Zendesk's order
+    names = ", ".join(f"{r.name} {r.id}" for r in shown[:SHOWN_CANDIDATES])
     more = f", and {len(records) - SHOWN_CANDIDATES} more" if len(records) > SHOWN_CANDIDATES else ""
     have = f"the account's {kind}s: {names}{more}" if records else f"the account lists no {kind}s"
     return (
