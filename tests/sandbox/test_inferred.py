@@ -34,7 +34,8 @@ V = "/api/v2/channels/voice"
 AUTH = ("admin@example.com/token", "sandbox-api-token")
 US_SUPPORT, LONDON, UK_FREEPHONE = 900000120986, 900000120993, 900000120994
 Probe = Callable[[httpx2.AsyncClient, TalkSandbox], Awaitable[Any]]
-GUARD_PENDING = {"guard-address-meaning", "unknown-purchase-give-up"}  # the lead's area: changed there
+# the lead's to change (the guard; create_address, outside this issue's area): no comment names them yet
+LEAD_PENDING = {"guard-address-meaning", "unknown-purchase-give-up", "address-postal-formats"}
 
 
 def test_the_registry_is_complete_and_every_entry_says_where_it_came_from() -> None:
@@ -54,7 +55,7 @@ def test_the_registry_is_complete_and_every_entry_says_where_it_came_from() -> N
             files = [ROOT / f for f in re.findall(r"voice_tools/[\w/]+\.py", inference.where)]
             assert files and all(f.exists() for f in files), inference.where
             named = any(f"registry: {inference.id}" in f.read_text() for f in files)
-            assert named or inference.id in GUARD_PENDING, f"{inference.id}: no comment names it in {inference.where}"
+            assert named or inference.id in LEAD_PENDING, f"{inference.id}: no comment names it in {inference.where}"
     assert set(SANDBOX_CASES) == sandbox_ids, sandbox_ids ^ set(SANDBOX_CASES)
     for test_file in (ROOT / "tests").rglob("test_*.py"):  # a marked test names an entry that exists
         for marked in re.findall(r'mark\.inferred\("([a-z0-9-]+)"\)', test_file.read_text()):
@@ -428,6 +429,20 @@ async def unknown_purchase_give_up(mode: str) -> None:
     assert "Zendesk commits in seconds" not in (Reconciliation.__doc__ or "")  # the lead's change: say inferred
 
 
+async def address_postal_formats(mode: str) -> None:
+    """The product should send an address whose zip it doubts and let Zendesk decide (the lead's change)."""
+    rig = make_rig(TalkSandbox(SandboxConfig(inferred=mode)), {"VOICE_TOOLS_TOOLSETS": "numbers,addresses"})  # type: ignore[arg-type]
+    paris = {
+        "name": "Paris office",
+        "street": "1 Rue de Rivoli",
+        "zip": "7500",
+        "province": "IDF",
+        "country_code": "FR",
+    }
+    created = await call(rig, "create_address", paris)
+    assert "is not a postal code" not in text_of(created) and rig.transport.count("POST") == 1
+
+
 async def one_currency(mode: str) -> None:
     rig = rig_for(mode)
     offers = (await call(rig, "search_numbers", {"country": "GB"})).structured_content["numbers"]
@@ -442,7 +457,9 @@ async def put_resend(mode: str) -> None:
     assert rig.sandbox.backend.numbers[US_SUPPORT]["nickname"] == "Again"
 
 
-LEAD = pytest.mark.xfail(strict=True, reason="the guard's own inference: the lead's change (see the registry's off)")
+LEAD = pytest.mark.xfail(
+    strict=True, reason="the product refuses on an inference: the lead's change (see the registry's off)"
+)
 PRODUCT_CASES: dict[str, Any] = {
     "references-warn": references_warn,
     "sms-capability-warn": sms_capability_warn,
@@ -453,6 +470,7 @@ PRODUCT_CASES: dict[str, Any] = {
     "offer-notes": offer_notes,
     "guard-address-meaning": pytest.param(guard_address_meaning, marks=LEAD),
     "unknown-purchase-give-up": pytest.param(unknown_purchase_give_up, marks=LEAD),
+    "address-postal-formats": pytest.param(address_postal_formats, marks=LEAD),
     "one-currency": one_currency,
     "put-resend": put_resend,
 }

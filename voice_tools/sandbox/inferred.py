@@ -456,6 +456,15 @@ def _product() -> tuple[Inference, ...]:
             "should still be audited as purchased",
         ),
         product(
+            "address-postal-formats",
+            "create_address refuses, before sending, a zip not shaped like the postal codes of the US, CA, GB, IE, "
+            "DE, FR or AU, and names or streets over 255 characters or zips over 32",
+            "the formats and lengths Zendesk (its carrier) accepts: the documents give the fields as strings",
+            "voice_tools/server/tools/create_address.py (POSTAL_CODES, Text)",
+            off="still refuses before sending: to change (outside this issue's area) into a warning with the "
+            "address read back, Zendesk's answer deciding",
+        ),
+        product(
             "one-currency",
             "prices are read as amounts and compared with the spend limit whatever currency sign they carry",
             "every price an account is offered is in the one currency its limit is meant in",
