@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -142,17 +143,21 @@ class AccountState:
         return address
 
     def link(self) -> None:
-        """Greetings and IVRs list the numbers that use them (registry: greeting-links, ivr-objects)."""
-        for g in self.greetings.values():
-            g["phone_number_ids"] = [n["id"] for n in self.numbers.values() if g["id"] in n["greeting_ids"]]
-            g["active"] = bool(g["phone_number_ids"])
-        for g in self.system_greetings.values():
-            g["phone_number_ids"] = [n["id"] for n in self.numbers.values() if g["id"] in n["default_greeting_ids"]]
+        """Greetings and IVRs list the numbers that use them (registry: greeting-links, ivr-objects); one pass
+        over the numbers, as an account may hold thousands and every update relinks."""
+        users: dict[Any, list[int]] = defaultdict(list)
+        callers: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        for n in self.numbers.values():
+            for greeting_id in (*n["greeting_ids"], *n["default_greeting_ids"]):
+                users[greeting_id].append(n["id"])
+            if n["ivr_id"] is not None:
+                callers[n["ivr_id"]].append(n)
+        for g in (*self.greetings.values(), *self.system_greetings.values()):
+            g["phone_number_ids"] = users.get(g["id"], [])
             g["active"] = bool(g["phone_number_ids"])
         for ivr in self.ivrs.values():
-            users = [n for n in self.numbers.values() if n["ivr_id"] == ivr["id"]]
-            ivr["phone_number_ids"] = [n["id"] for n in users]
-            ivr["phone_number_names"] = [n["name"] for n in users]
+            ivr["phone_number_ids"] = [n["id"] for n in callers.get(ivr["id"], [])]
+            ivr["phone_number_names"] = [n["name"] for n in callers.get(ivr["id"], [])]
 
     # ------------------------------------------------------------------ shared by the operations
     def ordered(self, table: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
