@@ -46,13 +46,19 @@ def summary() -> str:
     product = [i for i in INFERENCES if i.scope == "product"]
     origins = Counter(i.origin for i in sandbox)
     fixed = [i for i in sandbox if not i.switchable]
+    pending = [i for i in product if i.off.startswith("still refuses")]
+    still = (
+        f" Still refusing before sending on an inference, to be changed: {_ids(pending)}."
+        if pending
+        else " Nothing in the product refuses before sending on an inference."
+    )
     return (
         f"The registry names {len(sandbox)} sandbox behaviours no Zendesk document states outright "
         f"({origins['document']} from documents that speak only around them, {origins['capture']} from public "
         f"captures, {origins['inferred']} inferred) and {len(product)} assumptions of the product's own; each, "
         "with its source and what `--accept-inferred` does instead, is in [docs/inferred.md](docs/inferred.md). "
         f"{len(sandbox) - len(fixed)} can be turned off: {_ids([i for i in sandbox if i.switchable])}. "
-        f"{len(fixed)} cannot, each saying why: {_ids(fixed)}. The product's: {_ids(product)}.\n"
+        f"{len(fixed)} cannot, each saying why: {_ids(fixed)}. The product's: {_ids(product)}.{still}\n"
     )
 
 
