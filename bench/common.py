@@ -44,7 +44,17 @@ def standalone_sandbox(*options: str) -> Iterator[Standalone]:
         "ZENDESK_EMAIL": "admin@example.com",
         "ZENDESK_API_TOKEN": SANDBOX_AUTH[1],
     }
-    command = [*VOICE_TOOLS, "sandbox", "--port", str(port), "--rate-limit", "100000000", *options]
+    command = [
+        *VOICE_TOOLS,
+        "sandbox",
+        "--port",
+        str(port),
+        "--rate-limit",
+        "100000000",
+        "--talk-rate-limit",
+        "100000000",
+        *options,
+    ]
     with background(command, port):
         yield Standalone(base, env, sandbox_config(base))
 

@@ -145,7 +145,7 @@ async def bench_result_budget(report: Report) -> None:
     """The largest results on a 20,000-number account, at the default budget, against what the same calls
     would return without one (every match in the page the model asked for)."""
     print("result size on a 20,000-number account (default budget 8,000 tokens)", flush=True)
-    sandbox = TalkSandbox(SandboxConfig(numbers=20_000, rate_limit=1_000_000))
+    sandbox = TalkSandbox(SandboxConfig(numbers=20_000, rate_limit=1_000_000, talk_rate_limit=1_000_000))
     rig = make_rig(sandbox)
     async with Client(rig.server, mode="legacy") as client:
         for view in ("compact", "full"):
@@ -169,7 +169,7 @@ async def bench_audit_question(report: Report) -> None:
     """ "Which of our numbers don't record calls?" on a 500-number account: one call, tokens per number,
     against the full view a model needed before the settings filters (the same numbers, every field)."""
     print("audit question: which numbers do not record calls (500-number account)", flush=True)
-    rig = make_rig(TalkSandbox(SandboxConfig(numbers=500, rate_limit=1_000_000)))
+    rig = make_rig(TalkSandbox(SandboxConfig(numbers=500, rate_limit=1_000_000, talk_rate_limit=1_000_000)))
     async with Client(rig.server, mode="legacy") as client:
         full = await client.call_tool("list_numbers", {"view": "full", "limit": 500})
         full_per_number = count(text_of(full)) / max(len(full.structured_content["numbers"]), 1)

@@ -66,7 +66,7 @@ async def client(sandbox: TalkSandbox, clock: Clock) -> AsyncIterator[TalkClient
 # ---------------------------------------------------------------- every method
 async def test_list_numbers_follows_every_page(client: TalkClient, sandbox: TalkSandbox) -> None:
     numbers = [n async for n in client.list_numbers(per_page=5)]
-    assert [n.id for n in numbers] == sorted(sandbox.backend.numbers)
+    assert sorted(n.id for n in numbers) == sorted(sandbox.backend.numbers)  # each once, in Zendesk's order
     assert sandbox.backend.count_requests("GET") == 3
     minimal = [n async for n in client.list_numbers(minimal=True)]
     assert len(minimal) == 12 and minimal[0].display_number and "number" not in minimal[0].model_fields_set
@@ -110,6 +110,7 @@ async def test_create_update_delete(client: TalkClient, sandbox: TalkSandbox) ->
     assert bought.id not in sandbox.backend.numbers
 
 
+@pytest.mark.inferred("create-refusal-details")
 async def test_addresses_and_address_sid(client: TalkClient) -> None:
     created = await client.create_address(
         AddressCreate(name="Cork office", street="1 Main St", zip="T12", province="Munster", country_code="IE")

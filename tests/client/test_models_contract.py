@@ -127,5 +127,43 @@ def test_request_models_send_only_what_was_set() -> None:
     assert PhoneNumberUpdate(nickname=None).payload() == {"nickname": None}  # nullable: clears the nickname
     with pytest.raises(ValidationError, match="cannot be null"):
         PhoneNumberUpdate(recorded=None)
+    with pytest.raises(ValidationError, match="cannot be null"):
+        AddressCreate(name="HQ", street="1 Main", zip="1", province="P", country_code="US", city=None)
+
+
+# Values Zendesk's documents allow (they give a type, no limit): the client builds them all into a request,
+# and Zendesk's answer decides (registry: update-value-limits-422 is the sandbox's inference, not the client's).
+DOCUMENTED_BUT_UNBOUNDED = [
+    (PhoneNumberUpdate, {"priority": -1}),
+    (PhoneNumberUpdate, {"failover_number": "020 7946 0321"}),
+    (PhoneNumberUpdate, {"nickname": "N" * 400, "call_recording_consent": "c" * 300}),
+    (SettingsUpdate, {"callback_locale": "es-419"}),
+    (SettingsUpdate, {"callback_locale": "pt-BR", "priority": -5, "maximum_queue_size": -1}),
+    (SettingsUpdate, {"overflow_number": {"enabled": True, "number": "(415) 555-0100"}}),
+    (SettingsUpdate, {"overflow_number": {"enabled": False}}),
+    (
+        AddressCreate,
+        {"name": "N" * 300, "street": "S", "zip": "Z" * 40, "province": "P", "country_code": "us", "city": "C"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("model", "values"), DOCUMENTED_BUT_UNBOUNDED)
+def test_every_value_the_documents_allow_can_be_sent(model: type[BaseModel], values: dict[str, Any]) -> None:
+    built = model.model_validate(values)
+    assert built.payload() == values  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (PhoneNumberUpdate, {"line_type": "fax"}),  # "either phone or digital"
+        (PhoneNumberUpdate, {"priority": "high"}),  # documented as an integer
+        (SettingsUpdate, {"call_recording_delete_after": "3.days"}),  # documented allowed values
+        (SettingsUpdate, {"auto_accept_time": 7}),  # enum 0, 5, 10
+        (AddressCreate, {"name": "N", "street": "S", "zip": "Z", "province": "P"}),  # country_code is required
+    ],
+)
+def test_what_the_documents_rule_out_is_refused_before_sending(model: type[BaseModel], values: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
-        AddressCreate(name="HQ", street="1 Main", zip="1", province="P", country_code="usa")
+        model.model_validate(values)

@@ -106,3 +106,67 @@ def scrub(value: Any, key: str | None = None) -> Any:
 
 def scrub_headers(headers: dict[str, str]) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+
+
+# ------------------------------------------------------------------------------- what a replay compares
+# Values that are the recorded account's own (its ids, names, numbers, settings, what uses what): a sandbox is
+# another account, so these are compared by type; everything else (Zendesk's codes, shapes, system values)
+# by value. Scrubbed secrets are compared by their shape.
+ACCOUNT_KEYS = PERSONAL | {
+    "id",
+    "number",
+    "display_number",
+    "created_at",
+    "count",
+    "next_page",
+    "previous_page",
+    "group_ids",
+    "default_group_id",
+    "greeting_ids",
+    "ivr_id",
+    "schedule_id",
+    "sms_group_id",
+    "brand_id",
+    "priority",
+    "sms_enabled",
+    "recorded",
+    "transcription",
+    "outbound_enabled",
+    "country_code",
+    "toll_free",
+    "price",
+    "address_requirements",
+    "capabilities",
+    "settings",
+    "call_recording_consent",
+    "phone_number_ids",
+    "active",
+}
+SHAPES = {"provider_reference": r"^AD[0-9a-f]{32}$", "token": r"^[0-9a-f]{16,64}$"}
+
+
+def replay_rules(body: Any) -> dict[str, Any]:
+    """For a recorded body: which values are the account's own (``account_values``), which scrubbed ones
+    must keep their shape (``patterns``), and how its lists of records are matched (``match``: any)."""
+    account: set[str] = set()
+    patterns: dict[str, str] = {}
+    match: dict[str, str] = {}
+
+    def walk(node: Any, pattern: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                inner = f"{pattern}.{key}" if pattern else key
+                if key in SHAPES and isinstance(value, str) and value.startswith("<"):
+                    patterns[inner] = SHAPES[key]
+                    account.add(inner)
+                elif key in ACCOUNT_KEYS or key in SECRET:
+                    account.add(inner)
+                else:
+                    walk(value, inner)
+        elif isinstance(node, list) and any(isinstance(item, dict) for item in node):
+            match[pattern] = "any"
+            for item in node:
+                walk(item, pattern + "[]")
+
+    walk(body, "")
+    return {"account_values": sorted(account), "patterns": patterns, "match": match}

@@ -3,10 +3,12 @@
     VOICE_TOOLS_LIVE=1 ZENDESK_SUBDOMAIN=acme ZENDESK_EMAIL=... ZENDESK_API_TOKEN=... \\
         uv run python -m tests.live.record [--out tests/data/recorded]
 
-Each probe becomes ``<name>.json``: the request (method, path with ``{first_id}`` kept as a placeholder,
-query), the status, the headers worth comparing and the body, with personal data and replayable secrets
-replaced (``probes.scrub``). Review the files before committing them; ``tests/sandbox/test_recorded.py``
-then compares the sandbox's answers with them field by field.
+Each probe becomes ``<name>.json``: where it came from (the account, withheld, and the date), the request
+(method, path with ``{first_id}`` kept as a placeholder for the first number the account lists, query),
+the status, the headers worth comparing and the body, with personal data and replayable secrets replaced
+(``probes.scrub``), and what a replay compares by type only (the account's own values) or by shape
+(``probes.replay_rules``). Review the files before committing them; ``tests/sandbox/test_recorded.py`` then
+replays each request against the sandbox and compares the answers value by value.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 import anyio
 
 from tests.live.account import http_client, live_config, send
-from tests.live.probes import PROBES, scrub, scrub_headers
+from tests.live.probes import PROBES, replay_rules, scrub, scrub_headers
 
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "recorded"
 
@@ -38,13 +40,25 @@ async def record(out: Path) -> int:
             except LookupError as error:
                 print(f"{probe.name}: skipped ({error})", file=sys.stderr)
                 continue
-            body = answer.json() if "json" in answer.headers.get("content-type", "") else None
+            body = scrub(answer.json()) if "json" in answer.headers.get("content-type", "") else None
+            request: dict[str, object] = {"method": probe.method, "path": probe.path, "query": probe.query}
+            if probe.body is not None:
+                request["json"] = probe.body
             fixture = {
-                "source": f"recorded from a real account with tests/live/record.py on {datetime.now(UTC):%Y-%m-%d}",
-                "request": {"method": probe.method, "path": probe.path, "query": probe.query},
+                "kind": "answer",
+                "kind_note": "an HTTP answer recorded from a real account, scrubbed of personal data and secrets"
+                + ("; {first_id} is the first number the account lists" if "{first_id}" in probe.path else ""),
+                "source": {
+                    "account": "a real Zendesk account (its subdomain is not kept)",
+                    "recorded_on": f"{datetime.now(UTC):%Y-%m-%d}",
+                    "what": f"probe {probe.name} of tests/live/probes.py, recorded with tests/live/record.py",
+                },
+                "request": request,
                 "status": answer.status_code,
                 "headers": scrub_headers(dict(answer.headers)),
-                "body": scrub(body),
+                "body": body,
+                **replay_rules(body),
+                "partial": False,
             }
             await anyio.Path(out / f"{probe.name}.json").write_text(
                 json.dumps(fixture, indent=2, sort_keys=True) + "\n"

@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import anyio
+
+from tests.live.replay import Rules, differences, replay
 from tests.processes import standalone_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +80,13 @@ def test_the_recorder_writes_every_probe_scrubbed(tmp_path: Path) -> None:
     offer = written["search_us"]["body"]["phone_numbers"][0]
     assert offer["token"] == "<token>" and offer["number"].startswith("+1") and set(offer["number"][2:]) == {"5"}
     assert written["show_number"]["request"]["path"].endswith("/{first_id}")
+    assert written["show_number"]["source"]["what"].startswith("probe show_number")
+    assert "phone_number.id" in written["show_number"]["account_values"]
+    assert written["list_numbers"]["match"] == {"phone_numbers": "any"}
+    # recorded from a sandbox posing as an account, each replays against the sandbox with no difference
+    for fixture in written.values():
+        status, _, body = anyio.run(replay, fixture, "enforce")
+        assert status == fixture["status"] and not differences(fixture["body"], body, Rules.of(fixture)), fixture
     assert (
         written["number_not_found"]["status"] == 404
         and "x-rate-limit-remaining" in written["number_not_found"]["headers"]

@@ -367,6 +367,23 @@ async def test_rate_limit_headers_on_every_response_and_429_past_the_budget() ->
         assert (await c.get(f"{V}/phone_numbers", auth=("x/token", "y"))).headers["X-Rate-Limit-Remaining"] == "2"
 
 
+async def test_talks_own_limit_applies_beside_the_plans() -> None:
+    """Zendesk's Talk API introduction: the Support API's (plan) limits apply to Talk, and Talk adds 15,000
+    requests per 5 minutes for all its endpoints; the sandbox spends both (here scaled down to 4 per 300 s)."""
+    now = [0.0]
+    sandbox = TalkSandbox(SandboxConfig(rate_limit=100, rate_window=60, talk_rate_limit=4, talk_rate_window=300))
+    sandbox.limiter.clock = lambda: now[0]
+    async with httpx2.AsyncClient(base_url=sandbox.base_url, transport=sandbox.transport(), auth=SANDBOX_AUTH) as c:
+        for _ in range(4):
+            assert (await c.get(f"{V}/phone_numbers")).status_code == 200
+        now[0] = 100.0  # the plan's minute has passed; Talk's 5 minutes have not
+        limited = await c.get(f"{V}/phone_numbers")
+        assert limited.status_code == 429 and limited.headers["Retry-After"] == "200"
+        assert limited.headers["X-Rate-Limit"] == "100"  # the header reports the plan's limit
+        now[0] = 300.0
+        assert (await c.get(f"{V}/phone_numbers")).status_code == 200
+
+
 # ----------------------------------------------------------------- trial mode
 async def test_trial_accounts_cannot_list_or_search() -> None:
     sandbox = TalkSandbox(SandboxConfig(trial=True))

@@ -39,7 +39,9 @@ EMPTY_BODY_DELETES = (
 
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
-    with standalone_sandbox("--rate-limit", "1000000") as url:  # the budget is tested on its own
+    with standalone_sandbox(
+        "--rate-limit", "1000000", "--talk-rate-limit", "1000000"
+    ) as url:  # the budget is tested on its own
         yield url
 
 

@@ -95,7 +95,7 @@ async def test_the_addresses_toolset_is_off_by_default_and_create_is_gone_in_rea
         assert names & {"list_addresses", "create_address"} == expected
 
 
-@pytest.mark.inferred("create-business-verification")
+@pytest.mark.inferred("jp-local-business-verification")
 async def test_a_number_needing_business_verification_is_refused_clearly_and_settled_not_purchased(
     era: Era,
 ) -> None:

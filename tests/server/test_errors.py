@@ -10,6 +10,7 @@ import pytest
 
 from tests.harness import ERAS, Era, connect, make_rig, text_of
 from voice_tools.client import RateLimitError
+from voice_tools.models import as_records
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
 
 pytestmark = pytest.mark.anyio
@@ -123,7 +124,8 @@ async def test_an_argument_error_of_each_tool_reads_exactly_so(
 async def test_not_found(era: Era) -> None:
     text, _ = await failure(era, "get_number", {"phone_number_id": 12345})
     assert text.endswith(
-        "Zendesk has no phone number 12345. Retry: no. Next: call list_numbers to find the right phone_number_id."
+        'Zendesk has no phone number 12345 (Zendesk answered 404 RecordNotFound: "Not found"). Retry: no. '
+        "Next: call list_numbers to find the right phone_number_id."
     )
 
 
@@ -141,39 +143,76 @@ async def test_a_rate_limit_met_inside_a_concurrent_listing_reads_as_one_rate_li
     sandbox = TalkSandbox(SandboxConfig(numbers=3000, rate_limit=10, rate_window=3600))
     text, rig = await failure(era, "list_numbers", {}, sandbox)
     assert text == (
-        "Zendesk's rate limit for this account is used up. Retry: yes, after 3600 s. "
+        "Zendesk's rate limit for this account is used up (Zendesk answered 429). Retry: yes, after 3600 s. "
         "Next: wait 3600 s, then call again."
     )
     assert rig.transport.count("GET") > 10  # it was the concurrent reads that met the limit
 
 
-@pytest.mark.parametrize("dry_run", [True, False])
-async def test_an_unknown_group_id_gets_the_same_answer_in_a_dry_run_and_a_real_call(era: Era, dry_run: bool) -> None:
-    args = {"phone_number_id": 900000120986, "changes": {"group_ids": [12345]}, "dry_run": dry_run}
+async def test_an_unknown_group_id_is_a_warning_in_the_preview_never_a_refusal(era: Era) -> None:
+    """An id the side-loaded groups lack is the preview's warning: the side-loads' shape is inferred, so the
+    server refuses nothing on it (registry: references-warn), whatever the sandbox does with it."""
+    args = {"phone_number_id": 900000120986, "changes": {"group_ids": [12345]}, "dry_run": True}
+    rig = make_rig()
+    async with connect(rig, era) as client:
+        result = await client.call_tool("update_settings", args)
+    assert not result.is_error and rig.transport.count("PUT") == 0
+    assert result.structured_content["warnings"] == [
+        "group_ids: no group with id 12345 is among those Zendesk listed (the account's groups: Billing 360001002, "
+        "EMEA Support 360001006, Sales 360001003, Support 360001001, Tier 2 360001004, VIP 360001005); Zendesk "
+        "will likely refuse it"
+    ]
+    assert "warnings" in result.structured_content["next_step"]
+
+
+@pytest.mark.inferred("update-reference-422")
+async def test_an_unknown_group_id_is_sent_and_zendesks_refusal_reaches_the_model_in_its_words(era: Era) -> None:
+    args = {"phone_number_id": 900000120986, "changes": {"group_ids": [12345]}}
     text, rig = await failure(era, "update_settings", args)
+    assert rig.transport.count("PUT") == 1
     assert text == (
-        "the update of phone number 900000120986 was not sent, as Zendesk would refuse it: group_ids: no group with "
-        "id 12345 (the account's groups: Support 360001001, Billing 360001002, Sales 360001003, Tier 2 360001004, "
-        "VIP 360001005, EMEA Support 360001006). Retry: no, not as it is. Next: fix those fields and call again."
+        "Zendesk refused the update of phone number 900000120986 (Zendesk answered 422 RecordInvalid: "
+        '"Record validation errors"; group_ids: InvalidValue "no group with id 12345"). Retry: no, not as it is. '
+        "Next: fix those fields and call again. Warned before sending: group_ids: no group with id 12345 is among "
+        "those Zendesk listed (the account's groups: Billing 360001002, EMEA Support 360001006, Sales 360001003, "
+        "Support 360001001, Tier 2 360001004, VIP 360001005); Zendesk will likely refuse it."
     )
-    assert rig.transport.count("PUT") == 0
 
 
-async def test_a_dry_run_checks_schedules_greetings_and_sms_as_the_real_call_would(era: Era) -> None:
+async def test_a_dry_run_warns_about_schedules_greetings_sms_and_toll_free_outbound(era: Era) -> None:
     args = {
-        "phone_number_id": 900000120993,  # cannot send SMS
+        "phone_number_id": 900000120993,  # London: cannot send SMS
         "changes": {"sms_enabled": True, "schedule_id": 7, "greeting_ids": [8]},
         "settings": {"outbound_calls_group_ids": [360001002, 9]},
         "dry_run": True,
     }
-    text, rig = await failure(era, "update_settings", args)
+
+    def no_sms(path: str, body: dict[str, Any]) -> dict[str, Any]:  # a fact of the account, whatever the sandbox
+        if path.endswith(f"/{args['phone_number_id']}"):
+            body["phone_number"]["capabilities"]["sms"] = False
+        return body
+
+    rig = make_rig(rewrite=no_sms)
+    async with connect(rig, era) as client:
+        result = await client.call_tool("update_settings", args)
+        freephone = await client.call_tool(  # a UK toll-free number: Zendesk's help says it cannot call out
+            "update_settings",
+            {"phone_number_id": 900000120994, "settings": {"callback_from_queue": True}, "dry_run": True},
+        )
+    warnings = "\n".join(result.structured_content["warnings"])
     for problem in (
-        "sms_enabled: this number cannot send SMS (capabilities.sms is false)",
-        "schedule_id: no schedule with id 7 (the account's schedules: ",
-        "greeting_ids: no greeting with id 8 (the account's greetings: ",
-        "settings.outbound_calls_group_ids: no group with id 9 (the account's groups: ",
+        "sms_enabled: this number's capabilities.sms is false, so it may not send SMS; Zendesk decides",
+        "schedule_id: no schedule with id 7 is among those Zendesk listed (the account's schedules: ",
+        "greeting_ids: no greeting with id 8 is among those Zendesk listed (the account's greetings: ",
+        "settings.outbound_calls_group_ids: no group with id 9 is among those Zendesk listed (the account's groups: ",
     ):
-        assert problem in text
+        assert problem in warnings
+    assert freephone.structured_content["warnings"] == [
+        "settings.callback_from_queue: Zendesk's help centre says toll-free numbers outside the US, Canada and "
+        "Japan cannot "
+        "make outbound calls, which callbacks, overflow and forwarding need "
+        "(support.zendesk.com/hc/en-us/articles/4408835827866)"
+    ]
     assert rig.transport.count("PUT") == 0
 
 
@@ -191,7 +230,8 @@ async def test_without_side_loads_nothing_is_refused_here_and_zendesks_422_decid
         result = await client.call_tool("update_settings", args)
     assert result.is_error and rig.transport.count("PUT") == 1
     assert text_of(result) == (
-        "Zendesk refused the update of phone number 900000120986: group_ids: no group with id 12345. "
+        "Zendesk refused the update of phone number 900000120986 (Zendesk answered 422 RecordInvalid: "
+        '"Record validation errors"; group_ids: InvalidValue "no group with id 12345"). '
         "Retry: no, not as it is. Next: fix those fields and call again."
     )
 
@@ -220,7 +260,7 @@ async def test_trial_account_and_refused_credentials() -> None:
     locked = TalkSandbox()
     locked.config.api_token = "rotated"
     text, _ = await failure("legacy", "list_numbers", {}, locked)
-    assert "refused this server's credentials (401)" in text and "ZENDESK_API_TOKEN" in text
+    assert "refused this server's credentials (Zendesk answered 401" in text and "ZENDESK_API_TOKEN" in text
 
 
 async def test_any_tool_whose_concurrent_work_fails_as_a_group_still_gets_zendesks_message(era: Era) -> None:
@@ -241,7 +281,8 @@ async def test_any_tool_whose_concurrent_work_fails_as_a_group_still_gets_zendes
         limited = await client.call_tool("concurrent_reads", {})
         crashed = await client.call_tool("crashes", {})
     assert text_of(limited) == (
-        "Zendesk's rate limit for this account is used up. Retry: yes, after 120 s. Next: wait 120 s, then call again."
+        "Zendesk's rate limit for this account is used up (Zendesk answered 429). Retry: yes, after 120 s. "
+        "Next: wait 120 s, then call again."
     )
     assert text_of(crashed) == "Error executing tool crashes"
 
@@ -261,7 +302,8 @@ async def test_a_side_load_in_another_shape_still_reaches_the_model(era: Era, sh
     def reshaped(path: str, body: dict[str, Any]) -> dict[str, Any]:
         if "groups" not in body:
             return body
-        return {**body, "groups": shape(body["groups"]), "all_brands": [{"id": 1, "name": "Acme"}]}
+        groups = as_records(body["groups"])  # whichever shape this sandbox side-loads in
+        return {**body, "groups": shape(groups), "all_brands": [{"id": 1, "name": "Acme"}]}
 
     args = {"phone_number_id": 900000120986, "include": ["all_groups"]}
     async with connect(make_rig(), era) as client:

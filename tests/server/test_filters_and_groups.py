@@ -88,7 +88,7 @@ async def test_groups_by_name_in_a_listing(era: Era) -> None:
     assert by_name == by_id and [n["name"] for n in by_name["numbers"]] == ["Billing hotline"]
     assert unknown.is_error and text_of(unknown) == (
         "list_numbers was not run, its arguments are invalid: group: no group is named 'Sup' (did you mean: "
-        "Support 360001001, EMEA Support 360001006). Retry: yes, once they are fixed. Next: call list_numbers "
+        "EMEA Support 360001006, Support 360001001). Retry: yes, once they are fixed. Next: call list_numbers "
         "again with group fixed."
     )
 

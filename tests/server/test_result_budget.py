@@ -24,7 +24,7 @@ def era(request: pytest.FixtureRequest) -> Era:
 
 @pytest.fixture(scope="module")
 def big_account() -> TalkSandbox:
-    return TalkSandbox(SandboxConfig(numbers=20_000, rate_limit=1_000_000))
+    return TalkSandbox(SandboxConfig(numbers=20_000, rate_limit=1_000_000, talk_rate_limit=1_000_000))
 
 
 CALLS: list[tuple[str, dict[str, Any]]] = [

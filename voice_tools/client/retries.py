@@ -25,6 +25,7 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_INITIAL_BACKOFF = 0.5
 DEFAULT_MAX_BACKOFF = 8.0
 DEFAULT_MAX_RETRY_AFTER = 30.0
+# HTTP makes PUT idempotent; that Zendesk's PUT is (absolute values, sent again) is assumed (registry: put-resend)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 
 

@@ -49,11 +49,11 @@ class Reconciliation:
     """How a lost answer is settled: look the number up at ``first_delay``, then at doubling delays, for
     ``window_seconds`` in all; ``stale_after_seconds`` is when a ``sending`` attempt with no answer must
     belong to a process that died mid-purchase, so the reconciler settles it too. ``give_up_after_seconds``
-    is when an ``unknown`` attempt whose number has never appeared in the account is settled
-    ``unresolved``: not "not purchased" (absence is no proof: the number may have been bought and released
-    since), but no longer blocking the number or costing the reconciler a look-up a minute, while it still
-    counts for its day; proof that comes later (this server finding or releasing the number) settles it
-    ``purchased``."""
+    is when an ``unknown`` attempt whose number has never appeared in the account is settled ``unresolved``
+    (registry: unknown-purchase-give-up): not "not purchased" (absence is no proof: the number may have been
+    bought and released since), but no longer blocking the number or costing the reconciler a look-up a
+    minute, while it still counts for its day; proof that comes later (this server finding or releasing the
+    number) settles it ``purchased``."""
 
     window_seconds: float = 30.0
     first_delay: float = 1.0

@@ -5,9 +5,10 @@ Responses and requests are held to different standards on purpose:
 - ``ZendeskResponse`` models keep every field Zendesk sends, known or not (``extra="allow"``), and
   accept enum values the documents do not list yet: Zendesk adds both, and the client must neither
   break nor lose data when it does. Dumping with ``exclude_unset=True`` gives back what was received.
-- ``ZendeskRequest`` models accept only the documented, writable fields (``extra="forbid"``) and only
-  the documented enum values, so that nothing Zendesk would refuse, and no read-only field, can be
-  built into a request at all.
+- ``ZendeskRequest`` models accept only the documented, writable fields (``extra="forbid"``), the
+  documented types and the documented enum values, and nothing stricter: a read-only field or a value
+  the documents do not allow cannot be built into a request, and every value they do allow can (a limit
+  no document states is Zendesk's to apply, never the client's).
 """
 
 from __future__ import annotations

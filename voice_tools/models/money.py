@@ -39,7 +39,7 @@ SIGNS = {
     "￥": "JPY",
     "$": "$",
 }
-DOLLAR = "$"
+DOLLAR = "$"  # registry: one-currency (a bare dollar sign is read as the account's dollar currency)
 DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"})  # currencies a bare "$" may stand for
 # The decimal point each currency writes, where it has one rule (the euro has none; the yen no decimals).
 _POINT = ("$", "USD", "CAD", "AUD", "NZD", "GBP", "CHF", "JPY", "MXN", "SGD", "HKD", "INR")

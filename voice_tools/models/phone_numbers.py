@@ -81,7 +81,9 @@ class MinimalPhoneNumber(ZendeskResponse):
 
 
 class PhoneNumberUpdate(ZendeskRequest):
-    """A number's writable attributes. Read-only fields and ``token`` (create-only) cannot be set here."""
+    """A number's writable attributes. Read-only fields and ``token`` (create-only) cannot be set here.
+    Values are checked against the documented types and enums only (line_type: "either phone or
+    digital"): no document limits a nickname's length, a priority's sign or a failover number's form."""
 
     nullable_fields = frozenset(
         {
@@ -96,17 +98,17 @@ class PhoneNumberUpdate(ZendeskRequest):
     )
 
     brand_id: int | None = None
-    call_recording_consent: str | None = Field(None, max_length=255)
+    call_recording_consent: str | None = None
     default_group_id: int | None = None
-    failover_number: str | None = Field(None, pattern=r"^(\+[1-9][0-9]{6,14})?$")
+    failover_number: str | None = None
     greeting_ids: list[int] | None = None
     group_ids: list[int] | None = None
     ivr_id: int | None = None
     line_type: LineType | None = None
-    nickname: str | None = Field(None, max_length=255)
+    nickname: str | None = None
     outbound_enabled: bool | None = None
     post_call_voice_ai_enabled: bool | None = None
-    priority: int | None = Field(None, ge=0)
+    priority: int | None = None
     recorded: bool | None = None
     schedule_id: int | None = None
     sms_enabled: bool | None = None
@@ -128,16 +130,22 @@ def as_records(value: Any) -> Any:
     """A side-load in any shape a real account may send, as a list of records. The documents name the
     ``include`` values but show no answer with them (the sandbox's shape, a list of ``{id, name}``, is
     inferred), so a map keyed by id (``{"360001": "Support"}`` or ``{"360001": {...}}``), one record, or a
-    list of bare ids are read too, rather than losing the data or failing the whole answer."""
+    list of bare ids are read too, rather than losing the data or failing the whole answer; a map's numeric
+    keys become integer ids, as the records' own ids are."""
     if isinstance(value, dict):
         if "id" in value:
             return [value]
         return [
-            {"id": key, **item} if isinstance(item, dict) else {"id": key, "name": item} for key, item in value.items()
+            {"id": _key(key), **item} if isinstance(item, dict) else {"id": _key(key), "name": item}
+            for key, item in value.items()
         ]
     if isinstance(value, list):
         return [item if isinstance(item, dict) else {"id": item} for item in value]
     return value
+
+
+def _key(key: Any) -> Any:
+    return int(key) if isinstance(key, str) and key.isdigit() else key
 
 
 class PhoneNumberDetails(ZendeskResponse):

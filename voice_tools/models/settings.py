@@ -1,10 +1,13 @@
-"""A phone number's ``settings`` child object (every field of Zendesk's PhoneNumberSettingsObject)."""
+"""A phone number's ``settings`` child object (every field of Zendesk's PhoneNumberSettingsObject).
+
+A request holds the documented fields with the documented types and enums (the OpenAPI document's
+PhoneNumberSettingsObject), and nothing stricter: no document bounds a number, shapes a locale or an
+overflow number, so any value of the right type is sent and Zendesk's answer decides.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from pydantic import Field, StringConstraints
+from typing import Literal
 
 from .base import ZendeskRequest, ZendeskResponse
 
@@ -22,9 +25,6 @@ DeleteAfter = Literal[
 ]
 ForwardingCallerId = Literal["caller_number", "talk_number", "talk_number_for_anonymous"]
 AutoAcceptTime = Literal[0, 5, 10]
-E164Number = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")]
-NonNegativeInt = Annotated[int, Field(ge=0)]
 
 
 class OverflowNumber(ZendeskResponse):
@@ -35,8 +35,10 @@ class OverflowNumber(ZendeskResponse):
 
 
 class OverflowNumberUpdate(ZendeskRequest):
-    enabled: bool
-    number: E164Number | Literal[""] = ""
+    """The documented overflow object: any string as number (the example is E.164; no document requires it)."""
+
+    enabled: bool | None = None
+    number: str | None = None
 
 
 class PhoneNumberSettings(ZendeskResponse):
@@ -76,20 +78,20 @@ class SettingsUpdate(ZendeskRequest):
     auto_accept_enabled: bool | None = None
     auto_accept_time: AutoAcceptTime | None = None
     average_wait_time_message_enabled: bool | None = None
-    call_offering_duration: NonNegativeInt | None = None
+    call_offering_duration: int | None = None
     call_recording_delete_after: DeleteAfter | None = None
     callback_from_queue: bool | None = None
-    callback_locale: LanguageCode | None = None
+    callback_locale: str | None = None  # "ISO 639-1 language code"; real accounts take es-419 too
     create_ticket_for_abandoned_calls: bool | None = None
     dequeue_retry_if_attempted: bool | None = None
     forwarding_caller_id: ForwardingCallerId | None = None
-    maximum_queue_size: NonNegativeInt | None = None
-    maximum_queue_wait_time: NonNegativeInt | None = None
+    maximum_queue_size: int | None = None
+    maximum_queue_wait_time: int | None = None
     outbound_calls_group_ids: list[int] | None = None
     overflow_number: OverflowNumberUpdate | None = None
-    priority: NonNegativeInt | None = None
+    priority: int | None = None
     voicemail: bool | None = None
     voicemail_outside_business_hours: bool | None = None
     voicemail_recording_delete_after: DeleteAfter | None = None
     wrap_up_enabled: bool | None = None
-    wrap_up_time_limit: NonNegativeInt | None = None
+    wrap_up_time_limit: int | None = None

@@ -8,8 +8,9 @@ neither ``voice_tools.client`` nor ``voice_tools.models``.
 """
 
 from .app import TalkSandbox, describe_credentials
+from .backend import TalkBackend
+from .config import SandboxConfig
 from .faults import FAULT_KINDS, FaultInjector
-from .models import SandboxConfig, TalkBackend
 
 __all__ = [
     "FAULT_KINDS",

@@ -25,17 +25,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .backend import TalkBackend
+from .config import SandboxConfig
 from .exceptions import (
     JSON_CONTENT_TYPE,
     TEXT_CONTENT_TYPE,
     CouldNotAuthenticate,
+    PlainError,
     SandboxError,
     ServiceUnavailable,
     TooManyRequests,
 )
 from .faults import AFTER_COMMIT, ConnectionDropped, FaultInjector, ScriptedFault
-from .models import SandboxConfig, TalkBackend
-from .ratelimit import RateLimiter
+from .ratelimit import AccountLimits, RateLimiter
 from .responses import json_response
 from .urls import api_routes
 
@@ -54,7 +56,10 @@ class TalkSandbox:
         self.backend = TalkBackend(self.config)
         self.faults = FaultInjector(seed=self.config.seed)
         self.background: set[asyncio.Task[None]] = set()  # late commits, kept referenced until done
-        self.limiter = RateLimiter(limit=self.config.rate_limit, window=self.config.rate_window)
+        self.limiter = AccountLimits(
+            plan=RateLimiter(limit=self.config.rate_limit, window=self.config.rate_window),
+            talk=RateLimiter(limit=self.config.talk_rate_limit, window=self.config.talk_rate_window),
+        )
         self.app: ASGIApp = ZendeskEdge(_routes_app(self), self)
 
     @property
@@ -88,7 +93,15 @@ async def _sandbox_error(request: Request, exc: Exception) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors; their JSON bodies are inferred (registry: unknown-route-bodies)."""
     assert isinstance(exc, HTTPException)
+    if not request.app.state.backend.config.applies("unknown-route-bodies"):
+        plain = _error_response(
+            PlainError(exc.status_code, "Not Found" if exc.status_code == 404 else "Method Not Allowed")
+        )
+        if exc.headers and "Allow" in exc.headers:
+            plain.headers["Allow"] = exc.headers["Allow"]
+        return plain
     if exc.status_code == 404:
         return json_response({"error": "InvalidEndpoint", "description": "Not found"}, 404)
     response = json_response({"error": "MethodNotAllowed", "description": str(exc.detail)}, exc.status_code)
@@ -178,8 +191,12 @@ class ZendeskEdge:
                 await anyio.sleep(sandbox.faults.latency)
             headers["X-Rate-Limit"] = str(sandbox.limiter.limit)
             headers["X-Rate-Limit-Remaining"] = str(sandbox.limiter.remaining())
-            self._authenticate(scope)  # an unauthenticated request is not the account's, so it costs nothing
+            counted_first = not sandbox.config.applies("auth-401-header")
+            if not counted_first:
+                self._authenticate(scope)  # an unauthenticated request is not the account's: it costs nothing
             allowed, remaining, retry_after = sandbox.limiter.take()
+            if counted_first:
+                self._authenticate(scope)
             headers["X-Rate-Limit-Remaining"] = str(remaining)
             if not allowed:
                 raise TooManyRequests(retry_after)
@@ -200,6 +217,7 @@ class ZendeskEdge:
 
     def _authenticate(self, scope: Scope) -> None:
         cfg = self.sandbox.config
+        challenge = cfg.applies("auth-401-header")
         raw = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
         scheme, _, value = raw.partition(" ")
         if scheme.lower() == "bearer" and value and hmac.compare_digest(value.encode(), cfg.oauth_token.encode()):
@@ -208,7 +226,7 @@ class ZendeskEdge:
             try:
                 user, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
-                raise CouldNotAuthenticate from None
+                raise CouldNotAuthenticate(challenge) from None
             email, _, kind = user.rpartition("/")
             if (
                 kind == "token"
@@ -216,7 +234,7 @@ class ZendeskEdge:
                 and hmac.compare_digest(secret.encode(), cfg.api_token.encode())
             ):
                 return
-        raise CouldNotAuthenticate
+        raise CouldNotAuthenticate(challenge)
 
     async def _fail_before(self, fault: ScriptedFault, send: Send) -> None:
         faults = self.sandbox.faults

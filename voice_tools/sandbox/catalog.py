@@ -2,8 +2,10 @@
 
 Each country lists the ranges real numbers come from (an area code and its location), how its
 numbers are written, what a number costs per month, and the address its regulator requires
-("none", "local", "any" or "foreign", as Zendesk's search reports it). The values are modelled on
-what Zendesk Talk sells; they make results look real, they are not a price list.
+("none", "local", "any" or "foreign", as Zendesk's search reports it). The countries are those
+Zendesk's help centre lists as selling Talk numbers; the ranges, prices, address requirements and
+capabilities are labelled inferred in the registry (``inferred.py``: search-inventory): they make
+results look real, they are not a price list.
 """
 
 from __future__ import annotations
@@ -47,7 +49,11 @@ class CountryPlan:
     emergency_address: bool
     formatter: Callable[[str, str], str]  # (prefix, national digits) -> display number
     # local numbers that need a verified business: Zendesk documents that create does not support them
+    # (which countries: inferred, registry entry jp-local-business-verification)
     local_needs_business_verification: bool = False
+    # toll-free numbers that can call out: "Toll-free numbers from the United States, Canada, and Japan can
+    # make outbound calls" (support.zendesk.com/hc/en-us/articles/4408835827866); every other country's cannot
+    toll_free_outbound: bool = False
 
 
 def _nanp(prefix: str, national: str) -> str:
@@ -69,6 +75,90 @@ def _grouped(dial: str) -> Callable[[str, str], str]:
 
     return fmt
 
+
+def _plan(
+    code: str,
+    dial: str,
+    local: tuple[tuple[str, str, int], ...],
+    toll_free: tuple[tuple[str, int], ...],
+    prices: tuple[str, str],
+    addresses: tuple[str, str],
+) -> CountryPlan:
+    """A country with no SMS, no emergency address and no outbound toll-free calls (the usual case)."""
+    return CountryPlan(
+        code=code,
+        dial_code=dial,
+        local=tuple(NumberRange(prefix, location, length) for prefix, location, length in local),
+        toll_free=tuple(NumberRange(prefix, code, length) for prefix, length in toll_free),
+        local_price=prices[0],
+        toll_free_price=prices[1],
+        local_address=addresses[0],
+        toll_free_address=addresses[1],
+        sms_local=False,
+        emergency_address=False,
+        formatter=_grouped(dial),
+    )
+
+
+# Countries the help centre lists as selling numbers, beyond the first eight (issue #25's reading of it).
+_MORE_COUNTRIES = (
+    _plan(
+        "NL",
+        "31",
+        (("20", "Amsterdam", 9), ("10", "Rotterdam", 9), ("30", "Utrecht", 9)),
+        (("800", 10),),
+        ("$3.00", "$25.00"),
+        ("local", "any"),
+    ),
+    _plan(
+        "ES",
+        "34",
+        (("91", "Madrid", 9), ("93", "Barcelona", 9), ("96", "Valencia", 9)),
+        (("900", 9),),
+        ("$2.00", "$25.00"),
+        ("local", "local"),
+    ),
+    _plan(
+        "IT",
+        "39",
+        (("02", "Milan", 10), ("06", "Rome", 10), ("011", "Turin", 10)),
+        (("800", 9),),
+        ("$2.00", "$25.00"),
+        ("local", "any"),
+    ),
+    _plan(
+        "SE",
+        "46",
+        (("8", "Stockholm", 9), ("31", "Gothenburg", 9), ("40", "Malmo", 9)),
+        (("20", 9),),
+        ("$2.00", "$25.00"),
+        ("any", "any"),
+    ),
+    _plan(
+        "NZ",
+        "64",
+        (("9", "Auckland", 8), ("4", "Wellington", 8), ("3", "Christchurch", 8)),
+        (("800", 9),),
+        ("$3.00", "$25.00"),
+        ("any", "any"),
+    ),
+    _plan(
+        "MX",
+        "52",
+        (("55", "Mexico City", 10), ("33", "Guadalajara", 10), ("81", "Monterrey", 10)),
+        (("800", 10),),
+        ("$3.00", "$25.00"),
+        ("local", "any"),
+    ),
+    _plan(
+        "BR",
+        "55",
+        (("11", "Sao Paulo", 10), ("21", "Rio de Janeiro", 10)),
+        (("800", 10),),
+        ("$5.00", "$30.00"),
+        ("local", "local"),
+    ),
+)
 
 _US_TOLL_FREE = tuple(NumberRange(p, "US", 10) for p in ("800", "833", "844", "855", "866", "877", "888"))
 _CA_TOLL_FREE = tuple(NumberRange(p, "CA", 10) for p in ("800", "833", "844", "855", "866", "877", "888"))
@@ -106,6 +196,7 @@ COUNTRIES: dict[str, CountryPlan] = {
             sms_local=True,
             emergency_address=True,
             formatter=_nanp,
+            toll_free_outbound=True,
         ),
         CountryPlan(
             code="CA",
@@ -129,6 +220,7 @@ COUNTRIES: dict[str, CountryPlan] = {
             sms_local=True,
             emergency_address=True,
             formatter=_nanp,
+            toll_free_outbound=True,
         ),
         CountryPlan(
             code="GB",
@@ -235,9 +327,21 @@ COUNTRIES: dict[str, CountryPlan] = {
             emergency_address=False,
             formatter=_grouped("81"),
             local_needs_business_verification=True,
+            toll_free_outbound=True,
         ),
+        *_MORE_COUNTRIES,
     )
 }
+
+
+def messaging(plan: CountryPlan, toll_free: bool, *, everywhere: bool = False) -> tuple[bool, bool]:
+    """(sms, mms) for a number of this plan (registry: sms-capability-by-country): SMS and MMS on US and CA
+    local numbers, SMS on their toll-free ones; ``everywhere`` (the inference off): both on every number."""
+    if everywhere:
+        return True, True
+    return (plan.sms_local and not toll_free) or (
+        toll_free and plan.code in ("US", "CA")
+    ), plan.sms_local and not toll_free
 
 
 def e164(plan: CountryPlan, national: str) -> str:

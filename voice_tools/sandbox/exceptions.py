@@ -12,7 +12,8 @@ against the sandbox parses exactly what it will meet in production.
     ├── RecordInvalid       422  {"error": "RecordInvalid", "description": "Record validation errors",
     │                             "details": {"<field>": [{"description": "...", "error": "..."}]}}
     ├── TooManyRequests     429  text/plain "Number of allowed API requests per minute exceeded"
-    └── ServiceUnavailable  5xx  text/plain (injected faults)
+    ├── ServiceUnavailable  5xx  text/plain (injected faults)
+    └── PlainError          any  text/plain (what --accept-inferred answers where a JSON body is inferred)
 """
 
 from __future__ import annotations
@@ -55,11 +56,15 @@ class BadRequest(SandboxError):
 class CouldNotAuthenticate(SandboxError):
     status_code = 401
 
+    def __init__(self, challenge: bool = True) -> None:
+        super().__init__("Couldn't authenticate you")
+        self.challenge = challenge  # the WWW-Authenticate header is inferred (registry: auth-401-header)
+
     def body(self) -> dict[str, Any]:
         return {"error": "Couldn't authenticate you"}
 
     def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Basic realm="Web Password"'}
+        return {"WWW-Authenticate": 'Basic realm="Web Password"'} if self.challenge else {}
 
 
 class Forbidden(SandboxError):
@@ -81,7 +86,8 @@ class RecordNotFound(SandboxError):
 
 
 class RecordInvalid(SandboxError):
-    """A 422 with per-field details: ``{"field": [{"description": ..., "error": ...}]}``."""
+    """A 422 with per-field details: ``{"field": [{"description": ..., "error": ...}]}``; with no details (a
+    bare refusal), the body has none."""
 
     status_code = 422
 
@@ -94,7 +100,8 @@ class RecordInvalid(SandboxError):
         return cls({name: [{"description": description, "error": error}]})
 
     def body(self) -> dict[str, Any]:
-        return {"error": "RecordInvalid", "description": "Record validation errors", "details": self.details}
+        body: dict[str, Any] = {"error": "RecordInvalid", "description": "Record validation errors"}
+        return body | ({"details": self.details} if self.details else {})
 
 
 class TooManyRequests(SandboxError):
@@ -123,3 +130,17 @@ class ServiceUnavailable(SandboxError):
 
     def body(self) -> str:
         return "Service Unavailable: Zendesk is temporarily unable to serve this request"
+
+
+class PlainError(SandboxError):
+    """A status with a text/plain body: what the sandbox answers with --accept-inferred where the JSON body it
+    would give is inferred, so the product is shown to read a refusal it cannot parse."""
+
+    content_type = TEXT_CONTENT_TYPE
+
+    def __init__(self, status_code: int, text: str) -> None:
+        super().__init__(text)
+        self.status_code, self.text = status_code, text
+
+    def body(self) -> str:
+        return self.text

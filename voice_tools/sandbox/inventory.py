@@ -13,7 +13,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from .catalog import COUNTRIES, KEYPAD, CountryPlan, NumberRange, e164
+from .catalog import COUNTRIES, KEYPAD, CountryPlan, NumberRange, e164, messaging
 
 MAX_RESULTS = 20
 CONTAINS_PATTERN = re.compile(r"^[0-9A-Za-z*]+$")
@@ -94,40 +94,53 @@ def _candidate(rng: random.Random, number_range: NumberRange, pattern: str) -> s
     return "".join(chars)
 
 
-def search(
-    *,
-    seed: int,
-    plan: CountryPlan,
-    toll_free: bool | None,
-    area_code: str | None,
-    contains: str | None,
-    taken: set[str],
-) -> list[Offer]:
-    """Up to ``MAX_RESULTS`` distinct offers matching the query, none of them already owned."""
-    want_toll_free = bool(toll_free)
-    ranges = plan.toll_free if want_toll_free else plan.local
-    if area_code:
-        ranges = tuple(r for r in ranges if r.prefix == area_code)
-    pattern = keypad_digits(contains or "")
-    rng = random.Random(f"{seed}|{plan.code}|{want_toll_free}|{area_code}|{pattern}")
+@dataclass(frozen=True)
+class Query:
+    toll_free: bool | None
+    area_code: str | None
+    contains: str | None
+    mixed: bool = False  # toll_free not given: local and toll-free both (registry: search-toll-free-unset off)
+    most: int = MAX_RESULTS
+    sms_everywhere: bool = False  # registry: sms-capability-by-country off
+
+
+def search(*, seed: int, plan: CountryPlan, query: Query, taken: set[str]) -> list[Offer]:
+    """Up to ``query.most`` distinct offers matching the query, none of them already owned."""
+    if query.mixed and query.toll_free is None:
+        choices = [(r, False) for r in plan.local] + [(r, True) for r in plan.toll_free]
+    else:
+        want = bool(query.toll_free)
+        choices = [(r, want) for r in (plan.toll_free if want else plan.local)]
+    if query.area_code:
+        choices = [(r, tf) for r, tf in choices if r.prefix == query.area_code]
+    pattern = keypad_digits(query.contains or "")
+    rng = random.Random(f"{seed}|{plan.code}|{query.toll_free}|{query.mixed}|{query.area_code}|{pattern}")
     offers: dict[str, Offer] = {}
     attempts = 0
-    while ranges and len(offers) < MAX_RESULTS and attempts < MAX_RESULTS * 20:
+    while choices and len(offers) < query.most and attempts < query.most * 20:
         attempts += 1
-        number_range = rng.choice(ranges)
+        number_range, toll_free = rng.choice(choices)
         national = _candidate(rng, number_range, pattern)
         if national is None or (pattern and not matches(national, pattern)):
             continue
         number = e164(plan, national)
         if number in taken or number in offers:
             continue
-        offers[number] = make_offer(seed, plan, number_range, national, want_toll_free)
+        offers[number] = make_offer(seed, plan, number_range, national, toll_free, sms_everywhere=query.sms_everywhere)
     return list(offers.values())
 
 
-def make_offer(seed: int, plan: CountryPlan, number_range: NumberRange, national: str, toll_free: bool) -> Offer:
+def make_offer(
+    seed: int,
+    plan: CountryPlan,
+    number_range: NumberRange,
+    national: str,
+    toll_free: bool,
+    *,
+    sms_everywhere: bool = False,
+) -> Offer:
     number = e164(plan, national)
-    sms = (plan.sms_local and not toll_free) or (toll_free and plan.code in ("US", "CA"))
+    sms, mms = messaging(plan, toll_free, everywhere=sms_everywhere)
     return Offer(
         token=token_for(seed, number),
         number=number,
@@ -139,7 +152,7 @@ def make_offer(seed: int, plan: CountryPlan, number_range: NumberRange, national
         price=plan.toll_free_price if toll_free else plan.local_price,
         address_requirements=plan.toll_free_address if toll_free else plan.local_address,
         sms=sms,
-        mms=sms and not toll_free,
+        mms=mms,
         number_range=number_range,
     )
 

@@ -38,3 +38,39 @@ class RateLimiter:
 
     def reset(self) -> None:
         self._window_start, self._used = -math.inf, 0
+
+
+@dataclass
+class AccountLimits:
+    """Both budgets a Talk request spends: the plan's (reported in X-Rate-Limit; Zendesk's rate-limits page)
+    and Talk's own, 15,000 requests in 5 minutes (Zendesk's Talk API introduction). A request is refused when
+    either is spent, with Retry-After until the later of the windows that refused it resets. Fixed windows
+    and what counts are inferred (registry: rate-limit-counting)."""
+
+    plan: RateLimiter
+    talk: RateLimiter
+
+    @property
+    def limit(self) -> int:
+        return self.plan.limit
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self.plan.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        """One clock for both windows (tests set it)."""
+        self.plan.clock = self.talk.clock = clock
+
+    def take(self) -> tuple[bool, int, int]:
+        plan_ok, remaining, plan_wait = self.plan.take()
+        talk_ok, _, talk_wait = self.talk.take()
+        return plan_ok and talk_ok, remaining, max(plan_wait, talk_wait)
+
+    def remaining(self) -> int:
+        return self.plan.remaining()
+
+    def reset(self) -> None:
+        self.plan.reset()
+        self.talk.reset()

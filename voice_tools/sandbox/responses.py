@@ -8,9 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .exceptions import JSON_CONTENT_TYPE, BadRequest
-from .inferred import Mode, enforced
-from .models import INCLUDES, MAX_PER_PAGE, TalkBackend
+from .backend import INCLUDES, MAX_PER_PAGE, SEARCH_PAGE, TalkBackend
+from .exceptions import JSON_CONTENT_TYPE, BadRequest, PlainError
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:
@@ -26,9 +25,9 @@ def backend(request: Request) -> TalkBackend:
     return request.app.state.backend  # type: ignore[no-any-return]
 
 
-def mode(request: Request) -> Mode:
-    """Whether this sandbox enforces the validations no Zendesk document states (``inferred.py``)."""
-    return backend(request).config.inferred
+def applies(request: Request, inference_id: str) -> bool:
+    """Whether this sandbox applies the registry's inference (``inferred.py``)."""
+    return backend(request).config.applies(inference_id)
 
 
 def flag(request: Request, name: str) -> bool | None:
@@ -40,7 +39,7 @@ def flag(request: Request, name: str) -> bool | None:
         return True
     if lowered in ("false", "0"):
         return False
-    if not enforced(mode(request), "query-flag-400"):
+    if not applies(request, "query-flag-400"):
         return None  # accepted and ignored
     raise BadRequest("InvalidValue", f"{name} must be true or false")
 
@@ -52,15 +51,18 @@ def integer(request: Request, name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        if not enforced(mode(request), "pagination-400"):
+        if not applies(request, "pagination-400"):
             return default  # accepted and ignored
         raise BadRequest("InvalidPaginationParameter", f"{name} must be a whole number") from None
 
 
 def pagination(request: Request) -> tuple[int, int]:
-    """Offset pagination as Zendesk does it: page from 1, per_page clamped to 1..100."""
+    """Offset pagination: page from 1, per_page from 1 to 100 (the documents' most; what a larger one gives
+    is inferred: registry pagination-clamp)."""
     page = max(integer(request, "page", 1), 1)
-    per_page = min(max(integer(request, "per_page", MAX_PER_PAGE), 1), MAX_PER_PAGE)
+    per_page = max(integer(request, "per_page", MAX_PER_PAGE), 1)
+    if applies(request, "pagination-clamp"):
+        per_page = min(per_page, MAX_PER_PAGE)
     return page, per_page
 
 
@@ -80,14 +82,20 @@ def record_id(request: Request, name: str) -> int:
 
 
 async def json_body(request: Request) -> dict[str, Any]:
+    """The body as a JSON object; anything else answers 400, as a real account did (registry:
+    invalid-json-400: the JSON body is inferred)."""
     raw = await request.body()
     try:
         body = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("InvalidJSON", "The request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("InvalidJSON", "The request body must be a JSON object")
-    return body
+        body = None
+    if isinstance(body, dict):
+        return body
+    if not applies(request, "invalid-json-400"):
+        raise PlainError(400, "Bad Request")
+    if body is None and raw:
+        raise BadRequest("InvalidJSON", "The request body is not valid JSON")
+    raise BadRequest("InvalidJSON", "The request body must be a JSON object")
 
 
 def includes(request: Request) -> list[str]:
@@ -95,7 +103,7 @@ def includes(request: Request) -> list[str]:
     raw = request.query_params.get("include") or ""
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if unknown := [p for p in parts if p not in INCLUDES]:
-        if not enforced(mode(request), "include-400"):
+        if not applies(request, "include-400"):
             return [p for p in parts if p in INCLUDES]  # the unknown ones accepted and ignored
         raise BadRequest(
             "InvalidValue", f"include does not accept {', '.join(unknown)}; allowed: {', '.join(INCLUDES)}"
@@ -120,7 +128,11 @@ async def search_phone_numbers(request: Request) -> Response:
         area_code=q.get("area_code") or None,
         contains=q.get("contains"),
     )
-    return json_response({"phone_numbers": found, "next_page": None, "previous_page": None, "count": len(found)})
+    if applies(request, "search-page-size"):
+        return json_response({"phone_numbers": found, "next_page": None, "previous_page": None, "count": len(found)})
+    page = max(integer(request, "page", 1), 1)
+    shown = found[(page - 1) * SEARCH_PAGE : page * SEARCH_PAGE]
+    return json_response({"phone_numbers": shown, **page_links(request, page, SEARCH_PAGE, len(found))})
 
 
 async def show_phone_number(request: Request) -> Response:
@@ -139,6 +151,13 @@ async def update_phone_number(request: Request) -> Response:
 async def delete_phone_number(request: Request) -> Response:
     backend(request).delete_number(record_id(request, "phone_number_id"))
     return empty_response()
+
+
+async def list_ivrs(request: Request) -> Response:
+    """List IVRs (developer.zendesk.com/api-reference/voice/talk-api/ivrs), in the page envelope a real account
+    answered with."""
+    items = backend(request).list_ivrs()
+    return json_response({"ivrs": items, "next_page": None, "previous_page": None, "count": len(items)})
 
 
 # -------------------------------------------------------------------- addresses

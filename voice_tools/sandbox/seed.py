@@ -1,9 +1,11 @@
 """The simulated account as it is on day one: deterministic for a seed, any size.
 
 Twelve hand-written numbers cover the cases an admin meets (local and toll-free, six countries,
-numbers routed to groups, IVRs and schedules, recording and transcription on and off, SMS on a
-number that cannot send SMS is impossible, and so on). Larger accounts, for benchmarks, add generated
-numbers after those twelve.
+numbers routed to groups, IVRs and schedules, recording and transcription on and off, and so on).
+Larger accounts, for benchmarks, add generated numbers after those twelve. The account's content is
+invented fixture data (registry: seed-account); what a real account shows the same way everywhere (greeting
+categories, system greetings, IVR and number shapes) is copied from captures and documents, as each
+table below says.
 """
 
 from __future__ import annotations
@@ -13,30 +15,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from .captured import CATEGORISED_GREETINGS, DEFAULT_GREETING_IDS
 from .catalog import COUNTRIES, CountryPlan, NumberRange, e164
-
-DEFAULT_GREETING_IDS = [
-    "voicemail_en",
-    "available_en",
-    "wait_en",
-    "hold_en",
-    "callback_en",
-    "callback-confirmation_en",
-    "call-recording-opt-out_en",
-    "call-recording-opt-in_en",
-]
-
-GREETING_CATEGORIES: list[dict[str, Any]] = [
-    {"id": 1, "name": "voicemail"},
-    {"id": 2, "name": "available"},
-    {"id": 3, "name": "wait"},
-    {"id": 4, "name": "hold"},
-    {"id": 5, "name": "ivr"},
-    {"id": 6, "name": "callback"},
-    {"id": 7, "name": "callback-confirmation"},
-    {"id": 8, "name": "call-recording-opt-out"},
-    {"id": 9, "name": "call-recording-opt-in"},
-]
 
 GROUPS: list[dict[str, Any]] = [
     {"id": 360001001, "name": "Support"},
@@ -47,9 +27,74 @@ GROUPS: list[dict[str, Any]] = [
     {"id": 360001006, "name": "EMEA Support"},
 ]
 
+
+def _route(route_id: int, keypress: str, action: str, options: dict[str, Any], text: str | None) -> dict[str, Any]:
+    """An IVR route as the IVR API documents it (option_text: the group's name for a group route)."""
+    return {
+        "id": route_id,
+        "keypress": keypress,
+        "greeting": None,
+        "action": action,
+        "options": options,
+        "option_text": text,
+        "overflow_options": [],
+    }
+
+
+def _group(name: str) -> dict[str, Any]:
+    return {"group_ids": [next(g["id"] for g in GROUPS if g["name"] == name)]}
+
+
+# IVRs as the IVR API documents them (registry: ivr-objects); each has a default menu named "Main menu"
 IVRS: list[dict[str, Any]] = [
-    {"id": 360002001, "name": "Main menu", "phone_number_ids": [], "menus": []},
-    {"id": 360002002, "name": "After-hours menu", "phone_number_ids": [], "menus": []},
+    {
+        "id": 360002001,
+        "name": "Support line",
+        "menus": [
+            {
+                "id": 360002101,
+                "name": "Main menu",
+                "default": True,
+                "greeting_id": None,
+                "routes": [
+                    _route(360002201, "1", "group", _group("Support"), "Support"),
+                    _route(360002202, "2", "group", _group("Billing"), "Billing"),
+                    _route(360002203, "3", "menu", {"menu_id": 360002102}, "Sales menu"),
+                    _route(360002204, "0", "voicemail", _group("Support"), "Support"),
+                ],
+            },
+            {
+                "id": 360002102,
+                "name": "Sales menu",
+                "default": False,
+                "greeting_id": None,
+                "routes": [
+                    _route(360002205, "1", "group", _group("Sales"), "Sales"),
+                    _route(360002206, "*", "menu", {"menu_id": 360002101}, "Main menu"),
+                ],
+            },
+        ],
+        "phone_number_ids": [],
+        "phone_number_names": [],
+    },
+    {
+        "id": 360002002,
+        "name": "After hours",
+        "menus": [
+            {
+                "id": 360002103,
+                "name": "Main menu",
+                "default": True,
+                "greeting_id": None,
+                "routes": [
+                    _route(360002207, "1", "voicemail", _group("Support"), "Support"),
+                    _route(360002208, "2", "phone_number", {"phone_number": "+14155550134"}, "+14155550134"),
+                ],
+            }
+        ],
+        "phone_number_ids": [],
+        "phone_number_names": [],
+    },
 ]
 
 SCHEDULES: list[dict[str, Any]] = [
@@ -100,7 +145,9 @@ def provider_reference(seed: int, name: str) -> str:
     return "AD" + hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()[:32]
 
 
-def default_settings(*, auto_accept: bool) -> dict[str, Any]:
+def default_settings(*, auto_accept: bool, alternative: bool = False) -> dict[str, Any]:
+    """A new number's settings: the documents' example values (registry: new-number-defaults); the
+    ``alternative`` set is what --accept-inferred gives a number bought while it runs."""
     settings: dict[str, Any] = {
         "all_groups_access_enabled": True,
         "allow_outbound_calls": True,
@@ -123,6 +170,12 @@ def default_settings(*, auto_accept: bool) -> dict[str, Any]:
         "wrap_up_enabled": True,
         "wrap_up_time_limit": 30,
     }
+    if alternative:
+        settings |= {
+            "average_wait_time_message_enabled": True,
+            "priority": 1,
+            "voicemail_recording_delete_after": "1.months",
+        }
     if auto_accept:
         settings |= {"auto_accept_enabled": False, "auto_accept_time": 5}
     return settings
@@ -281,23 +334,28 @@ def phone_number_record(
     national: str,
     toll_free: bool,
     created_at: str,
+    messaging: tuple[bool, bool],
+    outbound: bool,
+    alternative: bool = False,
 ) -> dict[str, Any]:
-    """A full phone number object with Zendesk's defaults for a freshly provisioned number."""
+    """A full phone number object with a freshly provisioned number's defaults (registry: new-number-defaults;
+    ``alternative``: the other example values --accept-inferred gives a bought number). ``messaging`` is
+    (sms, mms); ``outbound`` whether the number can call out (registry: toll-free-outbound)."""
     display = plan.formatter(number_range.prefix, national)
-    sms = plan.sms_local and not toll_free
+    sms, mms = messaging
     return {
         "id": number_id,
         "ai_agent_enabled": False,
         "bot_id": None,
-        "brand_id": 1,
+        "brand_id": None if alternative else 1,
         "call_recording_consent": "always",
         "capabilities": {
             "emergency_address": plan.emergency_address and not toll_free,
-            "mms": sms,
-            "sms": sms or (toll_free and plan.code in ("US", "CA")),
+            "mms": mms,
+            "sms": sms,
             "voice": True,
         },
-        "categorised_greetings": {str(c["id"]): f"{c['name']}_en" for c in GREETING_CATEGORIES if c["id"] != 5},
+        "categorised_greetings": dict(CATEGORISED_GREETINGS),
         "categorised_greetings_with_sub_settings": {
             "1": {
                 "voicemail_on_outside_business_hours": "voicemail_en",
@@ -306,6 +364,7 @@ def phone_number_record(
                 "voicemail_off_outside_business_hours": "voicemail_en_voicemail_config",
             },
             "2": {"voicemail_on": "available_en", "voicemail_off": "available_en_voicemail_config"},
+            **{k: v for k, v in CATEGORISED_GREETINGS.items() if k not in ("1", "2")},
         },
         "country_code": plan.code,
         "created_at": created_at,
@@ -322,10 +381,10 @@ def phone_number_record(
         "name": display,
         "nickname": None,
         "number": e164(plan, national),
-        "outbound_enabled": True,
+        "outbound_enabled": outbound,
         "post_call_voice_ai_enabled": False,
         "priority": 0,
-        "recorded": True,
+        "recorded": not alternative,
         "schedule_id": None,
         "sms_enabled": False,
         "sms_group_id": None,

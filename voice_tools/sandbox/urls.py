@@ -20,6 +20,7 @@ _TABLE: list[tuple[str, dict[str, Handler]]] = [
         "/phone_numbers/{phone_number_id:int}",
         {"GET": r.show_phone_number, "PUT": r.update_phone_number, "DELETE": r.delete_phone_number},
     ),
+    ("/ivr", {"GET": r.list_ivrs}),
     ("/addresses", {"GET": r.list_addresses, "POST": r.create_address}),
     (
         "/addresses/{address_id:int}",

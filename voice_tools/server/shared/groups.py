@@ -3,8 +3,10 @@
 People say "route it to Billing", not "to 360001002". The Talk API has no groups endpoint, but any
 number read with ``include=all_groups`` carries the account's groups, so they are read that way, at most
 once a minute (the IVRs come in the same request). A name resolves when it is exactly one group's
-name (any case); an unknown or ambiguous name is refused with the candidates, so the model can ask the
-user rather than guess.
+name (any case); an unknown or ambiguous name is refused with the candidates (a name cannot be sent to
+Zendesk, so the model must ask the user rather than guess). An id is taken as given, listed or not: the
+side-loads' shape is inferred (registry: side-load-reading), so an id they lack is the preview's warning
+and Zendesk's to refuse, never this server's.
 """
 
 from __future__ import annotations
@@ -55,14 +57,12 @@ class GroupDirectory:
         return self._ivrs
 
     async def resolve(self, value: int | str, *, via_number_id: int | None = None) -> int:
-        """The id of the group ``value`` names (a name, or an id written as digits); GroupNameError if none
-        or several. An id is taken as given when the account's groups cannot be listed."""
+        """The id of the group ``value`` names (a name, or an id written as digits, taken as given);
+        GroupNameError if a name names no group or several."""
         text = str(value).strip()
-        groups = await self.all(via_number_id)
         if text.isdigit():
-            if not groups or any(str(g.id) == text for g in groups):
-                return int(text)
-            raise GroupNameError(f"no group has id {text} ({_listing(groups)})")
+            return int(text)
+        groups = await self.all(via_number_id)
         exact = [g for g in groups if (g.name or "").casefold() == text.casefold()]
         if len(exact) == 1:
             return int(exact[0].id)
@@ -73,8 +73,10 @@ class GroupDirectory:
 
 
 def _listing(groups: list[NamedRecord], *, near: bool = False) -> str:
+    """The candidates by name (not in the order Zendesk happens to list them)."""
     if not groups:
         return "the account has no groups"
+    groups = sorted(groups, key=lambda g: ((g.name or "").casefold(), str(g.id)))
     shown = ", ".join(f"{g.name} {g.id}" for g in groups[:SHOWN])
     more = f", and {len(groups) - SHOWN} more" if len(groups) > SHOWN else ""
     return ("did you mean: " if near else "the account's groups: ") + shown + more

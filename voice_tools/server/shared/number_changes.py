@@ -10,15 +10,15 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
-from voice_tools.client import APIConnectionError, ZendeskError
+from voice_tools.client import APIConnectionError, InvalidRecordError, ZendeskError
 from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberSettings, PhoneNumberUpdate, SettingsUpdate
 
 from ..state import AppState
-from .errors import message, tool_error
+from .errors import explain, message, tool_error, zendesk_words
 from .groups import GroupNameError
 from .invalid import invalid_arguments, problem
-from .references import includes_for, reference_problems, requested_fields
+from .references import includes_for, preview_warnings, requested_fields
 from .results import Change
 
 WRITABLE = sorted(set(PhoneNumberUpdate.model_fields) - {"settings"})
@@ -120,11 +120,13 @@ def _request(changes: list[Change]) -> PhoneNumberUpdate:
 
 async def _audit_failure(
     app: AppState, phone_number_id: int, current: PhoneNumber, diff: list[Change], error: ZendeskError
-) -> str:
-    """Audit a failed update truthfully: ``not_applied`` when Zendesk refused it (4xx, or it was never
-    sent); otherwise the answer was lost, so read the number back: ``applied`` if every field has the
-    new value, ``not_applied`` if none has, else ``unknown`` (also when it cannot be read)."""
-    outcome = "not_applied"
+) -> tuple[str, list[str]]:
+    """Audit a failed update truthfully, and say which fields took their new value anyway. ``not_applied``
+    when it was never sent or Zendesk refused it as a whole (a 4xx other than 422); otherwise read the number
+    back: the answer was lost, or Zendesk refused some fields (422), and no document says an update is all or
+    nothing (registry: update-read-back). ``applied`` if every field has the new value, ``not_applied`` if
+    none has, else ``unknown`` (also when it cannot be read)."""
+    outcome, taken = "not_applied", []
     if not _definitely_not_applied(error):
         outcome = "unknown"
         try:
@@ -132,8 +134,8 @@ async def _audit_failure(
         except ZendeskError:
             now = None
         if now is not None:
-            taken = [_value(now, c.field) == c.after for c in diff]
-            outcome = "applied" if all(taken) else "not_applied" if not any(taken) else "unknown"
+            taken = [c.field for c in diff if _value(now, c.field) == c.after]
+            outcome = "applied" if len(taken) == len(diff) else "not_applied" if not taken else "unknown"
     await app.guard.write_after(
         "update",
         phone_number_id=phone_number_id,
@@ -141,13 +143,16 @@ async def _audit_failure(
         fields=[c.field for c in diff],
         outcome=outcome,
         reason=error.message,
+        applied_anyway=taken or None,
     )
-    return outcome
+    return outcome, taken
 
 
 def _definitely_not_applied(error: ZendeskError) -> bool:
     if isinstance(error, APIConnectionError):
         return error.never_sent
+    if isinstance(error, InvalidRecordError):
+        return False  # a 422 may refuse some fields and apply others
     return isinstance(error, APIStatusError) and 400 <= error.status_code < 500
 
 
@@ -171,12 +176,15 @@ class Request:
 
 @dataclass
 class Planned:
-    """One number's side of an update: what it holds now and what would change."""
+    """One number's side of an update: what it holds now, what would change, and what the preview warns
+    about (``references.preview_warnings``). ``problems`` are refusals a document states; there are none
+    today (kept for the callers that read it: nothing is refused on an inference)."""
 
     phone_number_id: int
     current: PhoneNumber
     diff: list[Change]
     problems: list[tuple[str, str]]
+    warnings: list[str]
 
 
 @dataclass
@@ -185,6 +193,7 @@ class Applied:
     diff: list[Change]
     missed: list[str]
     error: ZendeskError | None = None  # what Zendesk answered, when it was not a 200
+    applied_anyway: list[str] | None = None  # with an error: fields that took their new value regardless
 
 
 async def parse_request(
@@ -210,7 +219,7 @@ async def plan(app: AppState, phone_number_id: int, request: Request) -> Planned
     diff = _diff(request.wanted, current.model_dump(mode="json"))
     current_settings = (current.settings or PhoneNumberSettings()).model_dump(mode="json")
     diff += _diff(request.settings.payload() if request.settings else {}, current_settings, SETTING)
-    return Planned(phone_number_id, current, diff, reference_problems(diff, details))
+    return Planned(phone_number_id, current, diff, [], preview_warnings(diff, details))
 
 
 async def apply(app: AppState, planned: Planned) -> Applied:
@@ -221,7 +230,8 @@ async def apply(app: AppState, planned: Planned) -> Applied:
         try:
             result = await app.client.update_number(number_id, _request(diff))
         except ZendeskError as error:
-            return Applied(await _audit_failure(app, number_id, planned.current, diff, error), diff, [], error)
+            outcome, taken = await _audit_failure(app, number_id, planned.current, diff, error)
+            return Applied(outcome, diff, [], error, taken)
         # what Zendesk now holds; a field that did not take the requested value is said, never hidden
         missed = []
         for change in diff:
@@ -242,12 +252,18 @@ async def apply(app: AppState, planned: Planned) -> Applied:
     return Applied(outcome, diff, missed)
 
 
-def refused_references(subject: str, problems: list[tuple[str, str]]) -> ToolError:
-    listed = "; ".join(f"{field}: {problem}" for field, problem in problems)
-    return ToolError(
-        message(
-            f"the update of {subject} was not sent, as Zendesk would refuse it: {listed}",
+def refused_update(done: Applied, subject: str, warnings: list[str]) -> ToolError:
+    """Zendesk refused the update (its own words are in the message), with what changed anyway, read back,
+    and what the preview had warned about."""
+    assert done.error is not None
+    text = explain(done.error, subject=f"the update of {subject}", writes=True)
+    if done.applied_anyway and isinstance(done.error, APIStatusError):
+        text = message(
+            f"Zendesk refused part of the update of {subject} ({zendesk_words(done.error)}), yet these fields "
+            f"took their new values (read back): {', '.join(done.applied_anyway)}",
             "no, not as it is",
-            "fix those fields and call again",
+            "tell the user which fields changed and which did not, then fix the others and call again",
         )
-    )
+    if warnings:
+        text += f" Warned before sending: {'; '.join(warnings)}."
+    return ToolError(text)

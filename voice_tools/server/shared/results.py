@@ -30,6 +30,7 @@ class Offer(BaseModel):
     caps: str | None = None
     quote: str | None = None
     blocked: str | None = None
+    note: str | None = None  # what the help centre says about buying or using this number
 
 
 class SearchResult(BaseModel):
@@ -73,6 +74,7 @@ class UpdateResult(BaseModel):
     phone_number_id: int
     applied: bool
     changes: list[Change]
+    warnings: list[str] | None = None  # what the preview doubts; the update is sent regardless
     next_step: str
 
 

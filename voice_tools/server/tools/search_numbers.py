@@ -1,4 +1,11 @@
-"""search_numbers: numbers available to buy, each with the signed quote that buy_number takes."""
+"""search_numbers: numbers available to buy, each with the signed quote that buy_number takes.
+
+Each offer says what Zendesk's help centre says about it before anyone confirms a purchase (``note``): a
+Japanese local number needs a verified business, which Zendesk's API cannot buy (its documents: create
+"does not currently support creating a phone number that requires a valid verified business"; which
+numbers need one: registry offer-notes), and a toll-free number outside the US, Canada and Japan cannot
+call out. A note never withholds the quote: Zendesk's answer to the purchase decides.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +36,26 @@ DESCRIPTION = (
 )
 
 
-def _offer(app: AppState, found: AvailableNumber, quote: Quote | None, purchases_today: int) -> Offer:
+VERIFICATION_PAGE = "support.zendesk.com/hc/en-us/articles/4408826639386"
+TOLL_FREE_PAGE = "support.zendesk.com/hc/en-us/articles/4408835827866"
+NEEDS_VERIFIED_BUSINESS = ("JP",)  # local numbers (registry: offer-notes, jp-local-business-verification)
+TOLL_FREE_OUTBOUND = ("US", "CA", "JP")
+
+
+def note(found: AvailableNumber, country: str) -> str | None:
+    """What the help centre says about buying or using this number, if anything."""
+    where = (found.country_code or country).upper()
+    if not found.toll_free and where in NEEDS_VERIFIED_BUSINESS:
+        return (
+            "needs a verified business: Zendesk's API cannot buy it, the user adds it in Admin Center after "
+            f"business verification ({VERIFICATION_PAGE})"
+        )
+    if found.toll_free and where not in TOLL_FREE_OUTBOUND:
+        return f"toll-free outside the US, Canada and Japan: cannot make outbound calls ({TOLL_FREE_PAGE})"
+    return None
+
+
+def _offer(app: AppState, found: AvailableNumber, quote: Quote | None, purchases_today: int, country: str) -> Offer:
     caps = found.capabilities
     refusal = app.guard.policy.refusal(quote, purchases_today) if quote else None
     return Offer(
@@ -42,6 +68,7 @@ def _offer(app: AppState, found: AvailableNumber, quote: Quote | None, purchases
         caps=",".join(k for k in ("voice", "sms", "mms") if caps and getattr(caps, k)) or None,
         quote=quote.handle if quote else None,
         blocked=refusal.rule if refusal else (None if quote else "unpriced"),
+        note=note(found, country),
     )
 
 
@@ -53,7 +80,7 @@ async def search_numbers(
     toll_free: Annotated[bool | None, Field(description="true: toll-free only; false: local only")] = None,
     limit: Annotated[int, Field(ge=1, le=20, description="Most results")] = 5,
 ) -> Annotated[CallToolResult, SearchResult]:
-    if area_code and country not in AREA_CODE_COUNTRIES:
+    if area_code and country not in AREA_CODE_COUNTRIES:  # documented: "area_code ... (US and Canada only)"
         problem = f"area_code works only for US and CA numbers, not {country}"
         raise ToolError(invalid_arguments("search_numbers", [problem], fix=["area_code"], hint="leave area_code out"))
     app = state(ctx)
@@ -68,15 +95,16 @@ async def search_numbers(
         quotes: list[Quote | None] = list(await app.guard.quotes.issue(shown))
         purchases_today = await app.guard.purchases_today()
     except LedgerUnavailable:  # the search is still an answer; only buying needs the ledger
-        offers = [_offer(app, n, None, 0).model_copy(update={"blocked": "ledger"}) for n in shown]
+        offers = [_offer(app, n, None, 0, country).model_copy(update={"blocked": "ledger"}) for n in shown]
         return respond(SearchResult(numbers=offers, next_step=LEDGER_DOWN))
-    offers = [_offer(app, n, q, purchases_today) for n, q in zip(shown, quotes, strict=True)]
+    offers = [_offer(app, n, q, purchases_today, country) for n, q in zip(shown, quotes, strict=True)]
     if not offers:
         next_step = "Nothing matched: try without contains or area_code, or another country."
-    elif any(o.blocked for o in offers):
-        next_step = (
-            "Results with 'blocked' would be refused by the spend policy; offer the others. Buy with buy_number(quote)."
-        )
     else:
-        next_step = "Show the user the numbers and prices; to buy one, call buy_number with its quote."
+        steps = ["Show the user the numbers and prices"]
+        if any(o.note for o in offers):
+            steps.append("and each note before they choose (Zendesk may refuse it, or it cannot call out)")
+        if any(o.blocked for o in offers):
+            steps.append("; results with 'blocked' would be refused by the spend policy, offer the others")
+        next_step = " ".join(steps).replace(" ;", ";") + ". To buy one, call buy_number with its quote."
     return respond(SearchResult(numbers=offers, next_step=next_step))

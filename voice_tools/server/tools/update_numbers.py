@@ -73,6 +73,7 @@ class NumberOutcome(BaseModel):
     outcome: Outcome
     changes: list[Change] | None = None
     reason: str | None = None
+    warnings: list[str] | None = None
 
 
 class BulkResult(BaseModel):
@@ -206,6 +207,7 @@ def _pinned(item: Planned | NumberOutcome) -> dict[str, Any]:
             "current": item.current.model_dump(mode="json", exclude_none=True),
             "diff": [c.model_dump(mode="json") for c in item.diff],
             "problems": item.problems,
+            "warnings": item.warnings,
         }
     }
 
@@ -219,6 +221,7 @@ def _unpinned(row: dict[str, Any]) -> Planned | NumberOutcome:
         PhoneNumber.model_validate(p["current"]),
         [Change.model_validate(c) for c in p["diff"]],
         [(str(x[0]), str(x[1])) for x in p["problems"]],
+        [str(w) for w in p.get("warnings", [])],
     )
 
 
@@ -417,7 +420,13 @@ def _preview(item: Planned | NumberOutcome) -> NumberOutcome:
         return NumberOutcome(phone_number_id=item.phone_number_id, number=number, outcome="refused", reason=reason)
     if not item.diff:
         return NumberOutcome(phone_number_id=item.phone_number_id, number=number, outcome="unchanged")
-    return NumberOutcome(phone_number_id=item.phone_number_id, number=number, outcome="would_change", changes=item.diff)
+    return NumberOutcome(
+        phone_number_id=item.phone_number_id,
+        number=number,
+        outcome="would_change",
+        changes=item.diff,
+        warnings=item.warnings or None,  # what Zendesk may refuse: it decides (nothing refused on an inference)
+    )
 
 
 async def _apply_all(app: AppState, items: list[Planned | NumberOutcome], request: Request) -> list[NumberOutcome]:

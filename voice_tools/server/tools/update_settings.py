@@ -1,4 +1,9 @@
-"""update_settings: change a number's attributes and settings, sending only what differs, showing before/after."""
+"""update_settings: change a number's attributes and settings, sending only what differs, showing before/after.
+
+Nothing is refused here on a rule no Zendesk document states: what the preview doubts (an id the account's
+lists lack, SMS without the capability, outbound calling on a toll-free number that cannot) is a warning in
+the dry run and in the answer, the update is sent as asked, and Zendesk's own answer decides.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,14 @@ from voice_tools.client import ZendeskError
 
 from ..shared.arguments import PhoneNumberId
 from ..shared.errors import tool_error
-from ..shared.number_changes import apply, parse_request, plan, refused_references
+from ..shared.number_changes import apply, parse_request, plan, refused_update
 from ..shared.results import UpdateResult, respond
 from ..state import state
 
 DESCRIPTION = (
     "Change a number's attributes (changes, e.g. nickname, group_ids, recorded) and settings (settings, e.g. "
-    "voicemail, call_recording_delete_after). Only fields that differ are sent. Use dry_run=true first and apply "
-    "after the user agrees."
+    "voicemail, call_recording_delete_after), sending only what differs. Preview with dry_run=true; apply once "
+    "the user agrees."
 )
 
 
@@ -47,8 +52,7 @@ async def update_settings(
         planned = await plan(app, phone_number_id, request)
     except ZendeskError as error:
         raise tool_error(error, subject=subject) from None
-    if planned.problems:  # the same answer for a dry run and a real call
-        raise refused_references(subject, planned.problems)
+    warnings = planned.warnings or None
     if not planned.diff:
         return respond(
             UpdateResult(
@@ -59,21 +63,29 @@ async def update_settings(
             )
         )
     if dry_run:
+        see = "these changes and the warnings" if warnings else "these changes"
         return respond(
             UpdateResult(
                 phone_number_id=phone_number_id,
                 applied=False,
                 changes=planned.diff,
-                next_step="Show the user these changes; call again with dry_run=false once they agree.",
+                warnings=warnings,
+                next_step=f"Show the user {see}; call again with dry_run=false once they agree.",
             )
         )
     done = await apply(app, planned)
     if done.error is not None:
-        raise tool_error(done.error, subject=f"the update of {subject}", writes=True)
+        raise refused_update(done, subject, planned.warnings)
     if done.missed:
         next_step = f"Zendesk did not apply {', '.join(done.missed)}; tell the user and check with get_number."
     else:
         next_step = "Done. Tell the user what changed."
     return respond(
-        UpdateResult(phone_number_id=phone_number_id, applied=not done.missed, changes=done.diff, next_step=next_step)
+        UpdateResult(
+            phone_number_id=phone_number_id,
+            applied=not done.missed,
+            changes=done.diff,
+            warnings=warnings,
+            next_step=next_step,
+        )
     )
