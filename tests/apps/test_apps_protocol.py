@@ -229,7 +229,7 @@ async def test_a_replayed_forged_or_model_seen_approval_buys_nothing(era: Era) -
         as_click = await client.call_tool(
             "answer_purchase", {"quote": second["quote"], "approval": code, "answer": "buy"}
         )
-    assert as_click.is_error and "it is a confirmation code, which only buy_number takes" in text_of(as_click)
+    assert as_click.is_error and "it is a confirmation code, which only the tool itself takes" in text_of(as_click)
     assert creates(rig) == 1
 
 

@@ -110,6 +110,16 @@ class PurchasePlan:
         parts = [p for p in (a.name, a.street, a.city) if p]
         return f"{as_data(', '.join(parts))}, {a.country_code} ({as_data(a.provider_reference, 40)})"
 
+    def address_doubt(self) -> str | None:
+        """A fit of the address this server doubts (an inference: Zendesk decides), said in the summary."""
+        if self.address is None or _fits(self.address, self.quote):
+            return None
+        where = WHERE.get(self.quote.address_requirement, self.quote.address_requirement)
+        return (
+            f"Zendesk asks for an address {where} for this number, and this one is in "
+            f"{self.address.country_code}: Zendesk may refuse it, and then nothing is bought."
+        )
+
     def summary(self) -> str:
         """What the user confirms: number, kind, place, price and account from the quote alone; the
         account's own texts (location, address) as quoted, one-line data."""
@@ -119,7 +129,7 @@ class PurchasePlan:
         return (
             f"Buy {q.number} ({kind}, {place}) for {q.price_text} per month (read as {q.price_in(self.currency)}), "
             f"billed to the Zendesk account '{self.account}' until the number is released. "
-            f"Address: {self.address_text()}."
+            f"Address: {self.address_text()}." + (f" Note: {doubt}" if (doubt := self.address_doubt()) else "")
         )
 
     def audit_fields(self) -> dict[str, Any]:
@@ -209,25 +219,24 @@ class PurchaseGuard:
         return PurchasePlan(quote=quote, account=self.account, address=address, currency=self.policy.currency)
 
     async def _address_for(self, quote: Quote, address_sid: str | None) -> Address | None:
+        """The address the purchase registers, refused before sending only on facts: one is needed and none
+        was given, or the one given is not the account's. Whether it fits local/foreign/any is an inference
+        (registry: guard-address-meaning): a doubtful fit is said in the confirmation and Zendesk decides."""
         need = quote.address_requirement
         if need == "none":
             return None
         addresses = await self.addresses.get(self.client)
         suitable = [a for a in addresses if _fits(a, quote)]
         chosen = next((a for a in addresses if address_sid and a.provider_reference == address_sid), None)
-        if chosen is not None and chosen in suitable:
+        if chosen is not None:
             return chosen
         listing = "; ".join(
             f"{as_data(a.provider_reference, 40)} ({as_data(a.name, 40)}, {as_data(a.city, 40)}, {a.country_code})"
             for a in suitable
         )
         where = WHERE.get(need, need)
-        if address_sid and chosen is None:
+        if address_sid:
             problem = f"address_sid {as_data(address_sid, 40)} is not one of this account's addresses"
-        elif chosen is not None:
-            problem = (
-                f"the address {as_data(address_sid, 40)} is in {chosen.country_code}, but this number needs one {where}"
-            )
         else:
             problem = f"{quote.number} needs an address {where} (regulation in {quote.country}) and none was given"
         if suitable:

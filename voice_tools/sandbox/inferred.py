@@ -438,14 +438,14 @@ def _product() -> tuple[Inference, ...]:
         ),
         product(
             "guard-address-meaning",
-            "the purchase guard refuses, before asking anyone or sending anything, a purchase whose address does "
-            "not fit local (same country), foreign (other country) or any",
+            "the purchase guard reads local as the same country, foreign as another and any as any, and says so "
+            "in the confirmation when the address given does not fit (a note, not a refusal)",
             "what local, foreign and any mean (address-requirement-meaning); Twilio says local may mean the region "
             "or city too, so the check can be too strict and too loose",
             "voice_tools/guard/purchase.py (_address_for, _fits)",
             source=TWILIO_ADDRESS_PAGE,
-            off="still refuses before sending: to change (the lead's area) into a warning in the confirmation, with "
-            "Zendesk's AddressRequired or AddressMismatch deciding",
+            off="the same against either sandbox: a doubtful fit is a note in the confirmation, the purchase is "
+            "sent, and Zendesk's AddressMismatch decides",
         ),
         product(
             "unknown-purchase-give-up",
@@ -458,12 +458,11 @@ def _product() -> tuple[Inference, ...]:
         ),
         product(
             "address-postal-formats",
-            "create_address refuses, before sending, a zip not shaped like the postal codes of the US, CA, GB, IE, "
-            "DE, FR or AU, and names or streets over 255 characters or zips over 32",
+            "create_address warns (and sends) when a zip is not shaped like the postal codes of the US, CA, GB, "
+            "IE, DE, FR or AU; it caps no length",
             "the formats and lengths Zendesk (its carrier) accepts: the documents give the fields as strings",
             "voice_tools/server/tools/create_address.py (POSTAL_CODES, Text)",
-            off="still refuses before sending: to change (outside this issue's area) into a warning with the "
-            "address read back, Zendesk's answer deciding",
+            off="the same against either sandbox: the address is sent with a warning, Zendesk's answer deciding",
         ),
         product(
             "one-currency",
