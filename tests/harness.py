@@ -54,7 +54,8 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
 
 def settings(env: Mapping[str, str] | None = None, **overrides: Any) -> ServerSettings:
     base = {
-        "VOICE_TOOLS_STATE_DIR": STATE_DIR,
+        # a folder of its own: a rig's ledger identity memory and spool never meet another test's ledger
+        "VOICE_TOOLS_STATE_DIR": tempfile.mkdtemp(dir=STATE_DIR),
         "VOICE_TOOLS_RECONCILE_WINDOW": "0.2",  # a lost answer is looked for over 0.2 s, not 30
         **(env or {}),
     }

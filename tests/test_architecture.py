@@ -72,9 +72,11 @@ SERVER_ROOMS: dict[str, set[str]] = {
         "transports.logs",
         "transports.metrics",
         "transports.loopback",  # the loopback listener a stdio server serves its approval pages on
+        "sdk",
     },
     "transports": {"config", "shared", "state", "app", "views"},
     "ledger_admin": {"config", "app"},  # the operator's ledger commands: the same parts the server builds
+    "sdk": {"config", "shared", "state", "views", "transports.logs", "transports.metrics"},
 }
 SERVER = PACKAGE / "server"
 
@@ -129,8 +131,9 @@ def test_server_rooms_import_one_way(path: Path) -> None:
     assert not wrong, f"server/{path.relative_to(SERVER)} ({room}) imports {sorted(wrong)}, above or beside it"
 
 
-# Modules over 500 lines that may not grow until they are split (none today).
-LONG_MODULES: dict[str, int] = {}
+# Modules over 500 lines that may not grow until they are split: update_numbers, until its job rework (issue 24)
+# moves the plan's keeping out of it.
+LONG_MODULES: dict[str, int] = {"server/tools/update_numbers.py": 505}
 
 
 def test_no_package_folder_is_crowded_and_no_module_is_long() -> None:

@@ -18,6 +18,7 @@ import pytest
 from mcp import Client
 from mcp.client.extension import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
+from mcp.types import ElicitResult
 
 from tests.fleet.proxy import running_proxy
 from tests.guard.test_processes import purchases, servers
@@ -63,6 +64,10 @@ async def test_a_2026_client_buys_through_any_replica_with_shared_keys(tmp_path:
     assert len(answer.asked) == 1 and len(set(proxy.routed)) > 1  # the answer came back through another replica
 
 
+async def ticks_the_form(context: Any, params: Any) -> ElicitResult:
+    return ElicitResult(action="accept", content={"confirm": True})
+
+
 async def test_a_pages_approval_issued_by_one_replica_buys_once_through_another(tmp_path: Path, redis_url: str) -> None:
     """The number picker's approval lives in the shared ledger: reviewed on one replica, clicked on
     another, it buys; replayed on the first, it buys nothing more."""
@@ -78,8 +83,8 @@ async def test_a_pages_approval_issued_by_one_replica_buys_once_through_another(
             ][0]
             review = (await page.call_tool("review_purchase", {"quote": offer["quote"]})).structured_content
         click = {"quote": offer["quote"], "approval": review["approval"], "answer": "buy"}
-        async with Client(second, extensions=apps) as page:
-            bought = await page.call_tool("answer_purchase", click)
+        async with Client(second, extensions=apps, elicitation_callback=ticks_the_form) as page:
+            bought = await page.call_tool("answer_purchase", click)  # the click proposes; the form confirms
         async with Client(first, extensions=apps) as page:
             replayed = await page.call_tool("answer_purchase", click)
         created = purchases(sandbox_url)

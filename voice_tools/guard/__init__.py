@@ -5,14 +5,9 @@ from .batch import MAX_BATCH, BatchPlan, BatchPurchaser
 from .codes import CodeChannel, CodeSubject, ConfirmationCodes
 from .inflight import InFlight
 from .ledger import Ledger, LedgerUnavailable, LedgerURLError, open_ledger
+from .plans import AddressCache, PurchaseOutcome, PurchasePlan, Reconciliation
 from .policy import PolicyRefusal, SpendPolicy
-from .purchase import (
-    AddressCache,
-    PurchaseGuard,
-    PurchaseOutcome,
-    PurchasePlan,
-    Reconciliation,
-)
+from .purchase import PurchaseGuard
 from .quotes import Quote, QuoteBook, QuoteError
 from .refusal import GuardRefusal
 from .release import ReleaseGuard, ReleaseOutcome, ReleasePlan

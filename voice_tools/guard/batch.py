@@ -23,7 +23,8 @@ from voice_tools.models.money import DOLLAR
 
 from .codes import CodeChannel, CodeSubject
 from .ledger import Attempt, BatchItem
-from .purchase import PurchaseGuard, PurchaseOutcome, PurchasePlan
+from .plans import PurchaseOutcome, PurchasePlan
+from .purchase import PurchaseGuard
 from .refusal import GuardRefusal
 
 MAX_BATCH = 10

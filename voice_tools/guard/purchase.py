@@ -17,9 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 
 import anyio
 
@@ -27,10 +25,19 @@ from voice_tools.client import OutcomeUnknownError, TalkClient, ZendeskError
 from voice_tools.models import Address
 
 from .audit import AuditTrail
-from .codes import DEFAULT_CODE_TTL_SECONDS, CodeChannel, CodeSubject, ConfirmationCodes
+from .codes import DEFAULT_CODE_TTL_SECONDS, CodeChannel, ConfirmationCodes
 from .identity import IdentityCheck, LedgerMemory
 from .inflight import InFlight
 from .ledger import Attempt, Ledger, LedgerUnavailable, Status
+from .plans import (
+    WHERE,
+    AddressCache,
+    PurchaseOutcome,
+    PurchasePlan,
+    Reconciliation,
+    fits,
+    utc_day,
+)
 from .policy import SpendPolicy
 from .quotes import Quote, QuoteBook, QuoteError
 from .refusal import GuardRefusal
@@ -38,127 +45,6 @@ from .spool import Spool
 from .text import as_data
 
 logger = logging.getLogger("voice_tools.guard")
-
-Outcome = Literal["purchased", "not_purchased", "unknown"]
-ADDRESS_CACHE_SECONDS = 10.0
-WHERE = {"local": "in the same country", "foreign": "outside the number's country", "any": "anywhere"}
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """How a lost answer is settled: look the number up at ``first_delay``, then at doubling delays, for
-    ``window_seconds`` in all; ``stale_after_seconds`` is when a ``sending`` attempt with no answer must
-    belong to a process that died mid-purchase, so the reconciler settles it too. ``give_up_after_seconds``
-    is when an ``unknown`` attempt whose number has never appeared in the account is settled ``unresolved``
-    (registry: unknown-purchase-give-up): not "not purchased" (absence is no proof: the number may have been
-    bought and released since), but no longer blocking the number or costing the reconciler a look-up a
-    minute, while it still counts for its day; proof that comes later (this server finding or releasing the
-    number) settles it ``purchased``."""
-
-    window_seconds: float = 30.0
-    first_delay: float = 1.0
-    stale_after_seconds: float = 120.0
-    give_up_after_seconds: float = 24 * 3600.0
-
-    def delays(self) -> list[float]:
-        """Pauses before each look-up after the first: 1, 2, 4, ... until the window is spent."""
-        delays, spent, delay = [], 0.0, max(self.first_delay, 0.01)
-        while spent < self.window_seconds:
-            step = min(delay, self.window_seconds - spent)
-            delays.append(step)
-            spent, delay = spent + step, delay * 2
-        return delays
-
-
-class AddressCache:
-    """The account's addresses, remembered for a few seconds by the server (not by one connection): one
-    purchase checks its address in the resolver and again in the tool body, and a code round trip does
-    it twice more; none of that should list the addresses from Zendesk again."""
-
-    def __init__(self, max_age: float = ADDRESS_CACHE_SECONDS) -> None:
-        self.max_age = max_age
-        self._read: tuple[float, list[Address]] | None = None
-
-    async def get(self, client: TalkClient) -> list[Address]:
-        now = time.monotonic()
-        if self._read is None or now - self._read[0] > self.max_age:
-            self._read = (now, [a async for a in client.list_addresses()])
-        return self._read[1]
-
-    def forget(self) -> None:
-        """An address was added: the next purchase reads the list again."""
-        self._read = None
-
-
-@dataclass(frozen=True)
-class PurchasePlan:
-    """A purchase that passed every check but the human's yes."""
-
-    quote: Quote
-    account: str
-    address: Address | None
-    currency: str = "USD"  # the spend policy's: how a bare dollar sign is read back to the person
-
-    @property
-    def address_sid(self) -> str | None:
-        return self.address.provider_reference if self.address else None
-
-    def address_text(self) -> str:
-        if self.address is None:
-            return "none needed"
-        a = self.address
-        parts = [p for p in (a.name, a.street, a.city) if p]
-        return f"{as_data(', '.join(parts))}, {a.country_code} ({as_data(a.provider_reference, 40)})"
-
-    def address_doubt(self) -> str | None:
-        """A fit of the address this server doubts (an inference: Zendesk decides), said in the summary."""
-        if self.address is None or _fits(self.address, self.quote):
-            return None
-        where = WHERE.get(self.quote.address_requirement, self.quote.address_requirement)
-        return (
-            f"Zendesk asks for an address {where} for this number, and this one is in "
-            f"{self.address.country_code}: Zendesk may refuse it, and then nothing is bought."
-        )
-
-    def summary(self) -> str:
-        """What the user confirms: number, kind, place, price and account from the quote alone; the
-        account's own texts (location, address) as quoted, one-line data."""
-        q = self.quote
-        kind = "toll-free" if q.toll_free else "local"
-        place = f"{as_data(q.location, 60)}, {q.country}" if q.location and q.location != q.country else q.country
-        return (
-            f"Buy {q.number} ({kind}, {place}) for {q.price_text} per month (read as {q.price_in(self.currency)}), "
-            f"billed to the Zendesk account '{self.account}' until the number is released. "
-            f"Address: {self.address_text()}." + (f" Note: {doubt}" if (doubt := self.address_doubt()) else "")
-        )
-
-    def audit_fields(self) -> dict[str, Any]:
-        q = self.quote
-        return {"number": q.number, "price": q.price_text, "quote": q.handle, "address_sid": self.address_sid}
-
-    def code_subject(self) -> CodeSubject:
-        """A code confirms this quote with this address (``for_app()``: the picker's approval, bound apart)."""
-        return CodeSubject(
-            key=self.quote.handle,
-            binding=f"{self.quote.handle}|{self.address_sid or ''}",
-            event="purchase",
-            this="this quote",
-            fresh="Call search_numbers for a fresh quote, show the user the summary again and wait for their yes",
-            mismatch="with a different address_sid",
-            audit=self.audit_fields(),
-        )
-
-
-@dataclass(frozen=True)
-class PurchaseOutcome:
-    outcome: Outcome
-    number: str
-    phone_number_id: int | None
-    message: str
-
-
-def utc_day() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
 class PurchaseGuard:
@@ -175,7 +61,7 @@ class PurchaseGuard:
         addresses: AddressCache,
         approvals: frozenset[str] = frozenset({"form"}),
         code_ttl_seconds: int = DEFAULT_CODE_TTL_SECONDS,
-        reconciliation: Reconciliation = Reconciliation(),
+        reconciliation: Reconciliation | None = None,
         today: Callable[[], str] = utc_day,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         spool: Spool | None = None,
@@ -183,7 +69,7 @@ class PurchaseGuard:
     ) -> None:
         self.client, self.account, self.ledger, self.quotes = client, account, ledger, quotes
         self.policy, self.audit, self.in_flight, self.approvals = policy, audit, in_flight, approvals
-        self.code_ttl_seconds, self.reconciliation = code_ttl_seconds, reconciliation
+        self.code_ttl_seconds, self.reconciliation = code_ttl_seconds, reconciliation or Reconciliation()
         self._today, self._sleep, self.addresses = today, sleep, addresses
         self.codes = ConfirmationCodes(ledger, self.write, code_ttl_seconds)
         self.spool = spool or Spool(None)
@@ -226,7 +112,7 @@ class PurchaseGuard:
         if need == "none":
             return None
         addresses = await self.addresses.get(self.client)
-        suitable = [a for a in addresses if _fits(a, quote)]
+        suitable = [a for a in addresses if fits(a, quote)]
         chosen = next((a for a in addresses if address_sid and a.provider_reference == address_sid), None)
         if chosen is not None:
             return chosen
@@ -508,11 +394,3 @@ def _used_quote(quote: Quote, status: str) -> str:
             "sent again. Call list_numbers in a minute to see whether it is in the account"
         )
     return f"a purchase of {quote.number} with this quote is already under way; it is not sent twice"
-
-
-def _fits(address: Address, quote: Quote) -> bool:
-    if quote.address_requirement == "local":
-        return address.country_code == quote.country
-    if quote.address_requirement == "foreign":
-        return address.country_code != quote.country
-    return True

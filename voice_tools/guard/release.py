@@ -27,7 +27,8 @@ from voice_tools.models import PhoneNumber, PhoneNumberDetails
 
 from .codes import CodeChannel, CodeSubject
 from .ledger import Attempt, LedgerUnavailable, Status
-from .purchase import PurchaseGuard, utc_day
+from .plans import utc_day
+from .purchase import PurchaseGuard
 from .refusal import GuardRefusal
 from .text import as_data
 

@@ -28,6 +28,7 @@ from ..shared.confirmed import (
     guarded,
     read_answer,
 )
+from ..shared.declared import COMMITS_MONEY, PICKER, Declared
 from ..shared.errors import message
 from ..shared.results import BuyResult, respond
 from ..state import AppState, state
@@ -35,7 +36,7 @@ from . import buy_number as buy
 from .review_purchase import QuoteText
 
 ANSWER_DESCRIPTION = "Number picker page only: the person's click, buy or cancel, with review_purchase's approval."
-TOOL = "answer_purchase"
+NAME = "answer_purchase"
 
 
 def click_is_the_approval(app: AppState) -> bool:
@@ -47,10 +48,10 @@ async def confirm_click(quote: str, answer: str, ctx: Context[Any, Any], address
     app = state(ctx)
     if answer != "buy" or click_is_the_approval(app):
         return NothingToConfirm(reason="a cancel, or a click the operator accepts as the approval")
-    plan = await buy.plan_purchase(app, quote, address_sid, TOOL)
+    plan = await buy.plan_purchase(app, quote, address_sid, NAME)
     pinned = PINNED.get()
     if pinned is not None:
-        pinned[TOOL] = plan
+        pinned[NAME] = plan
     if "form" in app.guard.approvals and can_show_forms(ctx):
         return Elicit(f"{plan.summary()} Tick confirm to buy.", buy.ConfirmPurchase)
     await app.guard.record_no(plan, "app", "the click needs a form to confirm it, and this host cannot show one")
@@ -75,11 +76,11 @@ async def answer_purchase(
 ) -> Annotated[CallToolResult, BuyResult]:
     app = state(ctx)
     pinned = PINNED.get() or {}
-    plan: PurchasePlan = pinned.pop(TOOL) if TOOL in pinned else await buy.plan_purchase(app, quote, address_sid, TOOL)
+    plan: PurchasePlan = pinned.pop(NAME) if NAME in pinned else await buy.plan_purchase(app, quote, address_sid, NAME)
     if answer == "buy" and click_is_the_approval(app):
         return await buy.complete(app, plan, "app", code=approval, client=client_of(ctx))
     if answer == "buy":
-        said = read_answer(confirmation, buy.ConfirmPurchase, buy.BUY, TOOL)
+        said = read_answer(confirmation, buy.ConfirmPurchase, buy.BUY, NAME)
         if not said.refusal:  # the click proposed, the form confirmed: the picker's approval is spent with it
             return await buy.complete(app, plan, "form", code=approval, code_for="app", client=client_of(ctx))
         return await _no(app, plan, approval, "form", said.reason, said.next_step("nothing was bought"))
@@ -89,8 +90,18 @@ async def answer_purchase(
 
 async def _no(app: AppState, plan: PurchasePlan, approval: str, how: str, why: str, next_step: str) -> CallToolResult:
     subject = plan.code_subject().for_app()  # spent: the same approval cannot buy later
-    await guarded(TOOL, buy.BUY, lambda: app.guard.codes.redeem(subject, approval))
+    await guarded(NAME, buy.BUY, lambda: app.guard.codes.redeem(subject, approval))
     await app.guard.record_no(plan, how, why)
     return respond(
         BuyResult(status="not_purchased", number=plan.quote.number, summary=plan.summary(), next_step=next_step)
     )
+
+
+TOOL = Declared(
+    answer_purchase,
+    "Answer a purchase",
+    ANSWER_DESCRIPTION,
+    COMMITS_MONEY,
+    page=PICKER,
+    app_only=True,
+)

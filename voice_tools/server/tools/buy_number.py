@@ -31,6 +31,7 @@ from voice_tools.guard import CodeChannel, CodeSubject, PurchasePlan
 
 from ..shared.arguments import AddressSid
 from ..shared.confirmed import Asked, Words, Yes, ask, conclude, guarded
+from ..shared.declared import COMMITS_MONEY, PICKER, Declared
 from ..shared.errors import tool_error
 from ..shared.results import BuyResult, respond
 from ..state import AppState
@@ -175,3 +176,12 @@ async def buy_number(
     ] = None,
 ) -> Annotated[CallToolResult, BuyResult]:
     return await conclude(ctx, Purchase(quote, address_sid), confirmation, confirmation_code)
+
+
+TOOL = Declared(
+    buy_number,
+    "Buy a number",
+    DESCRIPTION,
+    COMMITS_MONEY,
+    page=PICKER,
+)

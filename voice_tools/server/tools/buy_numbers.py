@@ -20,6 +20,7 @@ from voice_tools.guard import MAX_BATCH, BatchPlan, CodeSubject
 
 from ..shared.arguments import AddressSid
 from ..shared.confirmed import Asked, Words, Yes, ask, conclude, guarded
+from ..shared.declared import COMMITS_MONEY, Declared
 from ..shared.errors import tool_error
 from ..shared.results import BuyResult, respond
 from ..state import AppState
@@ -150,3 +151,12 @@ async def buy_numbers(
     confirmation_code: Annotated[str | None, Field(max_length=12)] = None,
 ) -> Annotated[CallToolResult, BatchResult]:
     return await conclude(ctx, Batch(tuple(quotes), address_sid), confirmation, confirmation_code)
+
+
+TOOL = Declared(
+    buy_numbers,
+    "Buy several numbers",
+    DESCRIPTION,
+    COMMITS_MONEY,
+    toolset="bulk",
+)

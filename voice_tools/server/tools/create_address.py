@@ -18,6 +18,7 @@ from voice_tools.client import ZendeskError
 from voice_tools.models import AddressCreate
 
 from ..shared.arguments import Country
+from ..shared.declared import ADDS, Declared
 from ..shared.errors import tool_error
 from ..shared.invalid import fields_of, invalid_arguments, problems
 from ..shared.results import AddressRow, address_row, respond
@@ -85,3 +86,12 @@ async def create_address(
             ),
         )
     )
+
+
+TOOL = Declared(
+    create_address,
+    "Add an address",
+    CREATE_DESCRIPTION,
+    ADDS,
+    toolset="addresses",
+)

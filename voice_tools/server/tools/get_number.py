@@ -14,6 +14,7 @@ from voice_tools.models import Include, as_records
 
 from ..shared.arguments import NumberText, PhoneNumberId
 from ..shared.budget import estimated_tokens, rows_that_fit
+from ..shared.declared import READS, Declared
 from ..shared.errors import message, tool_error
 from ..shared.invalid import invalid_arguments
 from ..shared.results import NOISY_FIELDS, NumberDetails, compact_json, respond
@@ -87,3 +88,11 @@ async def get_number(
             + next_step
         )
     return respond(NumberDetails(phone_number=record, related=related or None, next_step=next_step))
+
+
+TOOL = Declared(
+    get_number,
+    "Get one number",
+    GET_DESCRIPTION,
+    READS,
+)

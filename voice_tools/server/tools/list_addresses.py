@@ -19,6 +19,7 @@ from voice_tools.client import ZendeskError
 
 from ..shared.arguments import Country
 from ..shared.budget import rows_that_fit
+from ..shared.declared import READS, Declared
 from ..shared.errors import tool_error
 from ..shared.results import AddressRow, address_row, respond
 from ..state import state
@@ -48,3 +49,12 @@ async def list_addresses(
     else:
         next_step = "Pass the address_sid that fits the number to buy_number."
     return respond(AddressList(addresses=[AddressRow(**r) for r in rows[:shown]], next_step=next_step))
+
+
+TOOL = Declared(
+    list_addresses,
+    "List addresses",
+    LIST_DESCRIPTION,
+    READS,
+    toolset="addresses",
+)

@@ -14,6 +14,7 @@ from voice_tools.models import PhoneNumber
 
 from ..shared.arguments import Country
 from ..shared.budget import rows_that_fit
+from ..shared.declared import ACCOUNT, READS, Declared
 from ..shared.directory import digits
 from ..shared.errors import message, tool_error
 from ..shared.filters import MAX_SETTINGS_READS, WHERE_DESCRIPTION, Where, read_voicemail, settings_row
@@ -174,3 +175,12 @@ def _next_step(shown: int, asked: int, matched: int, offset: int, view: str, bud
             "or narrow the filters."
         )
     return "Use an id with get_number for details or update_settings to change it."
+
+
+TOOL = Declared(
+    list_numbers,
+    "List the account's numbers",
+    LIST_DESCRIPTION,
+    READS,
+    page=ACCOUNT,
+)

@@ -20,6 +20,7 @@ from voice_tools.guard import CodeSubject, ReleasePlan
 
 from ..shared.arguments import PhoneNumberId
 from ..shared.confirmed import Asked, Words, Yes, ask, conclude, guarded
+from ..shared.declared import GIVES_UP, Declared
 from ..shared.errors import tool_error
 from ..shared.results import ReleaseResult, respond
 from ..shared.url_approvals import LINK_SECONDS
@@ -149,3 +150,12 @@ async def release_number(
     ] = None,
 ) -> Annotated[CallToolResult, ReleaseResult]:
     return await conclude(ctx, Release(phone_number_id), confirmation, confirmation_code)
+
+
+TOOL = Declared(
+    release_number,
+    "Release a number",
+    DESCRIPTION,
+    GIVES_UP,
+    toolset="release",
+)

@@ -25,6 +25,7 @@ from voice_tools.models import Address
 
 from ..shared.arguments import AddressSid
 from ..shared.confirmed import guarded, refused
+from ..shared.declared import ADDS, PICKER, Declared
 from ..shared.errors import tool_error
 from ..shared.results import respond
 from ..state import AppState, state
@@ -107,3 +108,13 @@ async def review_purchase(
             next_step="Buy buys it; Cancel buys nothing. The approval works once, for the next 5 minutes.",
         )
     )
+
+
+TOOL = Declared(
+    review_purchase,
+    "Review a purchase",
+    REVIEW_DESCRIPTION,
+    ADDS,
+    page=PICKER,
+    app_only=True,
+)

@@ -21,6 +21,7 @@ from voice_tools.guard import LedgerUnavailable, Quote
 from voice_tools.models import AvailableNumber
 
 from ..shared.arguments import AREA_CODE_COUNTRIES, AreaCode, Contains, Country
+from ..shared.declared import PICKER, READS, Declared
 from ..shared.errors import tool_error
 from ..shared.invalid import invalid_arguments
 from ..shared.results import Offer, SearchResult, respond
@@ -108,3 +109,12 @@ async def search_numbers(
             steps.append("; results with 'blocked' would be refused by the spend policy, offer the others")
         next_step = " ".join(steps).replace(" ;", ";") + ". To buy one, call buy_number with its quote."
     return respond(SearchResult(numbers=offers, next_step=next_step))
+
+
+TOOL = Declared(
+    search_numbers,
+    "Search numbers to buy",
+    DESCRIPTION,
+    READS,
+    page=PICKER,
+)

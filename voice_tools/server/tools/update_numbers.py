@@ -34,6 +34,7 @@ from voice_tools.models import PhoneNumber
 
 from ..shared.arguments import Country, PhoneNumberId
 from ..shared.confirmed import Asked, NothingToConfirm, Words, Yes, ask, conclude, guarded
+from ..shared.declared import OVERWRITES, Declared
 from ..shared.describe import change_words, numbers_text, sentence
 from ..shared.errors import explain, message, tool_error
 from ..shared.groups import GroupNameError
@@ -493,3 +494,12 @@ def _befores(item: Planned) -> list[tuple[str, Any, Any]]:
     return sorted(
         (c.field, json.dumps(c.before, sort_keys=True), json.dumps(c.after, sort_keys=True)) for c in item.diff
     )
+
+
+TOOL = Declared(
+    update_numbers,
+    "Change several numbers",
+    DESCRIPTION,
+    OVERWRITES,
+    toolset="bulk",
+)

@@ -16,6 +16,7 @@ from pydantic import Field
 from voice_tools.client import ZendeskError
 
 from ..shared.arguments import PhoneNumberId
+from ..shared.declared import OVERWRITES, Declared
 from ..shared.errors import tool_error
 from ..shared.number_changes import apply, parse_request, plan, refused_update
 from ..shared.results import UpdateResult, respond
@@ -89,3 +90,11 @@ async def update_settings(
             next_step=next_step,
         )
     )
+
+
+TOOL = Declared(
+    update_settings,
+    "Update a number's settings",
+    DESCRIPTION,
+    OVERWRITES,
+)

@@ -13,19 +13,17 @@ the pages out for every host.
 
 from __future__ import annotations
 
-from mcp.server.apps import Apps, ResourceCsp
-from mcp.types import ToolAnnotations
+from collections.abc import Iterable
 
-from ..tools.answer_purchase import ANSWER_DESCRIPTION, answer_purchase
-from ..tools.review_purchase import REVIEW_DESCRIPTION, review_purchase
+from mcp.server.apps import Apps, ResourceCsp
+
+from ..shared.declared import ACCOUNT, PICKER, Declared
+from ..tools import REGISTRY
 from .files import BYTE_BUDGET, page
 
-PICKER = "ui://voice-tools/number-picker.html"
-ACCOUNT = "ui://voice-tools/account.html"
-LINKS = {"search_numbers": PICKER, "buy_number": PICKER, "list_numbers": ACCOUNT}
-APP_TOOLS = ("review_purchase", "answer_purchase")
+APP_TOOLS = tuple(d.name for d in REGISTRY if d.app_only)
 
-__all__ = ["ACCOUNT", "APP_TOOLS", "BYTE_BUDGET", "LINKS", "PICKER", "build_apps", "page"]
+__all__ = ["ACCOUNT", "APP_TOOLS", "BYTE_BUDGET", "PICKER", "build_apps", "page"]
 
 
 PAGES = (  # uri, file, name, title, description
@@ -34,21 +32,21 @@ PAGES = (  # uri, file, name, title, description
 )
 
 
-def build_apps(*, buying: bool, annotations: dict[str, ToolAnnotations]) -> Apps:
-    """The pages, and the picker's two app-only tools when this server buys (not read-only, numbers toolset).
-    No domain is declared for either page (``ResourceCsp()``): the host lets them reach nothing."""
+def build_apps(app_tools: Iterable[Declared]) -> Apps:
+    """The pages, and the app-only tools the server offers (the picker's, when it buys: not read-only, numbers
+    toolset). No domain is declared for either page (``ResourceCsp()``): the host lets them reach nothing."""
     apps = Apps()
     for uri, file, name, title, description in PAGES:
         apps.add_html_resource(
             uri, page(file), name=name, title=title, description=description, csp=ResourceCsp(), prefers_border=True
         )
-    tools = (
-        (review_purchase, "Review a purchase", REVIEW_DESCRIPTION, annotations["review"]),
-        (answer_purchase, "Answer a purchase", ANSWER_DESCRIPTION, annotations["answer"]),
-    )
-    for fn, title, description, hints in tools if buying else ():
+    for declared in app_tools:
         register = apps.tool(
-            resource_uri=PICKER, visibility=["app"], title=title, description=description, annotations=hints
+            resource_uri=declared.page or PICKER,
+            visibility=["app"],
+            title=declared.title,
+            description=declared.description,
+            annotations=declared.annotations,
         )
-        register(fn)
+        register(declared.fn)
     return apps

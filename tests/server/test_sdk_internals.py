@@ -1,0 +1,46 @@
+"""What of the MCP SDK's internals the server still uses, named here, so an SDK upgrade that moves one fails this
+test rather than a user (voice_tools/server/sdk.py; everything else uses the SDK's public API)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mcp.server import MCPServer
+
+PACKAGE = Path(__file__).resolve().parents[2] / "voice_tools"
+SDK_MODULE = PACKAGE / "server" / "sdk.py"
+# The internals used, each with why no public hook does it.
+INTERNALS = {
+    "_tool_manager": "a registered tool by name (its argument model) and the list to compact the schemas of",
+    "fn_metadata": "a tool's argument model, to word argument errors in the one shape before the SDK does",
+    "pre_parse_json": "the arguments as the SDK will parse them (JSON strings in place of objects)",
+    "arg_model": "the pydantic model of a tool's arguments",
+    "output_schema": "the published output schema, compacted at assembly",
+}
+
+
+def test_only_sdk_py_reaches_into_the_sdk() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        if path == SDK_MODULE:
+            continue
+        used = {name for name in INTERNALS if re.search(rf"\.{name}\b", path.read_text())}
+        assert not used, f"{path.relative_to(PACKAGE)} uses the SDK's internals {used}: move it to server/sdk.py"
+
+
+def test_every_internal_sdk_py_uses_is_named_here_and_still_exists() -> None:
+    source = SDK_MODULE.read_text()
+    private = set(re.findall(r"\.(_[a-z][a-z_]*)\b", source)) - {"_call_tool", "_ledger_failure"}
+    assert private <= set(INTERNALS), f"sdk.py uses private attributes not named here: {private - set(INTERNALS)}"
+    server = MCPServer("probe")
+
+    @server.tool()
+    def probe(value: int) -> int:
+        return value
+
+    manager = server._tool_manager
+    tool = manager.get_tool("probe")
+    assert tool is not None and [t.name for t in manager.list_tools()] == ["probe"]
+    assert tool.fn_metadata.pre_parse_json({"value": "1"}) is not None
+    assert tool.fn_metadata.arg_model.model_json_schema()["properties"]["value"]
+    assert hasattr(tool.fn_metadata, "output_schema") and isinstance(tool.parameters, dict)
