@@ -55,7 +55,7 @@ def test_imports_run_one_way(path: Path) -> None:
 # Rooms inside voice_tools/server: each may import the rooms listed (and itself), nothing above it.
 SERVER_ROOMS: dict[str, set[str]] = {
     "config": set(),
-    "shared": {"config", "state"},
+    "shared": {"config", "state"},  # state: the AppState a tool call shares
     "state": {"config", "shared", "transports.metrics"},  # the server's parts hold its metrics
     "tools": {"config", "shared", "state"},
     "views": {"config", "shared", "state", "tools"},

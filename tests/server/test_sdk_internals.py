@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Literal
 
+import pytest
+from mcp import Client
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+
+from voice_tools.server.sdk import connection_key
 
 PACKAGE = Path(__file__).resolve().parents[2] / "voice_tools"
 SDK_MODULE = PACKAGE / "server" / "sdk.py"
@@ -17,6 +23,7 @@ INTERNALS = {
     "pre_parse_json": "the arguments as the SDK will parse them (JSON strings in place of objects)",
     "arg_model": "the pydantic model of a tool's arguments",
     "output_schema": "the published output schema, compacted at assembly",
+    "_connection": "the connection a request came on (the session object is per request): loaded toolsets",
 }
 
 
@@ -44,3 +51,26 @@ def test_every_internal_sdk_py_uses_is_named_here_and_still_exists() -> None:
     assert tool.fn_metadata.pre_parse_json({"value": "1"}) is not None
     assert tool.fn_metadata.arg_model.model_json_schema()["properties"]["value"]
     assert hasattr(tool.fn_metadata, "output_schema") and isinstance(tool.parameters, dict)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("era", "kept"), [("legacy", True), ("auto", False)])
+async def test_a_request_s_connection_is_the_same_across_a_2025_connection_and_none_in_2026(
+    era: Literal["legacy", "auto"], kept: bool
+) -> None:
+    server = MCPServer("probe")
+    seen: list[Any] = []
+
+    @server.tool()
+    def probe(ctx: Context[Any, Any]) -> int:
+        seen.append(connection_key(ctx.request_context))
+        return len(seen)
+
+    async with Client(server, mode=era) as first, Client(server, mode=era) as second:
+        for client in (first, first, second):
+            await client.call_tool("probe", {})
+    if kept:
+        assert seen[0] is not None and seen[0] is seen[1] and seen[2] is not seen[0]
+        assert type(seen[0]).__hash__ is object.__hash__  # a weak-keyed memory of it keys on identity
+    else:
+        assert seen == [None, None, None]

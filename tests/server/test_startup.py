@@ -31,26 +31,33 @@ TAIL = "audit /var/lib/voice-tools/audit.jsonl | ledger sqlite:////var/lib/voice
             "voice-tools: serving stdio | account the built-in sandbox (no Zendesk credentials configured, a simulated "
             "account: nothing real is bought; set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN for a real "
             "one) | a person confirms each purchase in a form | purchases up to 25.00 a month each, 5 a day, any "
-            "country | audit /var/lib/voice-tools/sandbox-audit.jsonl | ledger memory:",
+            "country | toolsets numbers | audit /var/lib/voice-tools/sandbox-audit.jsonl | ledger memory:",
         ),
         (
             API_TOKEN,
             "voice-tools: serving stdio | account acme.zendesk.com (API token) | a person confirms each purchase in a "
-            f"form | purchases up to 25.00 a month each, 5 a day, any country | {TAIL}",
+            f"form | purchases up to 25.00 a month each, 5 a day, any country | toolsets numbers | {TAIL}",
         ),
         (
             {**OAUTH, "VOICE_TOOLS_CONFIRMATION": "preapproved", "VOICE_TOOLS_ALLOWED_COUNTRIES": "US,CA"},
             "voice-tools: serving stdio | account acme.zendesk.com (OAuth token) | PREAPPROVED: purchases within the "
-            f"spend policy need no person | purchases up to 25.00 a month each, 5 a day, CA,US | {TAIL}",
+            f"spend policy need no person | purchases up to 25.00 a month each, 5 a day, CA,US | toolsets numbers | "
+            f"{TAIL}",
         ),
         (
             {**BASE_URL, "VOICE_TOOLS_READ_ONLY": "yes", "VOICE_TOOLS_LEDGER": "redis://:hunter2@10.0.0.5:6379/0"},
             "voice-tools: serving stdio | account https://talk.example.com:8443 (API token) | a person confirms each "
-            "purchase in a form | read-only: no purchases, no changes | audit /var/lib/voice-tools/audit.jsonl | "
-            "ledger redis://:***@10.0.0.5:6379/0",
+            "purchase in a form | read-only: no purchases, no changes | toolsets numbers | audit "
+            "/var/lib/voice-tools/audit.jsonl | ledger redis://:***@10.0.0.5:6379/0",
+        ),
+        (
+            {**API_TOKEN, "VOICE_TOOLS_TOOLSETS": "numbers,release,addresses", "VOICE_TOOLS_DYNAMIC_TOOLSETS": "on"},
+            "voice-tools: serving stdio | account acme.zendesk.com (API token) | a person confirms each purchase in a "
+            "form | purchases up to 25.00 a month each, 5 a day, any country | toolsets addresses,numbers,release "
+            f"(loaded on demand: enable_toolset), releases off (VOICE_TOOLS_RELEASES) | {TAIL}",
         ),
     ],
-    ids=["sandbox", "api-token", "oauth", "base-url"],
+    ids=["sandbox", "api-token", "oauth", "base-url", "dynamic-toolsets"],
 )
 def test_the_start_up_line_says_what_this_process_will_do(env: dict[str, str], expected: str) -> None:
     line = startup_line(ServerSettings.from_env({**STATE, **env}), "stdio")
@@ -124,6 +131,7 @@ def test_refused_credentials_stop_start_up_and_a_good_account_starts(tmp_path: P
     assert good.returncode == 0
     assert good.stderr.decode().splitlines() == [
         f"voice-tools: serving stdio | account {sandbox_url} (API token) | a person confirms each purchase in a form "
-        f"| purchases up to 25.00 a month each, 5 a day, any country | audit {tmp_path}/voice-tools/audit.jsonl | "
+        f"| purchases up to 25.00 a month each, 5 a day, any country | toolsets numbers | audit "
+        f"{tmp_path}/voice-tools/audit.jsonl | "
         f"ledger sqlite:///{tmp_path}/voice-tools/ledger.db"
     ]

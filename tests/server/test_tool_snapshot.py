@@ -25,8 +25,11 @@ SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 TOOL_LIST_BUDGET = 1500  # cl100k tokens for the whole default tools/list result (issue 8)
 
 
-async def tool_list(read_only: bool = False, toolsets: str = "", apps: bool = False) -> list[dict[str, Any]]:
-    rig = make_rig(env={"VOICE_TOOLS_TOOLSETS": toolsets}, read_only=read_only)
+async def tool_list(
+    read_only: bool = False, toolsets: str = "", apps: bool = False, dynamic: bool = False
+) -> list[dict[str, Any]]:
+    env = {"VOICE_TOOLS_TOOLSETS": toolsets, "VOICE_TOOLS_DYNAMIC_TOOLSETS": "on" if dynamic else "off"}
+    rig = make_rig(env=env, read_only=read_only)
     if apps:  # a host that shows MCP Apps: the page links and the page-only tools
         host = Client(rig.server, mode="legacy", extensions=[advertise(EXTENSION_ID, {"mimeTypes": [APP_MIME_TYPE]})])
         async with host as client:
@@ -73,3 +76,13 @@ async def test_the_whole_tool_list_fits_the_token_budget() -> None:
     print(f"\ntools/list: {total} cl100k tokens (budget {TOOL_LIST_BUDGET}); per tool: {per_tool}")
     assert total <= TOOL_LIST_BUDGET, f"tools/list costs {total} tokens, over the {TOOL_LIST_BUDGET} budget: {per_tool}"
     assert count_json({"tools": await tool_list(read_only=True)}) < total
+
+
+async def test_dynamic_toolsets_start_a_conversation_at_the_default_list_s_cost() -> None:
+    """Every toolset allowed, none loaded: the list is the default one and enable_toolset, a small price next to
+    what ``all`` costs on every turn."""
+    default = count_json({"tools": await tool_list()})
+    dynamic = count_json({"tools": await tool_list(toolsets="all", dynamic=True)})
+    every = count_json({"tools": await tool_list(toolsets="all")})
+    print(f"\ntools/list: default {default}, dynamic (all allowed) {dynamic}, all loaded {every} cl100k tokens")
+    assert default < dynamic <= default + 150 < every

@@ -1,9 +1,9 @@
-"""The MCP server: five tools over one Zendesk account, with a global read-only filter.
+"""The MCP server for one Zendesk account: its tools (each declared in its own module, ``tools/``), prompts,
+resources and pages, assembled once.
 
-Every tool's title and annotations are set here, in one table, so they can be reviewed together:
-the three reads are read-only and idempotent; update_settings overwrites values (destructive, but the
-same call twice ends in the same state); buy_number commits the account to a recurring charge that
-no other tool undoes (destructive, not idempotent). All five reach Zendesk (open world).
+What the model is offered is decided here, from the declarations: the operator's toolsets, the read-only
+filter (write tools are not registered at all), and with dynamic toolsets the ``enable_toolset`` tool; a
+call to a tool left out is answered with what it is and how to get it (``shared/toolsets.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from .config.environ import quiet_validation_links
 from .config.serving import ServerSettings
 from .prompts import argument_kinds, default_prompts_dir, load_prompt_files
 from .resources import StateHolder, register_completions, register_guides, register_resources
-from .sdk import PagesForThisClient, VoiceToolsServer, compact_published_schemas
+from .sdk import PagesForThisClient, VoiceToolsServer, compact_published_schemas, connection_key
+from .shared.toolsets import LoadedToolsets, ToolsetsForThisConnection
 from .shared.url_approvals import ApprovalLinks
 from .state import AppState, ServerParts, open_state, sandbox_transport
 from .tools import REGISTRY
@@ -78,6 +79,7 @@ def server_parts(settings: ServerSettings) -> ServerParts:
         metrics=metrics,
         links=links,
         pages=LoopbackPages(approval_routes(links, audit, ledger)),
+        toolsets=LoadedToolsets(settings, REGISTRY, connection_key),
     )
 
 
@@ -109,7 +111,13 @@ def build_server(
             finally:
                 holder.current = None
 
-    offered = [d for d in REGISTRY if d.toolset in settings.toolsets and not (settings.read_only and d.writes)]
+    offered = [
+        d
+        for d in REGISTRY
+        if d.toolset in settings.toolsets
+        and not (settings.read_only and d.writes)
+        and (settings.dynamic_toolsets or not d.dynamic_only)
+    ]
     apps = build_apps(d for d in offered if d.app_only) if settings.apps else None
     server = VoiceToolsServer(
         "voice-tools",
@@ -125,6 +133,7 @@ def build_server(
     )
     server.metrics = parts.metrics
     server.middleware.append(PagesForThisClient())  # a client without Apps: the server it had before the pages
+    server.middleware.append(ToolsetsForThisConnection(parts.toolsets))  # loaded toolsets; guidance for the rest
     if apps:  # extensions in the 2025-11-25 initialize answer too, and a log line per session (views/negotiation.py)
         server.middleware.append(AppsNegotiation(apps))
     for declared in offered:  # the read-only filter: write tools are not merely refused, they do not exist

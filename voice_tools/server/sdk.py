@@ -6,7 +6,8 @@ middleware (``PagesForThisClient``, on the SDK's ``middleware`` hook). What stil
 the tool manager (``_tool_manager``: a tool's argument model, to refuse bad arguments in the one error shape
 before the SDK's own validation words them for a programmer) and the published schemas (each tool's
 ``parameters`` and ``fn_metadata.output_schema``, compacted once at assembly: every token of the tool list is
-paid on every turn).
+paid on every turn), and the connection a request came on (``ServerSession._connection``: the session object
+is built per request, and toolsets loaded with ``enable_toolset`` belong to the connection).
 """
 
 from __future__ import annotations
@@ -175,3 +176,15 @@ def compact_published_schemas(server: MCPServer[Any]) -> None:
         tool.parameters = {**publish_schema(tool.parameters), "additionalProperties": False}
         if tool.fn_metadata.output_schema is not None:
             tool.fn_metadata.output_schema = publish_schema(tool.fn_metadata.output_schema, descriptions=False)
+
+
+FIRST_SESSIONLESS_VERSION = "2026-07-28"
+
+
+def connection_key(ctx: ServerRequestContext[Any, Any]) -> Any | None:
+    """The connection a request came on, for what a conversation keeps (its loaded toolsets): a 2025-11-25
+    connection lives as long as its stdio process or HTTP session; 2026-07-28 keeps none (None)."""
+    session = ctx.session
+    if session.protocol_version >= FIRST_SESSIONLESS_VERSION:  # dated versions: later ones compare greater
+        return None
+    return session._connection

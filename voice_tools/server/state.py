@@ -39,6 +39,7 @@ from voice_tools.guard.spool import Spool
 from .config.serving import ServerSettings
 from .shared.directory import NumberDirectory
 from .shared.groups import GroupDirectory
+from .shared.toolsets import LoadedToolsets
 from .shared.url_approvals import ApprovalLinks, PageListener
 from .transports.metrics import Metrics
 
@@ -56,6 +57,7 @@ class AppState:
     groups: GroupDirectory
     links: ApprovalLinks
     pages: PageListener
+    toolsets: LoadedToolsets
 
     @property
     def account(self) -> str:
@@ -92,6 +94,7 @@ class ServerParts:
     memory: LedgerMemory  # the ledger's identity this replica last saw: a ledger that forgot is noticed
     links: ApprovalLinks  # URL-mode approval links, in the shared ledger
     pages: PageListener  # over stdio, where the approval page is served (opened on demand)
+    toolsets: LoadedToolsets  # which toolsets each connection has loaded (VOICE_TOOLS_DYNAMIC_TOOLSETS)
 
 
 class AdvisoryBoard:
@@ -182,6 +185,7 @@ async def open_state(
             groups=GroupDirectory(client, directory),
             links=parts.links,
             pages=parts.pages,
+            toolsets=parts.toolsets,
         )
         async with anyio.create_task_group() as background:
             parts.pages.attach(background)

@@ -47,7 +47,8 @@ class ServerSettings(BaseModel):
     startup_check: bool
     releases_enabled: bool
     request_state_keys: tuple[SecretStr, ...]
-    toolsets: frozenset[str]
+    toolsets: frozenset[str]  # allowed (and, without dynamic toolsets, loaded)
+    dynamic_toolsets: bool
     apps: bool  # MCP Apps pages for hosts that negotiate them
     log_format: str
     warnings: tuple[str, ...] = ()  # said at start-up, after the start-up line's checks passed
@@ -113,6 +114,7 @@ class ServerSettings(BaseModel):
             releases_enabled=values.get("VOICE_TOOLS_RELEASES"),
             request_state_keys=tuple(SecretStr(k) for k in values.get("VOICE_TOOLS_REQUEST_STATE_KEYS")),
             toolsets=chosen_toolsets,
+            dynamic_toolsets=values.get("VOICE_TOOLS_DYNAMIC_TOOLSETS"),
             apps=values.get("VOICE_TOOLS_APPS"),
             log_format=values.get("VOICE_TOOLS_LOG_FORMAT"),
             warnings=tuple(warnings),

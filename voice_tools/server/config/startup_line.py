@@ -58,6 +58,15 @@ def policy_text(settings: ServerSettings) -> str:
     return f"purchases {price}, {per_day}, {places}{toll_free}"
 
 
+def tools_text(settings: ServerSettings) -> str:
+    """Which toolsets the model may use, whether it loads them itself, and whether releases can happen."""
+    sets = ",".join(sorted(settings.toolsets))
+    text = f"toolsets {sets}" + (" (loaded on demand: enable_toolset)" if settings.dynamic_toolsets else "")
+    if "release" in settings.toolsets and not settings.read_only:
+        text += ", releases " + ("on" if settings.releases_enabled else "off (VOICE_TOOLS_RELEASES)")
+    return text
+
+
 def startup_line(settings: ServerSettings, serving: str) -> str:
     """``serving``: how clients reach this process (``stdio``, or the HTTP URL and its authentication)."""
     parts = [
@@ -65,6 +74,7 @@ def startup_line(settings: ServerSettings, serving: str) -> str:
         f"account {account_text(settings)}",
         approvals_text(settings.approvals),
         policy_text(settings),
+        tools_text(settings),
         f"audit {settings.audit_log}",
         f"ledger {display_url(settings.ledger_url)}",
     ]

@@ -168,6 +168,8 @@ VARIABLES: tuple[Variable, ...] = (
     V("VOICE_TOOLS_TOOLSETS", "tools", "which sets of tools the model sees: " + ", ".join(TOOLSETS),
       Custom(parse_toolsets, "toolset names, comma-separated, or all"), default=frozenset({DEFAULT_TOOLSET}),
       flag="--toolsets", example="numbers,release"),
+    V("VOICE_TOOLS_DYNAMIC_TOOLSETS", "tools", "start with numbers and let the model load the other allowed toolsets "
+      "(enable_toolset)", ON_OFF, default=False, flag="--dynamic-toolsets"),
     V("VOICE_TOOLS_APPS", "tools", "the number picker and account pages, for hosts that show MCP Apps", ON_OFF,
       default=True),
     V("VOICE_TOOLS_MAX_RESULT_TOKENS", "tools", "most cl100k tokens in one tool result", Count(500, 1_000_000),

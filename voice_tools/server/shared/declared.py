@@ -51,6 +51,7 @@ class Declared:
     toolset: str = DEFAULT_TOOLSET
     page: str | None = None  # the MCP Apps page it links to (``_meta.ui.resourceUri``), for hosts that show them
     app_only: bool = False  # only that page calls it (``visibility: ["app"]``): never in the model's list
+    dynamic_only: bool = False  # offered only with dynamic toolsets (``enable_toolset``)
 
     @property
     def name(self) -> str:

@@ -14,6 +14,7 @@ from . import (
     buy_number,
     buy_numbers,
     create_address,
+    enable_toolset,
     get_number,
     list_addresses,
     list_numbers,
@@ -39,5 +40,6 @@ REGISTRY: tuple[Declared, ...] = tuple(
         buy_numbers,
         review_purchase,
         answer_purchase,
+        enable_toolset,
     )
 )
