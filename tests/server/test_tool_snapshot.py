@@ -85,4 +85,4 @@ async def test_dynamic_toolsets_start_a_conversation_at_the_default_list_s_cost(
     dynamic = count_json({"tools": await tool_list(toolsets="all", dynamic=True)})
     every = count_json({"tools": await tool_list(toolsets="all")})
     print(f"\ntools/list: default {default}, dynamic (all allowed) {dynamic}, all loaded {every} cl100k tokens")
-    assert default < dynamic <= default + 150 < every
+    assert default < dynamic <= default + 120 < every  # issue 26: one small tool, at most 120 tokens

@@ -1,7 +1,9 @@
 """enable_toolset (with VOICE_TOOLS_DYNAMIC_TOOLSETS=on): load one more set of tools for this connection.
 
 The operator's VOICE_TOOLS_TOOLSETS is what may be loaded; a conversation starts with ``numbers`` and loads
-the rest as it needs them, so the tool list a model pays for on every turn stays small (``toolsets.py``).
+the rest as it needs them, so the tool list a model pays for on every turn stays small (``shared/toolsets.py``).
+For the same reason this tool publishes no output schema (its answer is read by the model, and the schema
+would cost more than the tool): the answer is still structured, a ``ToolsetsResult``.
 """
 
 from __future__ import annotations
@@ -20,19 +22,19 @@ from ..shared.errors import message
 from ..shared.results import respond
 from ..state import state
 
-DESCRIPTION = "Load a toolset (more tools) for this conversation; without toolset, lists those offered."
+DESCRIPTION = "Load a toolset (more tools) for this conversation; no toolset: list those offered."
 
 
 class ToolsetsResult(BaseModel):
     loaded: list[str]  # the toolsets this conversation has
     offered: dict[str, str]  # every toolset this server allows, and its tools
-    call_by_name: list[dict[str, Any]] | None = None  # a 2026-07-28 client's tools: name, description, input_schema
+    call_by_name: list[Any] | None = None  # for a 2026-07-28 client: each tool's name, description, input_schema
     next_step: str
 
 
 async def enable_toolset(
     ctx: Context[Any, Any], toolset: Annotated[str | None, Field(max_length=32)] = None
-) -> Annotated[CallToolResult, ToolsetsResult]:
+) -> CallToolResult:  # no published output schema: ToolsetsResult's 63 tokens would be paid on every turn
     sets = state(ctx).toolsets
     connection = sets.key(ctx.request_context)
     if toolset is not None and toolset not in sets.allowed:
