@@ -14,7 +14,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp.types import PromptReference, ResourceTemplateReference
 
-from tests.harness import ERAS, Era, connect, make_rig, settings
+from tests.harness import ERAS, Answer, Era, connect, make_rig, settings
 from voice_tools.models import PhoneNumberUpdate, SettingsUpdate
 from voice_tools.server.app import build_server
 from voice_tools.server.prompts import RULE, PromptFileError, default_prompts_dir, load_prompt_files
@@ -52,7 +52,7 @@ async def test_every_prompt_renders_with_its_arguments_tools_and_the_rule(era: E
                 assert value.strip().upper() in text.upper()
     provision = await _get(era, "provision_support_line", VALID["provision_support_line"])
     assert "Country: IE" in provision and "Area code: any" in provision
-    assert "search_numbers, buy_number, get_number, update_settings" in provision
+    assert "search_numbers, buy_number, update_settings" in provision
     audit = await _get(era, "audit_numbers", VALID["audit_numbers"])
     assert "Scope: numbers in every country." in audit and "not given" not in audit
     assert "Scope: numbers in GB." in await _get(era, "audit_numbers", {**VALID["audit_numbers"], "country": "gb"})
@@ -263,3 +263,45 @@ async def test_the_instructions_point_at_the_routing_guide() -> None:
     async with Client(make_rig().server, mode="legacy") as client:
         instructions = client.instructions
     assert instructions and "zendesk-talk://routing-guide" in instructions
+
+
+async def test_provision_support_line_works_as_written_with_the_group_s_name() -> None:
+    """The steps as the prompt words them: search, buy, then one dry run naming the group, with no lookup of
+    its id (a name, or its id as text, is what the prompt passes)."""
+    rig = make_rig()
+    async with connect(rig, "legacy", Answer("accept", {"confirm": True})) as client:
+        offer = (await client.call_tool("search_numbers", {"country": "US"})).structured_content["numbers"][0]
+        bought = (await client.call_tool("buy_number", {"quote": offer["quote"]})).structured_content
+        assert bought["status"] == "purchased", bought
+        for group in ("Billing", "360001002"):
+            preview = await client.call_tool(
+                "update_settings",
+                {
+                    "phone_number_id": bought["phone_number_id"],
+                    "changes": {"group_ids": [group], "default_group_id": group, "recorded": True},
+                    "dry_run": True,
+                },
+            )
+            changed = {c["field"]: c["after"] for c in preview.structured_content["changes"]}
+            assert changed["group_ids"] == [360001002] and changed["default_group_id"] == 360001002, changed
+    own = f"/api/v2/channels/voice/phone_numbers/{bought['phone_number_id']}"
+    sent = [(r.method, r.url.path) for r in rig.transport.sent]
+    assert [s for s in sent if s[1] != own] == [  # the number's own reads name its groups: no other lookup
+        ("GET", "/api/v2/channels/voice/phone_numbers/search"),
+        ("POST", "/api/v2/channels/voice/phone_numbers"),
+    ], sent
+
+
+async def test_the_ivr_explain_number_reads_names_its_menus_and_routes() -> None:
+    async with connect(make_rig(), "legacy") as client:
+        ivr_number = (await client.call_tool("list_numbers", {"where": {"ivr": True}})).structured_content
+        number_id = ivr_number["numbers"][0]["id"]
+        got = await client.call_tool(
+            "get_number",
+            {"phone_number_id": number_id, "include": ["settings", "all_groups", "ivrs", "all_schedules"]},
+        )
+    ivrs = got.structured_content["related"]["ivrs"]
+    menus = [m for ivr in ivrs for m in ivr["menus"]]
+    assert menus and all(m["name"] for m in menus)
+    routes = [r for m in menus for r in m["routes"]]
+    assert routes and all(r["keypress"] and r["option_text"] and r["action"] for r in routes)

@@ -42,7 +42,7 @@ class ZendeskResponse(BaseModel):
 
 
 class ZendeskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)  # a field's docstring: its meaning
 
     # Fields Zendesk documents as nullable; an explicit null anywhere else is refused here, not by Zendesk.
     nullable_fields: ClassVar[frozenset[str]] = frozenset()

@@ -98,25 +98,45 @@ class PhoneNumberUpdate(ZendeskRequest):
     )
 
     brand_id: int | None = None
+    """the brand the number belongs to"""
     call_recording_consent: str | None = None
+    """what callers are told about recording (consent setting)"""
     default_group_id: int | None = None
+    """the group calls go to first; a group name works too"""
     failover_number: str | None = None
+    """where calls go if Zendesk cannot reach the agents"""
     greeting_ids: list[int] | None = None
+    """the number's custom greetings"""
     group_ids: list[int] | None = None
+    """the groups that answer its calls; names work too (with omnichannel routing only the first counts)"""
     ivr_id: int | None = None
+    """the IVR menu callers hear; null removes it"""
     line_type: LineType | None = None
+    """phone or digital"""
     nickname: str | None = None
+    """the name agents see; null removes it"""
     outbound_enabled: bool | None = None
+    """agents may call out from it"""
     post_call_voice_ai_enabled: bool | None = None
+    """voice AI runs after calls"""
     priority: int | None = None
+    """its priority among the account's numbers"""
     recorded: bool | None = None
+    """calls are recorded"""
     schedule_id: int | None = None
+    """the business-hours schedule; null removes it"""
     sms_enabled: bool | None = None
+    """it sends and receives SMS (needs the sms capability)"""
     sms_group_id: int | None = None
+    """the group SMS go to; a group name works too"""
     transcription: bool | None = None
+    """voicemails are transcribed"""
     voice_enabled: bool | None = None
+    """it takes calls"""
     voice_qa_enabled: bool | None = None
+    """voice QA runs on its calls"""
     settings: SettingsUpdate | None = None
+    """the number's settings (below)"""
 
 
 class NamedRecord(ZendeskResponse):

@@ -74,24 +74,46 @@ class SettingsUpdate(ZendeskRequest):
     nullable_fields = frozenset({"wrap_up_time_limit"})
 
     all_groups_access_enabled: bool | None = None
+    """every group may call out from it (outbound_calls_group_ids is then not enforced)"""
     allow_outbound_calls: bool | None = None
+    """outbound calls are allowed"""
     auto_accept_enabled: bool | None = None
+    """offered calls are accepted automatically after auto_accept_time"""
     auto_accept_time: AutoAcceptTime | None = None
+    """seconds before an offered call is accepted automatically (0, 5 or 10)"""
     average_wait_time_message_enabled: bool | None = None
+    """callers hear the average wait time"""
     call_offering_duration: int | None = None
+    """seconds a call is offered to an agent"""
     call_recording_delete_after: DeleteAfter | None = None
+    """how long call recordings are kept"""
     callback_from_queue: bool | None = None
+    """callers may ask for a callback instead of waiting"""
     callback_locale: str | None = None  # "ISO 639-1 language code"; real accounts take es-419 too
+    """language of the callback confirmation (ISO 639-1, e.g. en)"""
     create_ticket_for_abandoned_calls: bool | None = None
+    """an abandoned call creates a ticket"""
     dequeue_retry_if_attempted: bool | None = None
+    """a call leaves the queue after a retry attempt"""
     forwarding_caller_id: ForwardingCallerId | None = None
+    """the caller id shown on calls forwarded by an IVR or the overflow"""
     maximum_queue_size: int | None = None
+    """calls that may wait before the rest go to voicemail"""
     maximum_queue_wait_time: int | None = None
+    """minutes a call may wait in the queue"""
     outbound_calls_group_ids: list[int] | None = None
+    """groups that may call out from it, when all_groups_access_enabled is false"""
     overflow_number: OverflowNumberUpdate | None = None
+    """where calls go when no agent or voicemail can take them: {enabled, number}"""
     priority: int | None = None
+    """its priority in the queue"""
     voicemail: bool | None = None
+    """callers may leave a voicemail"""
     voicemail_outside_business_hours: bool | None = None
+    """callers may leave a voicemail outside business hours"""
     voicemail_recording_delete_after: DeleteAfter | None = None
+    """how long voicemail recordings are kept"""
     wrap_up_enabled: bool | None = None
+    """agents have time after each call to finish the ticket"""
     wrap_up_time_limit: int | None = None
+    """seconds of wrap-up time; null for no limit"""

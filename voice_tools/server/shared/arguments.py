@@ -76,7 +76,7 @@ Contains = Annotated[
 NumberText = Annotated[str, Field(max_length=32, description="The number in any format"), AfterValidator(_number_text)]
 AddressSid = Annotated[
     str,
-    Field(description="provider_reference of an address (AD…)", json_schema_extra={"pattern": "^AD[0-9a-fA-F]{32}$"}),
+    Field(description="address_sid from list_addresses (AD…)", json_schema_extra={"pattern": "^AD[0-9a-fA-F]{32}$"}),
     AfterValidator(_address_sid),
 ]
 PhoneNumberId = Annotated[int, Field(ge=1, description="id from list_numbers")]

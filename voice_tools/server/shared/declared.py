@@ -52,6 +52,7 @@ class Declared:
     page: str | None = None  # the MCP Apps page it links to (``_meta.ui.resourceUri``), for hosts that show them
     app_only: bool = False  # only that page calls it (``visibility: ["app"]``): never in the model's list
     dynamic_only: bool = False  # offered only with dynamic toolsets (``enable_toolset``)
+    example: dict[str, Any] | None = None  # the arguments of a typical call, for docs/tools.md (checked by a test)
 
     @property
     def name(self) -> str:

@@ -184,4 +184,5 @@ TOOL = Declared(
     DESCRIPTION,
     COMMITS_MONEY,
     page=PICKER,
+    example={"quote": "<the quote of the number chosen, from search_numbers>"},
 )

@@ -159,4 +159,5 @@ TOOL = Declared(
     DESCRIPTION,
     COMMITS_MONEY,
     toolset="bulk",
+    example={"quotes": ["<a quote from search_numbers>", "<another quote>"]},
 )

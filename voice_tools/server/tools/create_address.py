@@ -94,4 +94,12 @@ TOOL = Declared(
     CREATE_DESCRIPTION,
     ADDS,
     toolset="addresses",
+    example={
+        "name": "Acme SAS",
+        "street": "12 rue de la Paix",
+        "city": "Paris",
+        "zip": "75002",
+        "province": "Ile-de-France",
+        "country_code": "FR",
+    },
 )

@@ -78,4 +78,6 @@ async def announce_tools_changed(ctx: Context[Any, Any]) -> None:
         await ctx.notify_tools_changed()
 
 
-TOOL = Declared(enable_toolset, "Load a toolset", DESCRIPTION, READS, dynamic_only=True)
+TOOL = Declared(
+    enable_toolset, "Load a toolset", DESCRIPTION, READS, dynamic_only=True, example={"toolset": "addresses"}
+)

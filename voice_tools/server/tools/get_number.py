@@ -95,4 +95,5 @@ TOOL = Declared(
     "Get one number",
     GET_DESCRIPTION,
     READS,
+    example={"number": "(415) 555-0134", "include": ["settings", "all_groups"]},
 )

@@ -57,4 +57,5 @@ TOOL = Declared(
     LIST_DESCRIPTION,
     READS,
     toolset="addresses",
+    example={"country": "FR"},
 )

@@ -164,7 +164,7 @@ def _next_step(shown: int, asked: int, matched: int, offset: int, view: str, bud
     if shown < asked:  # the budget cut the page short
         narrow = "narrow the filters"
         if view == "full":
-            narrow = "narrow with country, group_id or text, or use view compact (about 16 tokens a number)"
+            narrow = "narrow with country, group or text, or use view compact (about 16 tokens a number)"
         return (
             f"Showing {offset + 1}-{end} of {matched}: more would pass the {budget}-token result limit. "
             f"Call again with offset={end} for the next ones, or {narrow}."
@@ -183,4 +183,5 @@ TOOL = Declared(
     LIST_DESCRIPTION,
     READS,
     page=ACCOUNT,
+    example={"where": {"recorded": False}, "view": "settings"},
 )

@@ -158,4 +158,5 @@ TOOL = Declared(
     DESCRIPTION,
     GIVES_UP,
     toolset="release",
+    example={"phone_number_id": 900000120986},
 )

@@ -117,4 +117,5 @@ TOOL = Declared(
     DESCRIPTION,
     READS,
     page=PICKER,
+    example={"country": "US", "toll_free": True, "contains": "HELP"},
 )

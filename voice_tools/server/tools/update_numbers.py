@@ -502,4 +502,5 @@ TOOL = Declared(
     DESCRIPTION,
     OVERWRITES,
     toolset="bulk",
+    example={"group": "Support", "changes": {"recorded": True}, "dry_run": True},
 )

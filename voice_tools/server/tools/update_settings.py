@@ -97,4 +97,10 @@ TOOL = Declared(
     "Update a number's settings",
     DESCRIPTION,
     OVERWRITES,
+    example={
+        "phone_number_id": 900000120986,
+        "changes": {"group_ids": ["Billing"], "recorded": True},
+        "settings": {"voicemail": False},
+        "dry_run": True,
+    },
 )
