@@ -33,6 +33,9 @@ pytestmark = pytest.mark.anyio
 CLIENTS = 64
 YES = {"confirm": True}
 UNLIMITED = {"VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "none"}
+# Rollouts, not the account's request budget (tests/client/test_pauses.py and the pacing tests): 64 clients
+# on a quiet machine send more than a real plan's 700 a minute, so the account takes whatever they send.
+AMPLE_BUDGET = ("--rate-limit", "1000000")
 
 
 @dataclass
@@ -51,6 +54,13 @@ class Load:
     url: str
     stop: anyio.Event = field(default_factory=anyio.Event)
     calls: list[Call] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)  # HTTP answers >= 400, when, and what they said
+
+    async def note_refusal(self, response: httpx2.Response) -> None:
+        if response.status_code >= 400 and response.request.method != "DELETE":  # a session's end may find it gone
+            await response.aread()
+            said = response.text[:120].replace("\n", " ")
+            self.refusals.append(f"{time.monotonic():.1f} {response.request.method} {response.status_code} {said}")
 
     def failures(self) -> list[Call]:
         return [c for c in self.calls if c.failure is not None]
@@ -68,7 +78,7 @@ async def one_client(i: int, load: Load) -> None:
         call: Call | None = None
         try:
             async with (
-                create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"}) as http,
+                with_refusals_noted(create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"}), load) as http,
                 Client(
                     streamable_http_client(load.url, http_client=http),
                     mode=era,  # type: ignore[arg-type]
@@ -105,6 +115,12 @@ async def one_client(i: int, load: Load) -> None:
             failed.failure = f"{type(error).__name__}: {str(leaf(error))[:200]}"
 
 
+def with_refusals_noted(http: httpx2.AsyncClient, load: Load) -> httpx2.AsyncClient:
+    """The client's HTTP answers of 400 and more, kept: a failure names the status and body that caused it."""
+    http.event_hooks["response"].append(load.note_refusal)
+    return http
+
+
 def leaf(error: BaseException) -> BaseException:
     while isinstance(error, BaseExceptionGroup):
         error = error.exceptions[0]
@@ -122,7 +138,8 @@ def summary(load: Load) -> str:
     failures = load.failures()
     kinds = sorted({f"{c.era} {c.tool}: {re.sub(r'[+]?[0-9]{6,}', 'N', c.failure or '')}" for c in failures})[:12]
     hung = sorted({f"{c.era} {c.tool}" for c in load.calls if c.ended == 0 and c.failure is None})
-    return f"{load.answered()} calls answered, {len(failures)} failed: {kinds}; unanswered: {hung}"
+    refusals = load.refusals[:12]
+    return f"{load.answered()} calls answered, {len(failures)} failed: {kinds}; unanswered: {hung}; HTTP: {refusals}"
 
 
 @pytest.mark.timeout(600)
@@ -130,7 +147,7 @@ async def test_a_rolling_sigterm_restart_of_every_replica_under_load_fails_no_ca
     tmp_path: Path, redis_url: str
 ) -> None:
     with (
-        standalone_sandbox() as sandbox_url,
+        standalone_sandbox(*AMPLE_BUDGET) as sandbox_url,
         shipped_fleet(flushed(redis_url), sandbox_url, tmp_path, **UNLIMITED) as (url, replicas),
     ):
         httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 0.05})  # calls overlap every stop
@@ -170,7 +187,7 @@ async def test_a_rolling_sigterm_restart_of_every_replica_under_load_fails_no_ca
 @pytest.mark.timeout(300)
 async def test_a_sigkill_fails_only_the_calls_in_flight_on_that_replica(tmp_path: Path, redis_url: str) -> None:
     with (
-        standalone_sandbox() as sandbox_url,
+        standalone_sandbox(*AMPLE_BUDGET) as sandbox_url,
         shipped_fleet(flushed(redis_url), sandbox_url, tmp_path, **UNLIMITED) as (url, replicas),
     ):
         httpx2.post(f"{sandbox_url}/__sandbox__/faults", json={"latency": 0.05})

@@ -156,7 +156,7 @@ def test_readiness_reports_the_ledger_and_keeps_the_replica_in_the_balancer(tmp_
     with controlled_redis(appendonly=False) as redis, running_http(env(redis, tmp_path)) as (url, _, _transport):
         base = url.removesuffix("/mcp")
         ready = httpx2.get(f"{base}/readyz", timeout=10)
-        assert ready.status_code == 200 and ready.json() == {"status": "ready", "ledger": "ok"}
+        assert ready.status_code == 200 and ready.json() == {"status": "ready", "ledger": "ok", "zendesk": "ok"}
         redis.kill()
         degraded = httpx2.get(f"{base}/readyz", timeout=10)
         assert degraded.status_code == 200 and degraded.json()["status"] == "degraded", degraded.text

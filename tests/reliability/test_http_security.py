@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from typing import Any
+from unittest.mock import patch
 
 import anyio
 import httpx2
@@ -252,8 +253,31 @@ async def test_health_and_readiness_answer_without_authentication() -> None:
             sandbox.config.api_token = "rotated"  # Zendesk now refuses the server's credentials
             still_ready = await http.get(f"{base}/readyz")  # cached: probes do not eat the request budget
     assert alive.status_code == 200 and alive.json() == {"status": "ok"}
-    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+    assert ready.status_code == 200 and ready.json() == {"status": "ready", "ledger": "ok", "zendesk": "ok"}
     assert still_ready.status_code == 200
+
+
+async def test_a_zendesk_every_replica_shares_failing_or_slow_keeps_the_replica_in_the_balancer() -> None:
+    """A Zendesk outage, or a Zendesk slower than a probe's second, is every replica's: /readyz answers 200
+    'degraded' at once (a balancer taking them all out would answer its own bare 503 in place of the tools'
+    words); the check runs in the background, at most every 15 s."""
+    with running_http() as (url, sandbox, transport):
+        ready = url.replace("/mcp", "/readyz")
+        sandbox.faults.outage = True
+        async with httpx2.AsyncClient() as http:
+            started = time.monotonic()
+            outage = await http.get(ready)
+            took = time.monotonic() - started
+            sandbox.faults.outage, sandbox.faults.latency = False, 3.0
+            with patch("voice_tools.server.transports.health.READY_CACHE_SECONDS", 0.0):
+                await http.get(ready)  # starts a check that takes 3 s
+                started = time.monotonic()
+                slow = await http.get(ready)
+                slow_took = time.monotonic() - started
+    assert outage.status_code == 200 and outage.json()["status"] == "degraded", outage.text
+    assert outage.json()["zendesk"] == "degraded" and "503" in outage.json()["problems"][0]
+    assert slow.status_code == 200 and slow_took < 1.0 and took < 1.0
+    assert sum(1 for r in transport.sent if r.url.path.endswith("phone_numbers")) <= 3
 
 
 async def test_readiness_fails_with_retry_after_when_zendesk_refuses_the_credentials() -> None:

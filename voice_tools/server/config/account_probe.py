@@ -26,15 +26,24 @@ class ProbeResult:
     warning: str | None = None  # what is wrong but may be right by the time a tool is called
 
 
-async def probe_account(settings: ServerSettings, *, transport: httpx2.AsyncBaseTransport | None = None) -> ProbeResult:
-    """Read the first phone number (one request, no retry) to prove the host and the credentials."""
-    timeout = min(settings.zendesk_timeout, PROBE_TIMEOUT_SECONDS)
+async def probe_account(
+    settings: ServerSettings,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    timeout_seconds: float = PROBE_TIMEOUT_SECONDS,
+) -> ProbeResult:
+    """Read the first phone number (one request, no retry) to prove the host and the credentials. Only what
+    this configuration gets wrong is fatal (a name that does not resolve, a refused connection, refused
+    credentials); a Zendesk that is slow, busy or failing is a warning: it may be right by the next call."""
+    timeout = min(settings.zendesk_timeout, timeout_seconds)
     retry = RetryPolicy(max_retries=0)
     async with TalkClient(settings.zendesk, transport=transport, retry=retry, timeout=timeout) as client:
         try:
             async for _ in client.list_numbers(minimal=True, per_page=1).pages():
                 break
         except APIConnectionError as error:
+            if error.problem not in ("no_such_host", "refused"):  # no answer in time, a reset: Zendesk's state
+                return ProbeResult(warning=f"Zendesk at {client.host} did not answer the check ({error.message})")
             reason = {"no_such_host": "the name does not resolve", "refused": "connection refused"}.get(
                 error.problem, "no answer" if "no answer" in error.message else "the connection failed"
             )
