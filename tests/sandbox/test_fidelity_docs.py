@@ -1,4 +1,4 @@
-"""What the README and docs/inferred.md say about the sandbox's fidelity is generated from the registry
+"""What docs/sandbox.md and docs/inferred.md say about the sandbox's fidelity is generated from the registry
 (``voice_tools/sandbox/inferred.py``), so it cannot drift from what the sandbox does; rewrite both with
 ``VOICE_TOOLS_UPDATE_SNAPSHOTS=1`` after a change to the registry."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from voice_tools.sandbox.inferred import INFERENCES, Inference
 
 ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
+SANDBOX_PAGE = ROOT / "docs" / "sandbox.md"
 REFERENCE = ROOT / "docs" / "inferred.md"
 START = "<!-- generated from voice_tools/sandbox/inferred.py -->\n"
 END = "<!-- end of generated section -->\n"
@@ -56,7 +56,7 @@ def summary() -> str:
         f"The registry names {len(sandbox)} sandbox behaviours no Zendesk document states outright "
         f"({origins['document']} from documents that speak only around them, {origins['capture']} from public "
         f"captures, {origins['inferred']} inferred) and {len(product)} assumptions of the product's own; each, "
-        "with its source and what `--accept-inferred` does instead, is in [docs/inferred.md](docs/inferred.md). "
+        "with its source and what `--accept-inferred` does instead, is in [docs/inferred.md](inferred.md). "
         f"{len(sandbox) - len(fixed)} can be turned off: {_ids([i for i in sandbox if i.switchable])}. "
         f"{len(fixed)} cannot, each saying why: {_ids(fixed)}. The product's: {_ids(product)}.{still}\n"
     )
@@ -77,5 +77,5 @@ def test_docs_inferred_md_is_the_registry() -> None:
     _check(REFERENCE, reference())
 
 
-def test_the_readme_says_what_the_registry_says() -> None:
-    _check(README, summary())
+def test_the_sandbox_page_says_what_the_registry_says() -> None:
+    _check(SANDBOX_PAGE, summary())

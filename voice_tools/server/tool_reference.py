@@ -25,8 +25,21 @@ HEADER = """# Tools
 
 Generated from the server's live tool list by `tests/server/test_tool_reference.py` (run it with
 `VOICE_TOOLS_UPDATE_SNAPSHOTS=1` after changing a tool); do not edit by hand. What a model sees exactly,
-schemas included, is committed in `tests/snapshots/`. Every argument is checked before anything reaches
-Zendesk, and an argument a tool does not take is refused.
+schemas included, is committed in `tests/snapshots/`.
+
+- **Arguments** are checked before anything reaches Zendesk, and an argument a tool does not take is
+  refused too (a misspelt filter silently ignored would give a wrong answer that looks right).
+- **Failures**, argument errors included, reach the model in one shape: `<what happened>. Retry: <no | yes,
+  after N s | once they are fixed | only after checking>. Next: <what to do>.`
+- **Results** are structured content (with an output schema) and, as text, the same compact JSON without
+  nulls. Every result fits a model's context (`VOICE_TOOLS_MAX_RESULT_TOKENS`, 8,000 cl100k tokens by
+  default): a listing returns what fits, says how many it left out and how to continue.
+- **Toolsets**: the server offers the `numbers` toolset unless `VOICE_TOOLS_TOOLSETS` names more; with
+  `VOICE_TOOLS_DYNAMIC_TOOLSETS=on` the model loads the others with `enable_toolset`. A call to a tool the
+  server has but does not offer says what it is and the setting that turns it on. Read-only mode removes
+  every tool that writes.
+- **Writes** that cost money or cannot be undone (`buy_number`, `buy_numbers`, `release_number`, and
+  `update_numbers` over many numbers) need a person's yes: see [purchasing.md](purchasing.md).
 """
 
 
@@ -96,7 +109,7 @@ def arguments_table(schema: Mapping[str, Any]) -> list[str]:
 
 
 def tool_section(tool: Mapping[str, Any], declared: Declared) -> list[str]:
-    lines = [f"### `{tool['name']}`: {tool.get('title', '')}", ""]
+    lines = [f'<a id="{tool["name"]}"></a>', "", f"### `{tool['name']}`: {tool.get('title', '')}", ""]
     lines.append(f"*{effect(tool.get('annotations') or {})}*. {tool.get('description', '')}")
     lines += ["", *arguments_table(tool.get("inputSchema", {}))]
     if declared.example is not None:
