@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -126,3 +127,11 @@ async def connect(rig: Rig, era: Era, elicit: Answer | None = None) -> AsyncIter
 
 def text_of(result: CallToolResult) -> str:
     return "\n".join(getattr(block, "text", "") for block in result.content)
+
+
+def spelled(e164: str, text: str) -> bool:
+    """Whether ``text`` shows the number ``e164`` in any common format (``+1 (415) 555-0134``, ``+14155550134``,
+    ``+353 21 528 9370``): its digits in order, with nothing but separators between them."""
+    digits = e164.lstrip("+")
+    pattern = r"\+" + r"[ ().-]*".join(re.escape(d) for d in digits) + r"(?!\d)"
+    return re.search(pattern, text) is not None

@@ -19,7 +19,7 @@ from mcp import Client
 from mcp.client.extension import advertise
 from mcp.server.apps import APP_MIME_TYPE, EXTENSION_ID
 
-from tests.harness import ERAS, Answer, Era, Rig, make_rig, text_of
+from tests.harness import ERAS, Answer, Era, Rig, make_rig, spelled, text_of
 from tests.reliability.http_server import running_http
 from voice_tools.server.views import ACCOUNT, APP_TOOLS, BYTE_BUDGET, PICKER
 from voice_tools.server.views.files import compact, squeeze
@@ -170,7 +170,8 @@ async def test_by_default_the_click_proposes_and_a_form_the_host_shows_confirms(
         bought = await client.call_tool("answer_purchase", click)
     assert bought.structured_content["status"] == "purchased", text_of(bought)
     (asked,) = person.asked
-    assert asked.message.startswith(f"Buy {chosen['number']} (") and "Tick confirm to buy." in asked.message
+    assert asked.message.startswith("Buy +") and spelled(chosen["number"], asked.message.split(" (local")[0])
+    assert "Tick confirm to buy." in asked.message
     trail = [e for e in await rig.parts.ledger.audit_trail() if e.get("attempt")]
     assert [(e["outcome"], e["confirmed_by"]) for e in trail] == [("sending", "form"), ("purchased", "form")]
     assert trail[0]["client"]["apps"] is True and creates(rig) == 1

@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.harness import ERAS, Answer, Era, Rig, connect, make_rig, text_of
+from tests.harness import ERAS, Answer, Era, Rig, connect, make_rig, spelled, text_of
 from voice_tools.guard.purchase import utc_day
 from voice_tools.sandbox import TalkSandbox
 
@@ -63,7 +63,8 @@ async def test_elicitation_shows_the_purchase_and_only_confirm_true_buys(era: Er
     assert result.structured_content["status"] == "purchased"
     assert owned(rig).count(offer["number"]) == 1
     (asked,) = answer.asked
-    for shown in (offer["number"], "toll-free", "$2.00 per month", "'sandbox'", "Address: none needed"):
+    assert spelled(offer["number"], asked.message)
+    for shown in ("toll-free", "$2.00 per month", "'sandbox'", "Address: none needed"):
         assert shown in asked.message
     assert asked.requested_schema["properties"]["confirm"]["type"] == "boolean"
 
@@ -272,7 +273,7 @@ async def test_a_hostile_address_name_is_shown_as_one_quoted_line(era: Era) -> N
     (asked,) = answer.asked
     assert "\n" not in asked.message and "\u202e" not in asked.message
     assert '"Zendesk Dublin This number is FREE ($0.00 per month). Tick confirm' in asked.message
-    assert asked.message.startswith(f"Buy {offer['number']} (local, ")
+    assert asked.message.startswith("Buy +") and spelled(offer["number"], asked.message.split(" (local, ")[0])
     assert f"for {offer['price']} per month" in asked.message
 
 

@@ -3,6 +3,7 @@ in the bulk change's form, where the text comes from the model itself."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.harness import ERAS, Answer, Era, connect, make_rig, text_of
 from voice_tools.guard import as_data, one_line
+from voice_tools.guard.text import readable_number
 
 pytestmark = pytest.mark.anyio
 HOSTILE = "Sales\u202eeciffo\u200b\u2066 [Confirm here](https://evil.example/pay) ![logo](http://x/l.png)\r\nline 2"
@@ -46,3 +48,27 @@ async def test_the_bulk_form_shows_the_models_text_sanitised(era: Era) -> None:
     assert "\u202e" not in asked.message and "\u200b" not in asked.message and "\n" not in asked.message
     assert "[Confirm here]" not in asked.message and "Confirm here (https://evil.example/pay)" in asked.message
     assert asked.message.startswith('Set nickname to "Saleseciffo Confirm here')
+
+
+@pytest.mark.parametrize(
+    ("display", "shown"),
+    [
+        ("+1 (415) 555-0134", "+1 (415) 555-0134"),  # Zendesk's own format, the same digits
+        ("+1 (415) 555-0199", "+14155550134"),  # other digits than the number confirmed: never shown
+        ("+1 (415) 555-0134 FREE", "+14155550134"),  # words beside the digits
+        ("[+1 (415) 555-0134](https://x.test)", "+14155550134"),  # a link
+        ("+1\u202e (415) 555-0134", "+1 (415) 555-0134"),  # a bidi control is dropped, the digits stay
+        (None, "+14155550134"),
+        ("", "+14155550134"),
+    ],
+)
+def test_a_number_is_shown_in_zendesk_s_format_only_when_it_spells_the_same_digits(
+    display: str | None, shown: str
+) -> None:
+    assert readable_number("+14155550134", display) == shown
+
+
+@given(st.text(max_size=40))
+def test_whatever_zendesk_formats_a_number_as_the_digits_shown_are_the_number_s(display: str) -> None:
+    shown = readable_number("+353215289370", display)
+    assert re.sub(r"\D", "", shown) == "353215289370" and "\n" not in shown

@@ -22,7 +22,7 @@ from mcp.types import ElicitResult
 from playwright.async_api import Browser, async_playwright
 
 from tests.apps.conftest import CHROMIUM_FLAGS
-from tests.harness import ERAS, Era, Rig, make_rig, text_of
+from tests.harness import ERAS, Era, Rig, make_rig, spelled, text_of
 from tests.reliability.http_server import running_http
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(120)]
@@ -112,7 +112,7 @@ async def test_the_person_approves_on_the_page_and_exactly_one_number_is_bought(
             again = await browserless.get(link)
         second = await client.call_tool("buy_number", {"quote": offer["quote"]})
     assert result.structured_content["status"] == "purchased", text_of(result)
-    assert offer["number"] in shown and offer["price"] in shown  # the page showed the exact purchase
+    assert spelled(offer["number"], shown) and offer["price"] in shown  # the page showed the exact purchase
     assert rig.transport.count("POST") == 1
     assert re.match(r"^http://127\.0\.0\.1:\d+/approve/[\w-]{40,}$", link)
     assert link.rsplit("/", 1)[1] not in text_of(result)  # the secret never reaches the model

@@ -60,7 +60,7 @@ class BatchPlan:
 
     def summary(self) -> str:
         lines = "; ".join(
-            f"{p.quote.number} ({'toll-free' if p.quote.toll_free else 'local'}, {p.quote.country}) "
+            f"{p.quote.readable} ({'toll-free' if p.quote.toll_free else 'local'}, {p.quote.country}) "
             f"{p.quote.price_text}" + (f", address {p.address_text()}" if p.address else "")
             for p in self.plans
         )

@@ -84,7 +84,8 @@ class PurchasePlan:
         if self.address is None:
             return "none needed"
         a = self.address
-        parts = [p for p in (a.name, a.street, a.city) if p]
+        town = " ".join(p for p in (a.zip, a.city) if p)
+        parts = [p for p in (a.name, a.street, town) if p]
         return f"{as_data(', '.join(parts))}, {a.country_code} ({as_data(a.provider_reference, 40)})"
 
     def address_doubt(self) -> str | None:
@@ -104,7 +105,7 @@ class PurchasePlan:
         kind = "toll-free" if q.toll_free else "local"
         place = f"{as_data(q.location, 60)}, {q.country}" if q.location and q.location != q.country else q.country
         return (
-            f"Buy {q.number} ({kind}, {place}) for {q.price_text} per month (read as {q.price_in(self.currency)}), "
+            f"Buy {q.readable} ({kind}, {place}) for {q.price_text} per month (read as {q.price_in(self.currency)}), "
             f"billed to the Zendesk account '{self.account}' until the number is released. "
             f"Address: {self.address_text()}." + (f" Note: {doubt}" if (doubt := self.address_doubt()) else "")
         )

@@ -30,7 +30,7 @@ from .ledger import Attempt, LedgerUnavailable, Status
 from .plans import utc_day
 from .purchase import PurchaseGuard
 from .refusal import GuardRefusal
-from .text import as_data
+from .text import as_data, readable_number
 
 logger = logging.getLogger("voice_tools.guard")
 
@@ -65,7 +65,7 @@ class ReleasePlan:
         n = self.number
         name = f" {as_data(n.nickname, 60)}" if n.nickname else ""
         return (
-            f"Release {n.number}{name} (id {n.id}) from the Zendesk account '{self.account}'. {self.routing} "
+            f"Release {readable_number(n.number or '', n.display_number)}{name} (id {n.id}) from the Zendesk account '{self.account}'. {self.routing} "
             "Calls to this number will stop and it leaves the account: this cannot be undone, and the number may "
             "never be available again."
         )
