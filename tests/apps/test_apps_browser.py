@@ -23,6 +23,7 @@ from playwright.sync_api import Frame, FrameLocator, Page, expect
 
 from tests.apps.conftest import Deployment
 from tests.apps.official import OfficialHost
+from tests.harness import spelled
 
 pytestmark = pytest.mark.timeout(180)
 # Forms the server asks when the picker's Buy is clicked: by default the click proposes and one form the host
@@ -205,7 +206,7 @@ def test_the_official_client_answers_the_servers_forms(
     result = page.evaluate("(q) => window.officialHost.callAsBridge('buy_number', {quote: q})", offer["quote"])
     assert result["structuredContent"]["status"] == status, result
     (form,) = log(page)["elicitations"]
-    assert offer["number"] in form["message"]
+    assert spelled(offer["number"], form["message"])
     assert creates(deployment) == (1 if answer == "accept" else 0)
 
 

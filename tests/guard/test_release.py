@@ -55,9 +55,10 @@ async def test_a_confirmed_release_names_what_is_lost_releases_once_and_is_audit
     assert body["status"] == "released" and not in_account(rig, US_SUPPORT), text_of(result)
     (asked,) = answer.asked
     assert asked.message == (
-        f"Release +1 (415) 555-0134 \"US Support\" (id {US_SUPPORT}) from the Zendesk account 'sandbox'. It routes "
-        'calls to groups "Support", "Tier 2". Calls to this number will stop and it leaves the account: this cannot be '
-        "undone, and the number may never be available again. Tick confirm to release."
+        f'Release "US Support", +1 415-555-0134 (dialled at home as (415) 555-0134), id {US_SUPPORT}, from the '
+        'Zendesk account \'sandbox\'. It routes calls to groups "Support", "Tier 2". Calls to this number will '
+        "stop and it leaves the account: this cannot be undone, and the number may never be available again. Tick "
+        "confirm to release."
     )
     assert rig.transport.count("DELETE") == 1
     assert await outcomes(rig) == ["sending", "released"]

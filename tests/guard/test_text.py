@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.harness import ERAS, Answer, Era, connect, make_rig, text_of
 from voice_tools.guard import as_data, one_line
-from voice_tools.guard.text import readable_number
+from voice_tools.models.dialling import international, national, spoken
 
 pytestmark = pytest.mark.anyio
 HOSTILE = "Sales\u202eeciffo\u200b\u2066 [Confirm here](https://evil.example/pay) ![logo](http://x/l.png)\r\nline 2"
@@ -51,24 +51,23 @@ async def test_the_bulk_form_shows_the_models_text_sanitised(era: Era) -> None:
 
 
 @pytest.mark.parametrize(
-    ("display", "shown"),
+    ("e164", "said"),
     [
-        ("+1 (415) 555-0134", "+1 (415) 555-0134"),  # Zendesk's own format, the same digits
-        ("+1 (415) 555-0199", "+14155550134"),  # other digits than the number confirmed: never shown
-        ("+1 (415) 555-0134 FREE", "+14155550134"),  # words beside the digits
-        ("[+1 (415) 555-0134](https://x.test)", "+14155550134"),  # a link
-        ("+1\u202e (415) 555-0134", "+1 (415) 555-0134"),  # a bidi control is dropped, the digits stay
-        (None, "+14155550134"),
-        ("", "+14155550134"),
+        ("+14155550134", "+1 415-555-0134 (dialled at home as (415) 555-0134)"),
+        ("+353215289370", "+353 21 528 9370 (dialled at home as (021) 528 9370)"),
+        ("+390612345678", "+39 06 1234 5678 (dialled at home as 06 1234 5678)"),  # Italy keeps its 0, adds none
+        ("+34912345678", "+34 912 34 56 78 (dialled at home as 912 34 56 78)"),  # Spain has no trunk prefix
+        ("+12", "+12"),  # not a number libphonenumber can read: shown as it is
+        ("+5080000000", "+5080000000"),  # its metadata would drop a zero: shown as it is
     ],
 )
-def test_a_number_is_shown_in_zendesk_s_format_only_when_it_spells_the_same_digits(
-    display: str | None, shown: str
-) -> None:
-    assert readable_number("+14155550134", display) == shown
+def test_a_number_a_person_confirms_is_written_in_its_country_s_format(e164: str, said: str) -> None:
+    assert spoken(e164) == said
 
 
-@given(st.text(max_size=40))
-def test_whatever_zendesk_formats_a_number_as_the_digits_shown_are_the_number_s(display: str) -> None:
-    shown = readable_number("+353215289370", display)
-    assert re.sub(r"\D", "", shown) == "353215289370" and "\n" not in shown
+@given(st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True))
+def test_however_a_number_is_written_for_people_its_digits_are_the_number_s(e164: str) -> None:
+    digits = e164.lstrip("+")
+    assert re.sub(r"\D", "", international(e164)) == digits
+    home = re.sub(r"\D", "", national(e164))  # less its country code, perhaps after a trunk prefix (0, 06)
+    assert home == digits or any(digits.endswith(home[i:]) and len(home) - i >= 4 for i in range(3))

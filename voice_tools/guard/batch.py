@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import anyio
 
 from voice_tools.client import ZendeskError
+from voice_tools.models.dialling import international
 from voice_tools.models.money import DOLLAR
 
 from .codes import CodeChannel, CodeSubject
@@ -60,7 +61,7 @@ class BatchPlan:
 
     def summary(self) -> str:
         lines = "; ".join(
-            f"{p.quote.readable} ({'toll-free' if p.quote.toll_free else 'local'}, {p.quote.country}) "
+            f"{international(p.quote.number)} ({'toll-free' if p.quote.toll_free else 'local'}, {p.quote.country}) "
             f"{p.quote.price_text}" + (f", address {p.address_text()}" if p.address else "")
             for p in self.plans
         )

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from voice_tools.client import TalkClient
 from voice_tools.models import Address
+from voice_tools.models.dialling import spoken
 
 from .codes import CodeSubject
 from .quotes import Quote
@@ -105,7 +106,8 @@ class PurchasePlan:
         kind = "toll-free" if q.toll_free else "local"
         place = f"{as_data(q.location, 60)}, {q.country}" if q.location and q.location != q.country else q.country
         return (
-            f"Buy {q.readable} ({kind}, {place}) for {q.price_text} per month (read as {q.price_in(self.currency)}), "
+            f"Buy {spoken(q.number)}, {kind}, {place}, for {q.price_text} per month "
+            f"(read as {q.price_in(self.currency)}), "
             f"billed to the Zendesk account '{self.account}' until the number is released. "
             f"Address: {self.address_text()}." + (f" Note: {doubt}" if (doubt := self.address_doubt()) else "")
         )

@@ -23,7 +23,7 @@ from voice_tools.models.money import DOLLAR
 
 from .ledger import Ledger, new_id
 from .ledger.base import HANDLE_ALPHABET
-from .text import one_line, readable_number
+from .text import one_line
 
 DEFAULT_TTL_SECONDS = 15 * 60
 KEEP_EXPIRED_SECONDS = 3600  # an expired quote is still recognised for an hour, to say "expired", not "unknown"
@@ -50,12 +50,6 @@ class Quote:
     expires_at: int  # unix seconds
     currency: str = ""  # the ISO 4217 code the price names, or "$" when it says only "a dollar"
     price_problem: str | None = None  # why the price cannot be read without guessing: never sold
-    display_number: str = ""  # Zendesk's formatted number, kept only if it spells ``number``'s digits
-
-    @property
-    def readable(self) -> str:
-        """The number as a person reads it in a summary (``+1 (415) 555-0134``)."""
-        return readable_number(self.number, self.display_number)
 
     @property
     def monthly_price(self) -> Decimal:
@@ -95,7 +89,6 @@ def contents_of(offer: AvailableNumber, handle: str, expires_at: int) -> Quote |
         expires_at=expires_at,
         currency=reading.currency if reading else "",
         price_problem=problem,
-        display_number=readable_number(f"+{digits}", offer.display_number),
     )
 
 

@@ -24,13 +24,14 @@ import anyio
 from voice_tools.client import APIConnectionError, NotFoundError, ZendeskError
 from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberDetails
+from voice_tools.models.dialling import spoken
 
 from .codes import CodeChannel, CodeSubject
 from .ledger import Attempt, LedgerUnavailable, Status
 from .plans import utc_day
 from .purchase import PurchaseGuard
 from .refusal import GuardRefusal
-from .text import as_data, readable_number
+from .text import as_data
 
 logger = logging.getLogger("voice_tools.guard")
 
@@ -63,9 +64,10 @@ class ReleasePlan:
 
     def summary(self) -> str:
         n = self.number
-        name = f" {as_data(n.nickname, 60)}" if n.nickname else ""
+        name = f"{as_data(n.nickname, 60)}, " if n.nickname else ""
         return (
-            f"Release {readable_number(n.number or '', n.display_number)}{name} (id {n.id}) from the Zendesk account '{self.account}'. {self.routing} "
+            f"Release {name}{spoken(n.number or '')}, id {n.id}, from the Zendesk account '{self.account}'. "
+            f"{self.routing} "
             "Calls to this number will stop and it leaves the account: this cannot be undone, and the number may "
             "never be available again."
         )

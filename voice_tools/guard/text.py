@@ -48,15 +48,3 @@ def one_line(text: str | None, cap: int = DEFAULT_CAP) -> str:
 def as_data(text: str | None, cap: int = DEFAULT_CAP) -> str:
     """``one_line(text)`` in double quotes, inner quotes escaped: visibly a value, never a sentence."""
     return json.dumps(one_line(text, cap), ensure_ascii=False)
-
-
-PHONE_CHARACTERS = re.compile(r"[0-9+() .\-]{4,32}")
-
-
-def readable_number(e164: str, display: str | None) -> str:
-    """The number as a person reads it: Zendesk's formatted ``display_number`` (``+1 (415) 555-0134``) where it
-    is made of phone-number characters only and spells the same digits as the number confirmed; otherwise
-    the E.164 number itself, so what a person reads is never other digits than what is bought or released."""
-    shown = one_line(display, 32)
-    same_digits = re.sub(r"\D", "", shown) == re.sub(r"\D", "", e164)
-    return shown if shown and same_digits and PHONE_CHARACTERS.fullmatch(shown) else e164

@@ -22,7 +22,7 @@ NOISY_FIELDS = ("categorised_greetings", "categorised_greetings_with_sub_setting
 
 class Offer(BaseModel):
     number: str
-    display: str | None = None
+    display: str | None = None  # as dialled in its own country: "(021) 528 9370" (models/dialling.py)
     location: str | None = None
     toll_free: bool | None = None  # left out when false: one less thing to read per result
     price: str | None = None

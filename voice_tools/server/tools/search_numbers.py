@@ -19,6 +19,7 @@ from pydantic import Field
 from voice_tools.client import ZendeskError
 from voice_tools.guard import LedgerUnavailable, Quote
 from voice_tools.models import AvailableNumber
+from voice_tools.models.dialling import national
 
 from ..shared.arguments import AREA_CODE_COUNTRIES, AreaCode, Contains, Country
 from ..shared.declared import PICKER, READS, Declared
@@ -61,7 +62,7 @@ def _offer(app: AppState, found: AvailableNumber, quote: Quote | None, purchases
     refusal = app.guard.policy.refusal(quote, purchases_today) if quote else None
     return Offer(
         number=found.number,
-        display=found.display_number,
+        display=national(found.number),
         location=found.location,
         toll_free=True if found.toll_free else None,
         price=found.price,

@@ -134,14 +134,12 @@ function say(text, kind) {
   $("status").textContent = text;
   $("status").className = kind || "";
 }
-const TRUNK_ZERO = new Set(["44", "353", "49", "61", "33", "64", "81", "31", "32", "39", "34"]);
-// "+44 161 118 2572" → "0161 118 2572"; "+1 (206) 568-3575" → "(206) 568-3575": as callers in that country dial it.
+// As dialled at home: the server's national form (search_numbers' "display", from libphonenumber's metadata);
+// without one, a North American number's own shape, else the number as given.
 function national(display, number) {
+  if (display) return display;
   const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(number || "");
-  const shown = display || (nanp ? `+1 (${nanp[1]}) ${nanp[2]}-${nanp[3]}` : number || "");
-  const match = /^\+(\d{1,3})\s+(.+)$/.exec(shown);
-  if (!match) return shown;
-  return (TRUNK_ZERO.has(match[1]) ? "0" : "") + match[2];
+  return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : number || "";
 }
 // A number's cell: as dialled at home, with the international form under it when they differ.
 function numberCell(display, number) {
