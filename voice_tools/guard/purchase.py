@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar
 
 import anyio
 
@@ -30,8 +30,9 @@ from .audit import AuditTrail
 from .codes import DEFAULT_CODE_TTL_SECONDS, CodeChannel, CodeSubject, ConfirmationCodes
 from .identity import IdentityCheck, LedgerMemory
 from .inflight import InFlight
-from .ledger import Attempt, Ledger, LedgerUnavailable, Status
+from .ledger import Attempt, Ledger, LedgerUnavailable, QuoteLook, Status
 from .policy import SpendPolicy
+from .quotes import HANDLE as QUOTE_HANDLE
 from .quotes import Quote, QuoteBook, QuoteError
 from .refusal import GuardRefusal
 from .spool import Spool
@@ -40,7 +41,10 @@ from .text import as_data
 logger = logging.getLogger("voice_tools.guard")
 
 Outcome = Literal["purchased", "not_purchased", "unknown"]
+R = TypeVar("R")
 ADDRESS_CACHE_SECONDS = 10.0
+LOOK_REUSE_SECONDS = 300.0  # how long this replica reuses a look that found a quote unused (``_look``)
+LOOKS_KEPT = 1024
 WHERE = {"local": "in the same country", "foreign": "outside the number's country", "any": "anywhere"}
 
 
@@ -189,6 +193,7 @@ class PurchaseGuard:
         self.spool = spool or Spool(None)
         self.identity = IdentityCheck(ledger, memory or LedgerMemory(None))
         self.sleep = sleep  # for the release guard, which waits on the same clock
+        self._looks: dict[str, tuple[float, QuoteLook]] = {}  # handle -> (when, an unused quote's look)
 
     # ---------------------------------------------------------------- before asking
     def today(self) -> str:
@@ -200,23 +205,45 @@ class PurchaseGuard:
         return await self.ledger.active_on("purchase", self._today())
 
     async def prepare(self, quote_text: str, address_sid: str | None) -> PurchasePlan:
-        """Read the quote, apply the policy and resolve the address; GuardRefusal if any fails."""
+        """Read the quote, apply the policy and resolve the address; GuardRefusal if any fails. The quote, its
+        holder and the day's count come from the ledger in one round trip (``_look``)."""
+        look = await self._look(quote_text.strip())
         try:
-            quote = await self.quotes.load(quote_text)
+            quote = self.quotes.read(look.contents)
         except QuoteError as error:
             await self._refused("invalid_quote", str(error))
-        holder = await self.ledger.quote_holder(quote.handle)
+        holder = look.holder
         if holder is not None and holder.status in ("unknown", "unresolved"):
             holder = await self._settle_by_look_up(holder) or holder  # a later call settles what it can
         if holder is not None:
             await self._refused("already_attempted", _used_quote(quote, holder.status), quote)
-        refusal = self.policy.refusal(quote, await self.purchases_today())
+        refusal = self.policy.refusal(quote, look.active_today)
         if refusal is not None:
             await self._refused(
                 f"policy:{refusal.rule}", f"refused by the spend policy ({refusal.rule}): {refusal.message}", quote
             )
         address = await self._address_for(quote, address_sid)
         return PurchasePlan(quote=quote, account=self.account, address=address, currency=self.policy.currency)
+
+    async def _look(self, handle: str) -> QuoteLook:
+        """What ``prepare`` reads from the ledger, in one round trip; a look that found the quote unused is
+        reused for LOOK_REUSE_SECONDS by this replica. The same purchase is prepared again moments later (the
+        2026-07-28 protocol's second round, which carries the person's answer; a code's second call) and its
+        checks there only refuse early: the reservation checks the quote, the subject and the cap again in its
+        own atomic step, so a reused look can cost a person a question, never a purchase. A reservation or a
+        refusal of the quote forgets it."""
+        now = time.monotonic()
+        kept = self._looks.get(handle)
+        if kept is not None and now - kept[0] < LOOK_REUSE_SECONDS:
+            return kept[1]
+        if not QUOTE_HANDLE.fullmatch(handle):
+            return QuoteLook(None, None, 0)
+        look = await self.ledger.look_quote(handle, "purchase", self._today())
+        if look.contents is not None and look.holder is None:
+            self._looks[handle] = (now, look)
+            while len(self._looks) > LOOKS_KEPT:
+                self._looks.pop(next(iter(self._looks)))
+        return look
 
     async def _address_for(self, quote: Quote, address_sid: str | None) -> Address | None:
         """The address the purchase registers, refused before sending only on facts: one is needed and none
@@ -254,7 +281,7 @@ class PurchaseGuard:
         sent, a ledger that cannot take it stops the action (LedgerUnavailable): nothing happens unrecorded."""
         entry = self.audit.entry(event, **fields)
         await self.ledger.record(entry)
-        self.audit.mirror(entry)
+        await self.audit.amirror(entry)
 
     async def write_after(self, event: str, **fields: Any) -> None:
         """An audit line for something already done at Zendesk: into the ledger, or, while it cannot take it,
@@ -265,21 +292,44 @@ class PurchaseGuard:
         except LedgerUnavailable:
             self.spool.record_later(entry)
             entry = {**entry, "kept_locally": True}
-        self.audit.mirror(entry)
+        await self.audit.amirror(entry)
 
-    async def catch_up(self) -> None:
+    async def catch_up(self) -> str | None:
         """Before anything new is counted in the ledger: write what this replica spooled while it was down,
-        and refuse (``ledger_reset``, audited on this replica) a ledger that has lost its memory."""
-        await self.spool.drain(self.ledger)
-        try:
-            await self.identity.verify()
-        except GuardRefusal as refusal:
-            self.audit.mirror(self.audit.entry("ledger", outcome="refused", rule=refusal.rule, reason=refusal.message))
-            raise
+        and refuse (``ledger_reset``, audited on this replica) a ledger that has lost its memory. Returns the
+        identity each reservation checks in its own step; the full check runs only when none is known (the
+        first reservation, or one that found another identity), so the hot path costs no round trip here."""
+        await self.spool.drain(self.ledger)  # nothing to do (and no ledger call) unless something was spooled
+        if self.identity.known is None:
+            try:
+                await self.identity.verify(now=True)
+            except GuardRefusal as refusal:
+                await self.audit.amirror(
+                    self.audit.entry("ledger", outcome="refused", rule=refusal.rule, reason=refusal.message)
+                )
+                raise
+        return self.identity.known
+
+    async def reserved(self, reserve: Callable[[str | None], Awaitable[R]], refusal: Callable[[R], str | None]) -> R:
+        """Run ``reserve`` (a ledger reservation, given the identity to check) after ``catch_up``. When the
+        ledger holds another identity, the full check decides: it refuses a ledger that forgot (GuardRefusal),
+        or adopts the successor an operator's restore or accept-reset wrote, and the reservation runs again."""
+        made = await reserve(await self.catch_up())
+        if refusal(made) != "identity":
+            return made
+        self.identity.known = None
+        made = await reserve(await self.catch_up())
+        if refusal(made) == "identity":  # it changed again between the two: say so rather than loop
+            message = "the guard's ledger changed its identity twice in a moment; nothing was sent. Retry: yes"
+            await self.audit.amirror(self.audit.entry("ledger", outcome="refused", rule="ledger_reset", reason=message))
+            raise GuardRefusal("ledger_reset", message)
+        return made
 
     async def _refused(
         self, rule: str, message: str, quote: Quote | None = None, suitable: list[Address] | None = None
     ) -> NoReturn:
+        if quote is not None:
+            self._looks.pop(quote.handle, None)
         await self.write(
             "purchase",
             outcome="refused",
@@ -339,12 +389,17 @@ class PurchaseGuard:
         return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here
 
     async def _reserve(self, plan: PurchasePlan, confirmed_by: str, client: Mapping[str, Any] | None) -> Attempt:
-        await self.catch_up()
         q = plan.quote
         fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
         audit = self.audit.entry("purchase", outcome="sending", **fields)
         cap = self.policy.max_purchases_per_day
-        reservation = await self.ledger.reserve("purchase", q.number, q.handle, self._today(), cap, fields, audit)
+        self._looks.pop(q.handle, None)  # whatever happens now, the quote's next look reads the ledger
+        reservation = await self.reserved(
+            lambda identity: self.ledger.reserve(
+                "purchase", q.number, q.handle, self._today(), cap, fields, audit, identity=identity
+            ),
+            lambda made: made.refusal,
+        )
         if reservation.attempt is None:
             if reservation.refusal == "quote_used":
                 await self._refused("already_attempted", _used_quote(q, reservation.holder or "sending"), q)
@@ -359,7 +414,7 @@ class PurchaseGuard:
             rule = refusal.rule if refusal else "max_purchases_per_day"
             message = refusal.message if refusal else "the daily cap was reached"
             await self._refused(f"policy:{rule}", f"refused by the spend policy ({rule}): {message}", q)
-        self.audit.mirror({**audit, "attempt": reservation.attempt.id})
+        await self.audit.amirror({**audit, "attempt": reservation.attempt.id})
         return reservation.attempt
 
     async def send_and_settle(self, plan: PurchasePlan, attempt: Attempt) -> PurchaseOutcome:
@@ -430,13 +485,13 @@ class PurchaseGuard:
             reason=reason,
         )
         try:
-            settled = await self.ledger.settle(attempt.id, status, audit)
+            settled = await self.ledger.settle(attempt.id, status, audit, known=attempt)
         except LedgerUnavailable:
             self.spool.settle_later(attempt.id, status, audit)
-            self.audit.mirror({**audit, "attempt": attempt.id, "kept_locally": True})
+            await self.audit.amirror({**audit, "attempt": attempt.id, "kept_locally": True})
             return True
         if settled is not None:
-            self.audit.mirror({**audit, "attempt": attempt.id})
+            await self.audit.amirror({**audit, "attempt": attempt.id})
         return False
 
     async def _settle_by_look_up(self, attempt: Attempt, by: str = "a later call") -> Attempt | None:

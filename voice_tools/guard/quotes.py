@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from voice_tools.models import AvailableNumber, PriceError
 from voice_tools.models.money import DOLLAR
@@ -115,7 +116,11 @@ class QuoteBook:
     async def load(self, handle: str) -> Quote:
         """The quote's contents, or QuoteError saying why it cannot be used."""
         handle = handle.strip()
-        contents = await self.ledger.load_quote(handle) if HANDLE.fullmatch(handle) else None
+        return self.read(await self.ledger.load_quote(handle) if HANDLE.fullmatch(handle) else None)
+
+    def read(self, contents: dict[str, Any] | None) -> Quote:
+        """A quote from the contents the ledger gave for its handle (``Ledger.look_quote`` reads them with
+        what a purchase checks, in one step), or QuoteError saying why it cannot be used."""
         if contents is None:
             raise QuoteError(
                 "this is not a quote issued by search_numbers on this server (or it expired over an hour ago)"

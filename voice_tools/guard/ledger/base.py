@@ -32,7 +32,7 @@ from typing import Any, Literal
 Kind = Literal["purchase", "release"]
 Status = Literal["sending", "unknown", "unresolved", "purchased", "not_purchased", "released", "not_released"]
 Redemption = Literal["redeemed", "unknown", "mismatch", "locked"]
-ReserveRefusal = Literal["quote_used", "subject_pending", "cap_reached"]
+ReserveRefusal = Literal["quote_used", "subject_pending", "cap_reached", "identity"]
 
 OPEN: frozenset[str] = frozenset({"sending", "unknown"})
 DONE: frozenset[str] = frozenset({"purchased", "released"})
@@ -89,6 +89,16 @@ class Reservation:
 
 
 @dataclass(frozen=True)
+class QuoteLook:
+    """What a purchase checks before anyone is asked, read in one step: the quote's contents (None: never
+    issued here, or expired long ago), the active attempt that used it, and the day's active attempts."""
+
+    contents: dict[str, Any] | None
+    holder: Attempt | None
+    active_today: int
+
+
+@dataclass(frozen=True)
 class BatchItem:
     """One attempt of a batch: what ``reserve`` takes for a single one."""
 
@@ -137,6 +147,12 @@ class Ledger(ABC):
     async def load_record(self, key: str) -> dict[str, Any] | None:
         return await self.load_quote(key)
 
+    async def look_quote(self, handle: str, kind: Kind, day: str) -> QuoteLook:
+        """The quote, its holder and ``day``'s count of ``kind`` together: one round trip where the backend
+        can (both do); this composition is the reference they must agree with."""
+        contents = await self.load_quote(handle)
+        return QuoteLook(contents, await self.quote_holder(handle), await self.active_on(kind, day))
+
     # ------------------------------------------------------------------- codes
     @abstractmethod
     async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:
@@ -161,21 +177,28 @@ class Ledger(ABC):
         cap: int | None,
         details: dict[str, Any],
         audit: dict[str, Any],
+        *,
+        identity: str | None = None,
     ) -> Reservation:
-        """Check and record an attempt as ``sending`` in one step, with its audit line."""
+        """Check and record an attempt as ``sending`` in one step, with its audit line. With ``identity``, the
+        same step first checks that the ledger still holds that identity (``guard/identity.py``): one that lost
+        its memory, or another ledger, refuses (``identity``) and records nothing."""
 
     @abstractmethod
     async def reserve_batch(
-        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None
+        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None, *, identity: str | None = None
     ) -> BatchReservation:
         """Reserve every item or none, in one step: each quote unused, each subject without an open
-        attempt, and the day's active count plus the whole batch within the cap."""
+        attempt, and the day's active count plus the whole batch within the cap (``identity`` as ``reserve``)."""
 
     @abstractmethod
-    async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
+    async def settle(
+        self, attempt_id: str, status: Status, audit: dict[str, Any], *, known: Attempt | None = None
+    ) -> Attempt | None:
         """Move an open attempt to ``status`` with its audit line (an ``unresolved`` one only to done: proof
         came); None (and nothing written) when it was already settled, so two settlers never both count or
-        both audit."""
+        both audit. ``known``: the attempt as its reservation returned it, which spares a backend reading it
+        first (its kind, subject, quote and day never change; the backend still checks them)."""
 
     @abstractmethod
     async def attempt(self, attempt_id: str) -> Attempt | None: ...

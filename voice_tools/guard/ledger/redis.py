@@ -30,6 +30,7 @@ from .base import (
     Kind,
     Ledger,
     LedgerUnavailable,
+    QuoteLook,
     Reservation,
     Status,
     new_code,
@@ -42,6 +43,10 @@ L = TypeVar("L")
 
 RESERVE = """
 local active = tonumber(redis.call('GET', KEYS[3]) or '0')
+if ARGV[12] ~= '' then
+  local held = redis.call('GET', KEYS[7])
+  if (not held) or cjson.decode(held)['id'] ~= ARGV[12] then return {'identity', active, ''} end
+end
 if ARGV[2] == '1' then
   local holder = redis.call('GET', KEYS[1])
   if holder then return {'quote_used', active, holder} end
@@ -61,14 +66,19 @@ redis.call('RPUSH', KEYS[6], ARGV[10])
 return {'reserved', active + 1, ''}
 """
 
-# KEYS: day, open, audit, then per item: quote key, subject key, attempt key.
-# ARGV: n, cap, kind, day, started_at, day TTL, then per item: id, has quote, subject, quote, details, audit.
+# KEYS: day, open, audit, identity, then per item: quote key, subject key, attempt key.
+# ARGV: n, cap, kind, day, started_at, day TTL, identity ('' : unchecked), then per item: id, has quote, subject,
+# quote, details, audit.
 RESERVE_BATCH = """
 local n, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 local active = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[7] ~= '' then
+  local held = redis.call('GET', KEYS[4])
+  if (not held) or cjson.decode(held)['id'] ~= ARGV[7] then return {'identity', active, ''} end
+end
 local seen = {}
 for i = 0, n - 1 do
-  local k, a = 4 + 3 * i, 7 + 6 * i
+  local k, a = 5 + 3 * i, 8 + 6 * i
   local subject = ARGV[a + 2]
   if ARGV[a + 1] == '1' and redis.call('EXISTS', KEYS[k]) == 1 then return {'quote_used', active, subject} end
   if redis.call('EXISTS', KEYS[k + 1]) == 1 or seen[KEYS[k + 1]] then return {'subject_pending', active, subject} end
@@ -76,7 +86,7 @@ for i = 0, n - 1 do
 end
 if cap >= 0 and active + n > cap then return {'cap_reached', active, ''} end
 for i = 0, n - 1 do
-  local k, a = 4 + 3 * i, 7 + 6 * i
+  local k, a = 5 + 3 * i, 8 + 6 * i
   if ARGV[a + 1] == '1' then redis.call('SET', KEYS[k], ARGV[a]) end
   redis.call('SET', KEYS[k + 1], ARGV[a])
   redis.call('HSET', KEYS[k + 2], 'kind', ARGV[3], 'subject', ARGV[a + 2], 'quote', ARGV[a + 3], 'day', ARGV[4],
@@ -90,6 +100,10 @@ return {'reserved', active + n, ''}
 """
 
 SETTLE = """
+if ARGV[5] ~= '' then
+  local f = redis.call('HMGET', KEYS[1], 'kind', 'subject', 'quote', 'day')
+  if (f[1] or '') .. '|' .. (f[2] or '') .. '|' .. (f[3] or '') .. '|' .. (f[4] or '') ~= ARGV[5] then return -1 end
+end
 local current = redis.call('HGET', KEYS[1], 'status')
 if (not current) or current == ARGV[2] then return 0 end
 if current ~= 'sending' and current ~= 'unknown' and current ~= 'unresolved' then return 0 end
@@ -242,6 +256,19 @@ class RedisLedger(Ledger):
         raw = await self._redis.get(self._key("q", handle))
         return None if raw is None else dict(json.loads(raw))
 
+    async def look_quote(self, handle: str, kind: Kind, day: str) -> QuoteLook:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(self._key("q", handle))
+            pipe.get(self._key("qa", handle))
+            pipe.get(self._key("day", kind, day))
+            raw, holder_id, active = await pipe.execute()
+        holder = await self.attempt(holder_id) if holder_id else None  # a used quote: the refusal's path only
+        return QuoteLook(
+            None if raw is None else dict(json.loads(raw)),
+            holder if holder is not None and holder.status in ACTIVE else None,
+            int(active or 0),
+        )
+
     # ----------------------------------------------------------------- codes
     async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:
         while True:
@@ -268,6 +295,8 @@ class RedisLedger(Ledger):
         cap: int | None,
         details: dict[str, Any],
         audit: dict[str, Any],
+        *,
+        identity: str | None = None,
     ) -> Reservation:
         attempt_id, now = new_id("a"), self._clock()
         keys = [
@@ -277,6 +306,7 @@ class RedisLedger(Ledger):
             self._key("a", attempt_id),
             self._key("open", kind),
             self._key("audit"),
+            self._key("identity"),
         ]
         args = [
             attempt_id,
@@ -290,6 +320,7 @@ class RedisLedger(Ledger):
             _line(details),
             _line({**audit, "attempt": attempt_id}),
             DAY_KEY_SECONDS,
+            identity or "",
         ]
         outcome, active, holder_id = await self._reserve(keys=keys, args=args)
         if outcome == "reserved":
@@ -299,11 +330,19 @@ class RedisLedger(Ledger):
         return Reservation(None, outcome, int(active), holder.status if holder else None)
 
     async def reserve_batch(
-        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None
+        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None, *, identity: str | None = None
     ) -> BatchReservation:
         ids, now = [new_id("a") for _ in items], self._clock()
-        keys = [self._key("day", kind, day), self._key("open", kind), self._key("audit")]
-        args: list[Any] = [len(items), -1 if cap is None else cap, kind, day, repr(now), DAY_KEY_SECONDS]
+        keys = [self._key("day", kind, day), self._key("open", kind), self._key("audit"), self._key("identity")]
+        args: list[Any] = [
+            len(items),
+            -1 if cap is None else cap,
+            kind,
+            day,
+            repr(now),
+            DAY_KEY_SECONDS,
+            identity or "",
+        ]
         for attempt_id, item in zip(ids, items, strict=True):
             keys += [
                 self._key("qa", item.quote or "-"),
@@ -327,10 +366,23 @@ class RedisLedger(Ledger):
         ]
         return BatchReservation(attempts, None, int(active))
 
-    async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
+    async def settle(
+        self, attempt_id: str, status: Status, audit: dict[str, Any], *, known: Attempt | None = None
+    ) -> Attempt | None:
+        if known is not None and known.id == attempt_id:  # one round trip: the script checks what it was told
+            done = await self._settle_as(known, status, audit, checked=True)
+            if done >= 0:
+                return replace(known, status=status) if done == 1 else None
         current = await self.attempt(attempt_id)
         if current is None:
             return None
+        done = await self._settle_as(current, status, audit, checked=False)
+        return replace(current, status=status) if done == 1 else None
+
+    async def _settle_as(self, current: Attempt, status: Status, audit: dict[str, Any], *, checked: bool) -> int:
+        """Run the settle script with the keys ``current`` names: 1 settled, 0 not (already settled), -1 the
+        attempt is not what ``current`` says (only when ``checked``)."""
+        attempt_id = current.id
         keys = [
             self._key("a", attempt_id),
             self._key("qa", current.quote or "-"),
@@ -340,10 +392,9 @@ class RedisLedger(Ledger):
             self._key("audit"),
             self._key("unresolved", current.kind),
         ]
-        done = await self._settle(
-            keys=keys, args=[attempt_id, status, repr(self._clock()), _line({**audit, "attempt": attempt_id})]
-        )
-        return replace(current, status=status) if int(done) == 1 else None
+        expected = "|".join((current.kind, current.subject, current.quote or "", current.day)) if checked else ""
+        line = _line({**audit, "attempt": attempt_id})
+        return int(await self._settle(keys=keys, args=[attempt_id, status, repr(self._clock()), line, expected]))
 
     async def attempt(self, attempt_id: str) -> Attempt | None:
         fields = cast(dict[str, str], await self._redis.hgetall(self._key("a", attempt_id)))
