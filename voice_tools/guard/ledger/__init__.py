@@ -18,6 +18,7 @@ from pathlib import Path
 from .base import (
     ACTIVE,
     DONE,
+    JOB_KEEP_SECONDS,
     MAX_WRONG_CODES,
     OPEN,
     SETTLEABLE,
@@ -27,6 +28,7 @@ from .base import (
     BatchItem,
     BatchReservation,
     CodeCheck,
+    JobState,
     Kind,
     Ledger,
     LedgerUnavailable,
@@ -65,6 +67,7 @@ def open_ledger(url: str, account: str, *, clock: Callable[[], float] = time.tim
 __all__ = [
     "ACTIVE",
     "DONE",
+    "JOB_KEEP_SECONDS",
     "MAX_WRONG_CODES",
     "MEMORY",
     "OPEN",
@@ -75,6 +78,7 @@ __all__ = [
     "BatchItem",
     "BatchReservation",
     "CodeCheck",
+    "JobState",
     "Kind",
     "Ledger",
     "LedgerURLError",

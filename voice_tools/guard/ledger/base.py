@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -116,6 +116,29 @@ class BatchReservation:
     refusal: ReserveRefusal | None = None
     active_today: int = 0  # active attempts of this kind on the day (the batch included, if reserved)
     refused_subject: str | None = None  # the item that broke a rule (quote used, subject pending)
+
+
+JobStatus = Literal["running", "done"]
+JOB_KEEP_SECONDS = 7 * 24 * 3600.0  # a job (its items and result) is kept this long after its last step
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A long job (a bulk change) as the ledger holds it: what it is (``record``, written once), whether it is
+    running or done, who holds its lease and until when, how many of its items are in each state, and its
+    result once done. A running job whose lease has expired (its replica died) or that has no owner (its
+    replica stopped) may be claimed by any replica, which resumes it."""
+
+    id: str
+    record: dict[str, Any]
+    status: JobStatus
+    owner: str | None
+    lease_until: float
+    counts: dict[str, int]
+    result: dict[str, Any] | None = None
+
+    def claimable(self, now: float) -> bool:
+        return self.status == "running" and (self.owner is None or self.lease_until < now)
 
 
 @dataclass(frozen=True)
@@ -217,6 +240,44 @@ class Ledger(ABC):
     @abstractmethod
     async def quote_holder(self, quote: str) -> Attempt | None:
         """The active attempt that used ``quote``, if any."""
+
+    # ------------------------------------------------------------------- jobs
+    @abstractmethod
+    async def create_job(
+        self, job_id: str, record: dict[str, Any], items: Mapping[int, dict[str, Any]], owner: str, lease_seconds: float
+    ) -> JobState:
+        """Record a new running job and its items (each a dict with its ``state``), leased to ``owner``."""
+
+    @abstractmethod
+    async def claim_job(self, job_id: str, owner: str, lease_seconds: float) -> JobState | None:
+        """Lease the job to ``owner`` in one step when it is running and claimable (or already ``owner``'s);
+        None (nothing changed) when it is done, unknown, or another owner's lease still runs."""
+
+    @abstractmethod
+    async def claimable_jobs(self) -> list[str]:
+        """Running jobs nobody holds: their lease expired (a replica died) or was released (one stopped)."""
+
+    @abstractmethod
+    async def job_step(
+        self,
+        job_id: str,
+        owner: str,
+        lease_seconds: float,
+        items: Mapping[int, dict[str, Any]],
+        *,
+        result: dict[str, Any] | None = None,
+        release: bool = False,
+    ) -> bool:
+        """In one step, only while ``owner`` holds the job: write these items' new data (their counts by state
+        follow), renew the lease (or ``release`` it: claimable at once), and with ``result`` mark the job done.
+        False, and nothing written, when the job is another owner's (its lease expired and was claimed)."""
+
+    @abstractmethod
+    async def job(self, job_id: str) -> JobState | None: ...
+
+    @abstractmethod
+    async def job_items(self, job_id: str, states: Collection[str] | None = None) -> dict[int, dict[str, Any]]:
+        """The job's items (all, or those in ``states``), by item id."""
 
     # ------------------------------------------------------------ daily limits
     @abstractmethod
