@@ -250,8 +250,9 @@ class Ledger(ABC):
 
     @abstractmethod
     async def claim_job(self, job_id: str, owner: str, lease_seconds: float) -> JobState | None:
-        """Lease the job to ``owner`` in one step when it is running and claimable (or already ``owner``'s);
-        None (nothing changed) when it is done, unknown, or another owner's lease still runs."""
+        """Lease the job to ``owner`` in one step when it is running and claimable (nobody holds it, or its
+        lease expired); None (nothing changed) when it is done, unknown, or a lease on it still runs (``owner``'s
+        own too: one replica never runs a job twice)."""
 
     @abstractmethod
     async def claimable_jobs(self) -> list[str]:

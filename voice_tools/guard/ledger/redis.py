@@ -176,7 +176,7 @@ CLAIM_JOB = """
 local f = redis.call('HMGET', KEYS[1], 'status', 'owner', 'lease_until')
 if f[1] ~= 'running' then return 0 end
 local owner = f[2] or ''
-if owner ~= '' and owner ~= ARGV[1] and tonumber(f[3]) >= tonumber(ARGV[2]) then return 0 end
+if owner ~= '' and tonumber(f[3]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'lease_until', ARGV[3], 'updated', ARGV[2])
 return 1
 """

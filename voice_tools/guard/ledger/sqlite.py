@@ -457,7 +457,7 @@ class SqliteLedger(Ledger):
 
         def claim(db: sqlite3.Connection) -> JobState | None:
             found = self._job(db, job_id)
-            if found is None or not (found.claimable(now) or (found.status == "running" and found.owner == owner)):
+            if found is None or not found.claimable(now):
                 return None
             db.execute(
                 "UPDATE jobs SET owner = ?, lease_until = ?, updated = ? WHERE account = ? AND id = ?",

@@ -99,6 +99,7 @@ class BulkJobs:
         self.app, self.lease, self._stop_flag = app, lease_seconds, stopping
         self.owner = replica_id()
         self.running: dict[str, Progress] = {}
+        self._claiming: set[str] = set()
         self._group: TaskGroup | None = None
         self._stopped = False
 
@@ -131,9 +132,13 @@ class BulkJobs:
 
     async def resume(self, job_id: str) -> Progress | None:
         """Claim a job nobody holds and run it here; None when it is done, running here, or another's."""
-        if job_id in self.running or self.stopping or self._group is None:
+        if job_id in self.running or job_id in self._claiming or self.stopping or self._group is None:
             return self.running.get(job_id)
-        state = await self.app.guard.ledger.claim_job(job_id, self.owner, self.lease)
+        self._claiming.add(job_id)  # a status read and the scan may both find it: one claim, one runner
+        try:
+            state = await self.app.guard.ledger.claim_job(job_id, self.owner, self.lease)
+        finally:
+            self._claiming.discard(job_id)
         if state is None:
             return None
         items = await self.app.guard.ledger.job_items(job_id)
