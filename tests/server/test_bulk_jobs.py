@@ -53,7 +53,7 @@ def reads_of_one_number(rig: Rig) -> int:
 
 async def until(condition: Any, seconds: float = 20.0) -> None:
     with anyio.fail_after(seconds):
-        while not await condition():
+        while not await condition():  # noqa: ASYNC110 - polls the ledger and the server, not an event
             await anyio.sleep(0.02)
 
 
