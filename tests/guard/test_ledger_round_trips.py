@@ -27,7 +27,13 @@ from voice_tools.guard.identity import new_identity
 from voice_tools.guard.ledger import Ledger, open_ledger
 
 pytestmark = pytest.mark.anyio
-BACKGROUND = {"open_attempts", "unresolved_attempts", "paused_until", "pause_until"}  # reconciler, pause board
+BACKGROUND = {
+    "open_attempts",
+    "unresolved_attempts",
+    "paused_until",
+    "pause_until",
+    "claimable_jobs",
+}  # reconciler, pause board, job scan
 
 
 class Counted:

@@ -180,3 +180,18 @@ async def test_a_plan_is_applied_as_previewed_and_a_target_that_changed_is_left_
     trail = await rig.parts.ledger.audit_trail()
     assert [e["phone_number_id"] for e in trail if e.get("outcome") == "changed_since_preview"] == [would[0]]
     assert [e["plan"] for e in trail if e.get("event") == "bulk" and e.get("outcome") == "confirmed"] == [handle]
+
+
+async def test_where_takes_list_numbers_settings_filters_and_reads_voicemail(era: Era) -> None:
+    rig = make_rig(env=BULK)
+    backend = rig.sandbox.backend
+    with_voicemail = {i for i in backend.numbers if backend.settings[i].get("voicemail")}
+    without = set(backend.numbers) - with_voicemail
+    assert with_voicemail and without
+    async with connect(rig, era) as client:
+        preview = await client.call_tool(
+            "update_numbers", {"where": {"voicemail": False}, "changes": {"priority": 2}, "dry_run": True}
+        )
+        wrong = await client.call_tool("update_numbers", {"where": {"voice_mail": True}, "changes": {"priority": 2}})
+    assert await planned(rig, preview.structured_content["plan"]) == without, text_of(preview)
+    assert wrong.is_error and "where takes recorded" in text_of(wrong) and rig.transport.count("PUT") == 0

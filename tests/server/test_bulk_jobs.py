@@ -210,3 +210,26 @@ async def test_numbers_left_sending_by_a_replica_that_died_are_read_back_before_
     trail = await rig.parts.ledger.audit_trail()
     read_back = [e["phone_number_id"] for e in trail if e.get("reason", "").startswith("read back")]
     assert sorted(read_back) == sorted(landed)
+
+
+async def test_a_caller_that_gives_up_leaves_the_job_running_and_can_read_its_progress(era: Era) -> None:
+    sandbox = TalkSandbox(SandboxConfig(numbers=200))
+    rig = make_rig(sandbox, env=BULK)
+    targets = unrecorded(rig)
+    async with connect(rig, era, Answer("accept", YES)) as client:
+        preview = (await client.call_tool("update_numbers", {**RECORD_ALL, "dry_run": True})).structured_content
+        sandbox.faults.latency = 0.1
+        with anyio.move_on_after(0.4):  # the caller gives up (a client's timeout): the call is cancelled
+            await client.call_tool("update_numbers", {"plan": preview["plan"]})
+        job = next(e["job"] for e in await rig.parts.ledger.audit_trail() if e.get("outcome") == "confirmed")
+        running = (await client.call_tool("update_numbers", {"job": job})).structured_content
+        assert running["status"] == "running" and running["left"] > 0 and "Call update_numbers(" in running["next_step"]
+
+        async def finished() -> bool:
+            state = await rig.parts.ledger.job(job)
+            return state is not None and state.status == "done"
+
+        await until(finished)
+        again = (await client.call_tool("update_numbers", {"plan": preview["plan"]})).structured_content
+    assert again["job"] == job and again["outcomes"] == {"applied": len(targets)}  # the plan answers its job
+    assert puts_by_number(rig) == Counter(dict.fromkeys(targets, 1))

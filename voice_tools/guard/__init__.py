@@ -1,5 +1,6 @@
 """The purchase guard: quotes, the spend policy, human confirmation, the ledger and the audit trail."""
 
+from .addresses import AddressCache
 from .audit import AuditTrail
 from .batch import MAX_BATCH, BatchPlan, BatchPurchaser
 from .codes import CodeChannel, CodeSubject, ConfirmationCodes
@@ -7,7 +8,6 @@ from .inflight import InFlight
 from .ledger import Ledger, LedgerUnavailable, LedgerURLError, open_ledger
 from .policy import PolicyRefusal, SpendPolicy
 from .purchase import (
-    AddressCache,
     PurchaseGuard,
     PurchaseOutcome,
     PurchasePlan,

@@ -26,15 +26,16 @@ import anyio
 from voice_tools.client import OutcomeUnknownError, TalkClient, ZendeskError
 from voice_tools.models import Address
 
+from .addresses import AddressCache
 from .audit import AuditTrail
 from .codes import DEFAULT_CODE_TTL_SECONDS, CodeChannel, CodeSubject, ConfirmationCodes
 from .identity import IdentityCheck, LedgerMemory
 from .inflight import InFlight
-from .ledger import Attempt, Ledger, LedgerUnavailable, QuoteLook, Status
+from .ledger import Attempt, Ledger, LedgerUnavailable, Status
 from .policy import SpendPolicy
-from .quotes import HANDLE as QUOTE_HANDLE
-from .quotes import Quote, QuoteBook, QuoteError
+from .quotes import Quote, QuoteBook, QuoteError, used_quote
 from .refusal import GuardRefusal
+from .reservations import CatchUp
 from .spool import Spool
 from .text import as_data
 
@@ -42,9 +43,6 @@ logger = logging.getLogger("voice_tools.guard")
 
 Outcome = Literal["purchased", "not_purchased", "unknown"]
 R = TypeVar("R")
-ADDRESS_CACHE_SECONDS = 10.0
-LOOK_REUSE_SECONDS = 300.0  # how long this replica reuses a look that found a quote unused (``_look``)
-LOOKS_KEPT = 1024
 WHERE = {"local": "in the same country", "foreign": "outside the number's country", "any": "anywhere"}
 
 
@@ -72,26 +70,6 @@ class Reconciliation:
             delays.append(step)
             spent, delay = spent + step, delay * 2
         return delays
-
-
-class AddressCache:
-    """The account's addresses, remembered for a few seconds by the server (not by one connection): one
-    purchase checks its address in the resolver and again in the tool body, and a code round trip does
-    it twice more; none of that should list the addresses from Zendesk again."""
-
-    def __init__(self, max_age: float = ADDRESS_CACHE_SECONDS) -> None:
-        self.max_age = max_age
-        self._read: tuple[float, list[Address]] | None = None
-
-    async def get(self, client: TalkClient) -> list[Address]:
-        now = time.monotonic()
-        if self._read is None or now - self._read[0] > self.max_age:
-            self._read = (now, [a async for a in client.list_addresses()])
-        return self._read[1]
-
-    def forget(self) -> None:
-        """An address was added: the next purchase reads the list again."""
-        self._read = None
 
 
 @dataclass(frozen=True)
@@ -192,8 +170,8 @@ class PurchaseGuard:
         self.codes = ConfirmationCodes(ledger, self.write, code_ttl_seconds)
         self.spool = spool or Spool(None)
         self.identity = IdentityCheck(ledger, memory or LedgerMemory(None))
+        self.caught_up = CatchUp(ledger, self.spool, self.identity, audit)
         self.sleep = sleep  # for the release guard, which waits on the same clock
-        self._looks: dict[str, tuple[float, QuoteLook]] = {}  # handle -> (when, an unused quote's look)
 
     # ---------------------------------------------------------------- before asking
     def today(self) -> str:
@@ -206,8 +184,8 @@ class PurchaseGuard:
 
     async def prepare(self, quote_text: str, address_sid: str | None) -> PurchasePlan:
         """Read the quote, apply the policy and resolve the address; GuardRefusal if any fails. The quote, its
-        holder and the day's count come from the ledger in one round trip (``_look``)."""
-        look = await self._look(quote_text.strip())
+        holder and the day's count come from the ledger in one round trip (``QuoteBook.look``)."""
+        look = await self.quotes.look(quote_text.strip(), self._today())
         try:
             quote = self.quotes.read(look.contents)
         except QuoteError as error:
@@ -216,7 +194,7 @@ class PurchaseGuard:
         if holder is not None and holder.status in ("unknown", "unresolved"):
             holder = await self._settle_by_look_up(holder) or holder  # a later call settles what it can
         if holder is not None:
-            await self._refused("already_attempted", _used_quote(quote, holder.status), quote)
+            await self._refused("already_attempted", used_quote(quote, holder.status), quote)
         refusal = self.policy.refusal(quote, look.active_today)
         if refusal is not None:
             await self._refused(
@@ -224,26 +202,6 @@ class PurchaseGuard:
             )
         address = await self._address_for(quote, address_sid)
         return PurchasePlan(quote=quote, account=self.account, address=address, currency=self.policy.currency)
-
-    async def _look(self, handle: str) -> QuoteLook:
-        """What ``prepare`` reads from the ledger, in one round trip; a look that found the quote unused is
-        reused for LOOK_REUSE_SECONDS by this replica. The same purchase is prepared again moments later (the
-        2026-07-28 protocol's second round, which carries the person's answer; a code's second call) and its
-        checks there only refuse early: the reservation checks the quote, the subject and the cap again in its
-        own atomic step, so a reused look can cost a person a question, never a purchase. A reservation or a
-        refusal of the quote forgets it."""
-        now = time.monotonic()
-        kept = self._looks.get(handle)
-        if kept is not None and now - kept[0] < LOOK_REUSE_SECONDS:
-            return kept[1]
-        if not QUOTE_HANDLE.fullmatch(handle):
-            return QuoteLook(None, None, 0)
-        look = await self.ledger.look_quote(handle, "purchase", self._today())
-        if look.contents is not None and look.holder is None:
-            self._looks[handle] = (now, look)
-            while len(self._looks) > LOOKS_KEPT:
-                self._looks.pop(next(iter(self._looks)))
-        return look
 
     async def _address_for(self, quote: Quote, address_sid: str | None) -> Address | None:
         """The address the purchase registers, refused before sending only on facts: one is needed and none
@@ -295,41 +253,18 @@ class PurchaseGuard:
         await self.audit.amirror(entry)
 
     async def catch_up(self) -> str | None:
-        """Before anything new is counted in the ledger: write what this replica spooled while it was down,
-        and refuse (``ledger_reset``, audited on this replica) a ledger that has lost its memory. Returns the
-        identity each reservation checks in its own step; the full check runs only when none is known (the
-        first reservation, or one that found another identity), so the hot path costs no round trip here."""
-        await self.spool.drain(self.ledger)  # nothing to do (and no ledger call) unless something was spooled
-        if self.identity.known is None:
-            try:
-                await self.identity.verify(now=True)
-            except GuardRefusal as refusal:
-                await self.audit.amirror(
-                    self.audit.entry("ledger", outcome="refused", rule=refusal.rule, reason=refusal.message)
-                )
-                raise
-        return self.identity.known
+        """Before anything new is counted in the ledger (``reservations.CatchUp``): the identity to check."""
+        return await self.caught_up.catch_up()
 
     async def reserved(self, reserve: Callable[[str | None], Awaitable[R]], refusal: Callable[[R], str | None]) -> R:
-        """Run ``reserve`` (a ledger reservation, given the identity to check) after ``catch_up``. When the
-        ledger holds another identity, the full check decides: it refuses a ledger that forgot (GuardRefusal),
-        or adopts the successor an operator's restore or accept-reset wrote, and the reservation runs again."""
-        made = await reserve(await self.catch_up())
-        if refusal(made) != "identity":
-            return made
-        self.identity.known = None
-        made = await reserve(await self.catch_up())
-        if refusal(made) == "identity":  # it changed again between the two: say so rather than loop
-            message = "the guard's ledger changed its identity twice in a moment; nothing was sent. Retry: yes"
-            await self.audit.amirror(self.audit.entry("ledger", outcome="refused", rule="ledger_reset", reason=message))
-            raise GuardRefusal("ledger_reset", message)
-        return made
+        """A reservation after ``catch_up``, checking the ledger's identity in its own step (``CatchUp.reserved``)."""
+        return await self.caught_up.reserved(reserve, refusal)
 
     async def _refused(
         self, rule: str, message: str, quote: Quote | None = None, suitable: list[Address] | None = None
     ) -> NoReturn:
         if quote is not None:
-            self._looks.pop(quote.handle, None)
+            self.quotes.forget(quote.handle)
         await self.write(
             "purchase",
             outcome="refused",
@@ -393,7 +328,7 @@ class PurchaseGuard:
         fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
         audit = self.audit.entry("purchase", outcome="sending", **fields)
         cap = self.policy.max_purchases_per_day
-        self._looks.pop(q.handle, None)  # whatever happens now, the quote's next look reads the ledger
+        self.quotes.forget(q.handle)  # whatever happens now, the quote's next look reads the ledger
         reservation = await self.reserved(
             lambda identity: self.ledger.reserve(
                 "purchase", q.number, q.handle, self._today(), cap, fields, audit, identity=identity
@@ -402,7 +337,7 @@ class PurchaseGuard:
         )
         if reservation.attempt is None:
             if reservation.refusal == "quote_used":
-                await self._refused("already_attempted", _used_quote(q, reservation.holder or "sending"), q)
+                await self._refused("already_attempted", used_quote(q, reservation.holder or "sending"), q)
             if reservation.refusal == "subject_pending":
                 await self._refused(
                     "number_pending",
@@ -546,23 +481,6 @@ def _kept(kept: bool) -> str:
         " The shared record (the ledger) could not be written just now, so this outcome is recorded on this "
         "server and written there when it answers again: do not buy this number again."
     )
-
-
-def _used_quote(quote: Quote, status: str) -> str:
-    if status == "purchased":
-        return f"{quote.number} was already bought with this quote. Call get_number or list_numbers to see it"
-    if status == "unresolved":
-        return (
-            f"a purchase of {quote.number} was sent with this quote long ago and whether Zendesk committed it was "
-            "never learnt, so it is not sent again. Call list_numbers to see whether it is in the account, or "
-            "search again"
-        )
-    if status == "unknown":
-        return (
-            f"a purchase of {quote.number} was sent with this quote and its outcome is not yet known, so it is not "
-            "sent again. Call list_numbers in a minute to see whether it is in the account"
-        )
-    return f"a purchase of {quote.number} with this quote is already under way; it is not sent twice"
 
 
 def _fits(address: Address, quote: Quote) -> bool:

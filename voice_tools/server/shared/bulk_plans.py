@@ -34,7 +34,7 @@ from voice_tools.models import PhoneNumber, PhoneNumberDetails
 from ..state import AppState
 from .describe import change_words, number_label, numbers_text, sentence
 from .errors import explain, message, tool_error
-from .filters import MAX_SETTINGS_READS, read_voicemail
+from .filters import voicemail_within_bounds
 from .groups import GroupNameError
 from .invalid import invalid_arguments
 from .number_changes import SETTING, Request, parse_request
@@ -172,11 +172,12 @@ async def named_numbers(app: AppState, ids: list[int] | None, selection: Selecti
         if unknown := [i for i in ids if i not in by_id]:
             found = [f"phone_number_ids: the account has no number {', '.join(map(str, unknown))}"]
             raise ToolError(invalid_arguments(TOOL, found, fix=["phone_number_ids"]))
-        chosen = [by_id[i] for i in dict.fromkeys(ids)]
-        return [n for n in chosen if selection.matches(n)], len(numbers)
-    chosen = [n for n in numbers if selection.matches(n)]
+        chosen = [n for n in (by_id[i] for i in dict.fromkeys(ids)) if selection.matches(n)]
+    else:
+        chosen = [n for n in numbers if selection.matches(n)]
     if selection.where.needs_settings:
-        chosen = await _with_voicemail(app, chosen, bool(selection.where.voicemail))
+        voicemail = await voicemail_within_bounds(app.client, chosen)
+        chosen = [n for n in chosen if voicemail[n.id] == selection.where.voicemail]
     return chosen, len(numbers)
 
 
@@ -189,23 +190,6 @@ async def group_id(app: AppState, group: int | str | None) -> int | None:
         raise ToolError(invalid_arguments(TOOL, [f"group: {error}"], fix=["group"])) from None
     except ZendeskError as error:
         raise tool_error(error, subject="the account's groups") from None
-
-
-async def _with_voicemail(app: AppState, numbers: list[PhoneNumber], wanted: bool) -> list[PhoneNumber]:
-    if len(numbers) > MAX_SETTINGS_READS:
-        raise ToolError(
-            message(
-                f"voicemail is a setting Zendesk returns number by number, and {len(numbers)} numbers match the "
-                f"other filters; one call reads at most {MAX_SETTINGS_READS}",
-                "no, not as it is",
-                "narrow with country, group, text or another where condition, then call again",
-            )
-        )
-    try:
-        found = await read_voicemail(app.client, numbers)
-    except ZendeskError as error:
-        raise tool_error(error, subject="the numbers' settings") from None
-    return [n for n in numbers if found[n.id] == wanted]
 
 
 # ------------------------------------------------------------------------------------------ the plan
