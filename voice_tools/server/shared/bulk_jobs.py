@@ -199,6 +199,8 @@ class BulkJobs:
                     await self.resume(job_id)
             except LedgerUnavailable as down:
                 logger.warning("jobs: %s; will look again", down)
+            except Exception:  # never the lifespan's end: the next look may do better
+                logger.exception("jobs: could not look for jobs to resume; will look again")
             await anyio.sleep(self.lease / 3)
 
     async def stop(self, seconds: float) -> None:
