@@ -47,7 +47,7 @@ async def test_a_group_is_rerouted_by_name_in_one_dry_run_and_one_confirmed_call
         assert answer.asked == [] and rig.transport.count("PUT") == 0  # a dry run asks nobody, changes nothing
         done = await client.call_tool("update_numbers", TO_SUPPORT)
     assert await planned(rig, preview["plan"]) == sales and preview["changing"] == len(sales)
-    assert all(n["outcome"] == "would_change" for n in preview["examples"])
+    assert preview["groups"][0]["examples"] == ['"NY Sales" (+1 (212) 555-0178)']
     (asked,) = answer.asked  # one confirmation for all of them
     assert asked.message.startswith(
         'Make "Support" the default group and route calls to "Support" for 1 number(s): "NY Sales" (+1 (212) 555-0178).'
@@ -195,3 +195,16 @@ async def test_where_takes_list_numbers_settings_filters_and_reads_voicemail(era
         wrong = await client.call_tool("update_numbers", {"where": {"voice_mail": True}, "changes": {"priority": 2}})
     assert await planned(rig, preview.structured_content["plan"]) == without, text_of(preview)
     assert wrong.is_error and "where takes recorded" in text_of(wrong) and rig.transport.count("PUT") == 0
+
+
+async def test_the_preview_counts_what_it_warns_about_and_zendesk_decides(era: Era) -> None:
+    rig = make_rig(env=BULK)
+    async with connect(rig, era) as client:
+        preview = await client.call_tool(
+            "update_numbers", {"country": "GB", "changes": {"sms_enabled": True}, "dry_run": True}
+        )
+    (warning,) = preview.structured_content["warnings"]
+    assert warning["count"] == 2 and warning["warning"].startswith(
+        "sms_enabled: this number's capabilities.sms is false"
+    )
+    assert rig.transport.count("PUT") == 0

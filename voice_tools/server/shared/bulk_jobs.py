@@ -55,7 +55,7 @@ PUT_CONCURRENCY = 8
 READ_CHUNK = 16  # numbers read and sent together where each is read on its own
 PER_PAGE = 100
 SUCCEEDED = frozenset({"applied", "unchanged"})
-FAILED = frozenset({"not_applied", "unknown", "changed_since_preview", "gone", "refused"})
+FAILED = frozenset({"not_applied", "unknown", "changed_since_preview", "gone"})
 FINAL = SUCCEEDED | FAILED
 
 

@@ -20,7 +20,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import anyio
@@ -49,18 +49,16 @@ READ_CONCURRENCY = 8
 PLAN_TTL_SECONDS = 3600  # a preview's plan can be confirmed (by its handle) for an hour
 SHOWN_GROUPS, SHOWN_EXAMPLES, SHOWN_WARNINGS = 5, 3, 5
 PLAN_HANDLE = re.compile(f"p[{HANDLE_ALPHABET}]{{10}}")
-Outcome = Literal[
-    "applied", "not_applied", "unknown", "unchanged", "refused", "would_change", "changed_since_preview", "gone"
-]
+Failure = Literal["not_applied", "unknown", "changed_since_preview", "gone"]
 
 
 class NumberOutcome(BaseModel):
+    """A number the job did not change as asked, and why."""
+
     phone_number_id: int
     number: str | None = None
-    outcome: Outcome
-    changes: list[Change] | None = None
+    outcome: Failure
     reason: str | None = None
-    warnings: list[str] | None = None
 
 
 class BeforeGroup(BaseModel):
@@ -111,7 +109,6 @@ class BulkPlan:
     summary: str
     job: str | None = None  # the job applying it, once confirmed
     account: int = 0  # numbers in the account when it was made (whether the job walks the listing)
-    examples: list[NumberOutcome] = field(default_factory=list)  # a few targets' changes, for the preview
 
     @property
     def wanted(self) -> dict[str, Any]:
@@ -127,7 +124,6 @@ class BulkPlan:
             "unread": self.unread,
             "groups": [g.model_dump(mode="json") for g in self.groups],
             "warnings": [w.model_dump(mode="json") for w in self.warnings],
-            "examples": [e.model_dump(mode="json", exclude_none=True) for e in self.examples],
             "summary": self.summary,
             "job": self.job,
             "account": self.account,
@@ -212,7 +208,6 @@ async def make_plan(
         read, problems = list(numbers), []
     details = await _side_loads(app, first, request) if read else None
     targets: list[Target] = []
-    examples: list[NumberOutcome] = []
     groups, flags = Counter[str](), Counter[str]()
     befores: dict[str, list[PhoneNumber]] = {}
     unchanged = 0
@@ -226,14 +221,9 @@ async def make_plan(
         key = json.dumps(before, sort_keys=True, default=str)
         groups[key] += 1
         befores.setdefault(key, []).append(n)
-        warned = preview_warnings(diff, details.model_copy(update={"phone_number": n})) if details else []
+        side_loaded = details.model_copy(update={"phone_number": n}) if details else PhoneNumberDetails(phone_number=n)
+        warned = preview_warnings(diff, side_loaded)
         flags.update(warned)
-        if len(examples) < SHOWN_EXAMPLES:
-            examples.append(
-                NumberOutcome(
-                    phone_number_id=n.id, number=n.number, outcome="would_change", changes=diff, warnings=warned or None
-                )
-            )
     flags.update(problems)
     unread = sorted(f for f in wanted if f.startswith(SETTING) and any(f not in t.before for t in targets))
     shown_groups = [
@@ -255,7 +245,6 @@ async def make_plan(
         groups=shown_groups,
         warnings=warnings,
         summary="",
-        examples=examples,
         account=account,
     )
     handle = await _free_handle(app, plan)
@@ -369,5 +358,4 @@ async def plan_of(app: AppState, handle: str, record: dict[str, Any]) -> BulkPla
         summary=str(record["summary"]),
         job=record.get("job"),
         account=int(record.get("account", 0)),
-        examples=[NumberOutcome.model_validate(e) for e in record.get("examples", [])],
     )

@@ -81,7 +81,6 @@ class BulkResult(BaseModel):
     changing: int | None = None
     unchanged: int | None = None
     groups: list[BeforeGroup] | None = None  # the numbers that would change, by the values they hold now
-    examples: list[NumberOutcome] | None = None
     warnings: list[Flag] | None = None
     job: str | None = None
     status: Literal["done", "running", "paused"] | None = None
@@ -314,7 +313,6 @@ def _preview(plan: BulkPlan, next_step: str) -> BulkResult:
         changing=len(plan.targets),
         unchanged=plan.unchanged,
         groups=plan.groups or None,
-        examples=plan.examples or None,
         warnings=plan.warnings or None,
         next_step=next_step,
     )
