@@ -72,6 +72,11 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each ledger backend in turn: a SQLite file, then a real Redis server (emptied for this test)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
+    from tests.harness import STATE_DIR
     from tests.redis_server import flushed
 
+    # an emptied Redis is a ledger that lost its memory to a server that remembers its identity: a test starts
+    # from nothing on both sides (guard/identity.py)
+    for remembered in Path(STATE_DIR).glob("ledger-identity-*.json"):
+        remembered.unlink()
     return flushed(request.getfixturevalue("redis_url"))

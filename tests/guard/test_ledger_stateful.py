@@ -130,6 +130,16 @@ class LedgerMachine(RuleBasedStateMachine):
             assert active == sum(1 for s in self.attempts.values() if s in ACTIVE) <= CAP
 
     @invariant()
+    def one_look_agrees_with_the_reads_it_replaces(self) -> None:
+        if not hasattr(self, "ledger"):
+            return
+        active = self.portal.call(self.ledger.active_on, "purchase", DAY)
+        for quote in QUOTES:
+            look = self.portal.call(self.ledger.look_quote, quote, "purchase", DAY)
+            holder = self.portal.call(self.ledger.quote_holder, quote)
+            assert (look.holder, look.active_today) == (holder, active)
+
+    @invariant()
     def trail_has_every_step_and_quotes_are_used_once(self) -> None:
         if not hasattr(self, "ledger"):
             return

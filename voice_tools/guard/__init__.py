@@ -1,11 +1,12 @@
 """The purchase guard: quotes, the spend policy, human confirmation, the ledger and the audit trail."""
 
+from .addresses import AddressCache
 from .audit import AuditTrail
 from .batch import MAX_BATCH, BatchPlan, BatchPurchaser
 from .codes import CodeChannel, CodeSubject, ConfirmationCodes
 from .inflight import InFlight
 from .ledger import Ledger, LedgerUnavailable, LedgerURLError, open_ledger
-from .plans import AddressCache, PurchaseOutcome, PurchasePlan, Reconciliation
+from .plans import PurchaseOutcome, PurchasePlan, Reconciliation
 from .policy import PolicyRefusal, SpendPolicy
 from .purchase import PurchaseGuard
 from .quotes import Quote, QuoteBook, QuoteError

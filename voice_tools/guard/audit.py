@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
+
 logger = logging.getLogger("voice_tools.audit")
 
 
@@ -25,7 +27,10 @@ class AuditTrail:
         self, path: Path | None, account: str, on_line: Callable[[dict[str, Any]], None] | None = None
     ) -> None:
         self.path, self.account, self.on_line = path, account, on_line
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the queue of lines not yet on disk
+        self._writing = threading.Lock()  # one writer (and one fsync) at a time
+        self._queued: list[bytes] = []
+        self._enqueued = self._synced = 0  # lines queued so far; lines known to be on disk
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -35,17 +40,48 @@ class AuditTrail:
         return line | {k: v for k, v in fields.items() if v is not None}
 
     def mirror(self, entry: dict[str, Any]) -> None:
-        """Append a line the ledger has recorded to the file and the logger."""
+        """Append a line the ledger has recorded to the file and the logger; on disk when this returns."""
+        line = self._told(entry)
+        if self.path is not None:
+            self._append(line)
+
+    async def amirror(self, entry: dict[str, Any]) -> None:
+        """``mirror`` with the file's write and fsync on a worker thread: on disk when this returns, and the
+        event loop (every other call of this server) never waits for the disk meanwhile."""
+        line = self._told(entry)
+        if self.path is not None:
+            await anyio.to_thread.run_sync(self._append, line)
+
+    def _told(self, entry: dict[str, Any]) -> str:
         line = json.dumps(entry, separators=(",", ":"), default=str, ensure_ascii=False)
         logger.info("%s", line)
         if self.on_line is not None:
             self.on_line(entry)  # e.g. the server's metrics: counts by event and outcome
-        if self.path is None:
-            return
+        return line
+
+    def _append(self, line: str) -> None:
+        """Group commit: the line joins the queue; whoever writes next writes every queued line with one
+        fsync, and a caller whose line a writer took along returns once that fsync is done. Lines keep the
+        order they were queued in; a write that fails puts its lines back and raises."""
+        assert self.path is not None
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._queued.append((line + "\n").encode())
+            self._enqueued += 1
+            mine = self._enqueued
+        with self._writing:
+            if self._synced >= mine:
+                return  # another caller wrote it, and its fsync is done
+            with self._lock:
+                batch, self._queued, upto = self._queued, [], self._enqueued
             try:
-                os.write(fd, (line + "\n").encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, b"".join(batch))
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except BaseException:
+                with self._lock:
+                    self._queued[:0] = batch
+                raise
+            self._synced = upto

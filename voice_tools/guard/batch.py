@@ -138,14 +138,18 @@ class BatchPurchaser:
         return outcomes
 
     async def _reserve(self, batch: BatchPlan, confirmed_by: str, client: Mapping[str, Any] | None) -> list[Attempt]:
-        await self.guard.catch_up()
         items = []
         for plan in batch.plans:
             fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
             audit = self.guard.audit.entry("purchase", outcome="sending", **fields)
             items.append(BatchItem(plan.quote.number, plan.quote.handle, fields, audit))
         cap = self.guard.policy.max_purchases_per_day
-        reservation = await self.guard.ledger.reserve_batch("purchase", items, self.guard.today(), cap)
+        reservation = await self.guard.reserved(
+            lambda identity: self.guard.ledger.reserve_batch(
+                "purchase", items, self.guard.today(), cap, identity=identity
+            ),
+            lambda made: made.refusal,
+        )
         if not reservation.attempts:
             why = {
                 "quote_used": f"{reservation.refused_subject} was already bought, or is being bought, with its quote",
@@ -154,5 +158,5 @@ class BatchPurchaser:
             }.get(reservation.refusal or "", "it was refused")
             await self._refused(f"batch:{reservation.refusal}", f"nothing was bought: {why}")
         for item, attempt in zip(items, reservation.attempts, strict=True):
-            self.guard.audit.mirror({**item.audit, "attempt": attempt.id})
+            await self.guard.audit.amirror({**item.audit, "attempt": attempt.id})
         return reservation.attempts

@@ -55,9 +55,15 @@ class LedgerMemory:
 
 
 class IdentityCheck:
+    """Whether the ledger is still the one this replica saw. ``known`` is the identity last verified here:
+    each reservation checks it in its own atomic step (``Ledger.reserve(identity=...)``), so a ledger that
+    forgot is refused at the very next purchase or release at no extra round trip; ``verify`` is the full
+    check, run when nothing is known yet or a reservation found another identity."""
+
     def __init__(self, ledger: Ledger, memory: LedgerMemory, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.ledger, self.memory, self._clock = ledger, memory, clock
         self._checked = float("-inf")
+        self.known: str | None = None
 
     async def verify(self, *, now: bool = False) -> None:
         """GuardRefusal (``ledger_reset``) when the ledger has lost its memory; at most every few seconds."""
@@ -73,7 +79,7 @@ class IdentityCheck:
             raise GuardRefusal("ledger_reset", changed(remembered, stored["id"]))
         if remembered != stored["id"]:
             self.memory.remember(str(stored["id"]))
-        self._checked = self._clock()
+        self._checked, self.known = self._clock(), str(stored["id"])
 
 
 def forgotten(remembered: str) -> str:

@@ -3,12 +3,10 @@ looked for, and the account's addresses a plan is checked against (``purchase.py
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from voice_tools.client import TalkClient
 from voice_tools.models import Address
 from voice_tools.models.dialling import spoken
 
@@ -18,7 +16,6 @@ from .text import as_data
 
 Outcome = Literal["purchased", "not_purchased", "unknown"]
 
-ADDRESS_CACHE_SECONDS = 10.0
 WHERE = {"local": "in the same country", "foreign": "outside the number's country", "any": "anywhere"}
 
 
@@ -46,26 +43,6 @@ class Reconciliation:
             delays.append(step)
             spent, delay = spent + step, delay * 2
         return delays
-
-
-class AddressCache:
-    """The account's addresses, remembered for a few seconds by the server (not by one connection): one
-    purchase checks its address in the resolver and again in the tool body, and a code round trip does
-    it twice more; none of that should list the addresses from Zendesk again."""
-
-    def __init__(self, max_age: float = ADDRESS_CACHE_SECONDS) -> None:
-        self.max_age = max_age
-        self._read: tuple[float, list[Address]] | None = None
-
-    async def get(self, client: TalkClient) -> list[Address]:
-        now = time.monotonic()
-        if self._read is None or now - self._read[0] > self.max_age:
-            self._read = (now, [a async for a in client.list_addresses()])
-        return self._read[1]
-
-    def forget(self) -> None:
-        """An address was added: the next purchase reads the list again."""
-        self._read = None
 
 
 @dataclass(frozen=True)

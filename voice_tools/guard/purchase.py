@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import anyio
 
 from voice_tools.client import OutcomeUnknownError, TalkClient, ZendeskError
 from voice_tools.models import Address
 
+from .addresses import AddressCache
 from .audit import AuditTrail
 from .codes import DEFAULT_CODE_TTL_SECONDS, CodeChannel, ConfirmationCodes
 from .identity import IdentityCheck, LedgerMemory
@@ -31,7 +32,6 @@ from .inflight import InFlight
 from .ledger import Attempt, Ledger, LedgerUnavailable, Status
 from .plans import (
     WHERE,
-    AddressCache,
     PurchaseOutcome,
     PurchasePlan,
     Reconciliation,
@@ -39,12 +39,15 @@ from .plans import (
     utc_day,
 )
 from .policy import SpendPolicy
-from .quotes import Quote, QuoteBook, QuoteError
+from .quotes import Quote, QuoteBook, QuoteError, used_quote
 from .refusal import GuardRefusal
+from .reservations import CatchUp
 from .spool import Spool
 from .text import as_data
 
 logger = logging.getLogger("voice_tools.guard")
+
+R = TypeVar("R")
 
 
 class PurchaseGuard:
@@ -74,6 +77,7 @@ class PurchaseGuard:
         self.codes = ConfirmationCodes(ledger, self.write, code_ttl_seconds)
         self.spool = spool or Spool(None)
         self.identity = IdentityCheck(ledger, memory or LedgerMemory(None))
+        self.caught_up = CatchUp(ledger, self.spool, self.identity, audit)
         self.sleep = sleep  # for the release guard, which waits on the same clock
 
     # ---------------------------------------------------------------- before asking
@@ -86,17 +90,19 @@ class PurchaseGuard:
         return await self.ledger.active_on("purchase", self._today())
 
     async def prepare(self, quote_text: str, address_sid: str | None) -> PurchasePlan:
-        """Read the quote, apply the policy and resolve the address; GuardRefusal if any fails."""
+        """Read the quote, apply the policy and resolve the address; GuardRefusal if any fails. The quote, its
+        holder and the day's count come from the ledger in one round trip (``QuoteBook.look``)."""
+        look = await self.quotes.look(quote_text.strip(), self._today())
         try:
-            quote = await self.quotes.load(quote_text)
+            quote = self.quotes.read(look.contents)
         except QuoteError as error:
             await self._refused("invalid_quote", str(error))
-        holder = await self.ledger.quote_holder(quote.handle)
+        holder = look.holder
         if holder is not None and holder.status in ("unknown", "unresolved"):
             holder = await self._settle_by_look_up(holder) or holder  # a later call settles what it can
         if holder is not None:
-            await self._refused("already_attempted", _used_quote(quote, holder.status), quote)
-        refusal = self.policy.refusal(quote, await self.purchases_today())
+            await self._refused("already_attempted", used_quote(quote, holder.status), quote)
+        refusal = self.policy.refusal(quote, look.active_today)
         if refusal is not None:
             await self._refused(
                 f"policy:{refusal.rule}", f"refused by the spend policy ({refusal.rule}): {refusal.message}", quote
@@ -140,7 +146,7 @@ class PurchaseGuard:
         sent, a ledger that cannot take it stops the action (LedgerUnavailable): nothing happens unrecorded."""
         entry = self.audit.entry(event, **fields)
         await self.ledger.record(entry)
-        self.audit.mirror(entry)
+        await self.audit.amirror(entry)
 
     async def write_after(self, event: str, **fields: Any) -> None:
         """An audit line for something already done at Zendesk: into the ledger, or, while it cannot take it,
@@ -151,21 +157,21 @@ class PurchaseGuard:
         except LedgerUnavailable:
             self.spool.record_later(entry)
             entry = {**entry, "kept_locally": True}
-        self.audit.mirror(entry)
+        await self.audit.amirror(entry)
 
-    async def catch_up(self) -> None:
-        """Before anything new is counted in the ledger: write what this replica spooled while it was down,
-        and refuse (``ledger_reset``, audited on this replica) a ledger that has lost its memory."""
-        await self.spool.drain(self.ledger)
-        try:
-            await self.identity.verify()
-        except GuardRefusal as refusal:
-            self.audit.mirror(self.audit.entry("ledger", outcome="refused", rule=refusal.rule, reason=refusal.message))
-            raise
+    async def catch_up(self) -> str | None:
+        """Before anything new is counted in the ledger (``reservations.CatchUp``): the identity to check."""
+        return await self.caught_up.catch_up()
+
+    async def reserved(self, reserve: Callable[[str | None], Awaitable[R]], refusal: Callable[[R], str | None]) -> R:
+        """A reservation after ``catch_up``, checking the ledger's identity in its own step (``CatchUp.reserved``)."""
+        return await self.caught_up.reserved(reserve, refusal)
 
     async def _refused(
         self, rule: str, message: str, quote: Quote | None = None, suitable: list[Address] | None = None
     ) -> NoReturn:
+        if quote is not None:
+            self.quotes.forget(quote.handle)
         await self.write(
             "purchase",
             outcome="refused",
@@ -225,15 +231,20 @@ class PurchaseGuard:
         return outcome  # noqa: RET504 - after the scope: a cancel scope's exit may swallow, so mypy wants it here
 
     async def _reserve(self, plan: PurchasePlan, confirmed_by: str, client: Mapping[str, Any] | None) -> Attempt:
-        await self.catch_up()
         q = plan.quote
         fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
         audit = self.audit.entry("purchase", outcome="sending", **fields)
         cap = self.policy.max_purchases_per_day
-        reservation = await self.ledger.reserve("purchase", q.number, q.handle, self._today(), cap, fields, audit)
+        self.quotes.forget(q.handle)  # whatever happens now, the quote's next look reads the ledger
+        reservation = await self.reserved(
+            lambda identity: self.ledger.reserve(
+                "purchase", q.number, q.handle, self._today(), cap, fields, audit, identity=identity
+            ),
+            lambda made: made.refusal,
+        )
         if reservation.attempt is None:
             if reservation.refusal == "quote_used":
-                await self._refused("already_attempted", _used_quote(q, reservation.holder or "sending"), q)
+                await self._refused("already_attempted", used_quote(q, reservation.holder or "sending"), q)
             if reservation.refusal == "subject_pending":
                 await self._refused(
                     "number_pending",
@@ -245,7 +256,7 @@ class PurchaseGuard:
             rule = refusal.rule if refusal else "max_purchases_per_day"
             message = refusal.message if refusal else "the daily cap was reached"
             await self._refused(f"policy:{rule}", f"refused by the spend policy ({rule}): {message}", q)
-        self.audit.mirror({**audit, "attempt": reservation.attempt.id})
+        await self.audit.amirror({**audit, "attempt": reservation.attempt.id})
         return reservation.attempt
 
     async def send_and_settle(self, plan: PurchasePlan, attempt: Attempt) -> PurchaseOutcome:
@@ -316,13 +327,13 @@ class PurchaseGuard:
             reason=reason,
         )
         try:
-            settled = await self.ledger.settle(attempt.id, status, audit)
+            settled = await self.ledger.settle(attempt.id, status, audit, known=attempt)
         except LedgerUnavailable:
             self.spool.settle_later(attempt.id, status, audit)
-            self.audit.mirror({**audit, "attempt": attempt.id, "kept_locally": True})
+            await self.audit.amirror({**audit, "attempt": attempt.id, "kept_locally": True})
             return True
         if settled is not None:
-            self.audit.mirror({**audit, "attempt": attempt.id})
+            await self.audit.amirror({**audit, "attempt": attempt.id})
         return False
 
     async def _settle_by_look_up(self, attempt: Attempt, by: str = "a later call") -> Attempt | None:
@@ -377,20 +388,3 @@ def _kept(kept: bool) -> str:
         " The shared record (the ledger) could not be written just now, so this outcome is recorded on this "
         "server and written there when it answers again: do not buy this number again."
     )
-
-
-def _used_quote(quote: Quote, status: str) -> str:
-    if status == "purchased":
-        return f"{quote.number} was already bought with this quote. Call get_number or list_numbers to see it"
-    if status == "unresolved":
-        return (
-            f"a purchase of {quote.number} was sent with this quote long ago and whether Zendesk committed it was "
-            "never learnt, so it is not sent again. Call list_numbers to see whether it is in the account, or "
-            "search again"
-        )
-    if status == "unknown":
-        return (
-            f"a purchase of {quote.number} was sent with this quote and its outcome is not yet known, so it is not "
-            "sent again. Call list_numbers in a minute to see whether it is in the account"
-        )
-    return f"a purchase of {quote.number} with this quote is already under way; it is not sent twice"

@@ -17,17 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from voice_tools.models import AvailableNumber, PriceError
 from voice_tools.models.money import DOLLAR
 
-from .ledger import Ledger, new_id
+from .ledger import Ledger, QuoteLook, new_id
 from .ledger.base import HANDLE_ALPHABET
 from .text import one_line
 
 DEFAULT_TTL_SECONDS = 15 * 60
 KEEP_EXPIRED_SECONDS = 3600  # an expired quote is still recognised for an hour, to say "expired", not "unknown"
 ADDRESS_REQUIREMENTS = ("none", "local", "any", "foreign")
+LOOK_REUSE_SECONDS = 300.0  # how long a replica reuses a look that found a quote unused (``QuoteBook.look``)
+LOOKS_KEPT = 1024
 PRICE_TEXT_CAP = 200  # Zendesk's price text is shown whole; this only stops a page-long one
 HANDLE = re.compile(f"q[{HANDLE_ALPHABET}]{{10}}")
 
@@ -99,6 +102,7 @@ class QuoteBook:
         self, ledger: Ledger, *, ttl_seconds: int = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.time
     ) -> None:
         self.ledger, self.ttl_seconds, self._clock = ledger, ttl_seconds, clock
+        self._looks: dict[str, tuple[float, QuoteLook]] = {}  # handle -> (when, a look that found it unused)
 
     async def issue(self, offers: Sequence[AvailableNumber]) -> list[Quote | None]:
         """One quote per offer (None where it cannot be sold), saved in one ledger call."""
@@ -109,13 +113,41 @@ class QuoteBook:
             await self.ledger.save_quotes(saved, self.ttl_seconds + KEEP_EXPIRED_SECONDS)
         return issued
 
+    async def look(self, handle: str, day: str) -> QuoteLook:
+        """What ``prepare`` reads from the ledger, in one round trip; a look that found the quote unused is
+        reused for LOOK_REUSE_SECONDS by this replica. The same purchase is prepared again moments later (the
+        2026-07-28 protocol's second round, which carries the person's answer; a code's second call) and its
+        checks there only refuse early: the reservation checks the quote, the subject and the cap again in its
+        own atomic step, so a reused look can cost a person a question, never a purchase. A reservation or a
+        refusal of the quote forgets it."""
+        now = self._clock()
+        kept = self._looks.get(handle)
+        if kept is not None and now - kept[0] < LOOK_REUSE_SECONDS:
+            return kept[1]
+        if not HANDLE.fullmatch(handle):
+            return QuoteLook(None, None, 0)
+        look = await self.ledger.look_quote(handle, "purchase", day)
+        if look.contents is not None and look.holder is None:
+            self._looks[handle] = (now, look)
+            while len(self._looks) > LOOKS_KEPT:
+                self._looks.pop(next(iter(self._looks)))
+        return look
+
+    def forget(self, handle: str) -> None:
+        """The quote was reserved or refused: its next look reads the ledger."""
+        self._looks.pop(handle, None)
+
     def expired(self, quote: Quote) -> bool:
         return self._clock() > quote.expires_at
 
     async def load(self, handle: str) -> Quote:
         """The quote's contents, or QuoteError saying why it cannot be used."""
         handle = handle.strip()
-        contents = await self.ledger.load_quote(handle) if HANDLE.fullmatch(handle) else None
+        return self.read(await self.ledger.load_quote(handle) if HANDLE.fullmatch(handle) else None)
+
+    def read(self, contents: dict[str, Any] | None) -> Quote:
+        """A quote from the contents the ledger gave for its handle (``Ledger.look_quote`` reads them with
+        what a purchase checks, in one step), or QuoteError saying why it cannot be used."""
         if contents is None:
             raise QuoteError(
                 "this is not a quote issued by search_numbers on this server (or it expired over an hour ago)"
@@ -126,3 +158,21 @@ class QuoteBook:
                 f"this quote expired at {quote.expires_text()} (quotes last {self.ttl_seconds // 60} minutes)"
             )
         return quote
+
+
+def used_quote(quote: Quote, status: str) -> str:
+    """Why a quote already used is not bought again, by the status of the purchase that used it."""
+    if status == "purchased":
+        return f"{quote.number} was already bought with this quote. Call get_number or list_numbers to see it"
+    if status == "unresolved":
+        return (
+            f"a purchase of {quote.number} was sent with this quote long ago and whether Zendesk committed it was "
+            "never learnt, so it is not sent again. Call list_numbers to see whether it is in the account, or "
+            "search again"
+        )
+    if status == "unknown":
+        return (
+            f"a purchase of {quote.number} was sent with this quote and its outcome is not yet known, so it is not "
+            "sent again. Call list_numbers in a minute to see whether it is in the account"
+        )
+    return f"a purchase of {quote.number} with this quote is already under way; it is not sent twice"

@@ -143,11 +143,15 @@ class ReleaseGuard:
     async def _reserve(
         self, plan: ReleasePlan, confirmed_by: str, client: Mapping[str, Any] | None, cap: int | None
     ) -> Attempt:
-        await self.guard.catch_up()
         fields = {**plan.audit_fields(), "confirmed_by": confirmed_by, "client": dict(client) if client else None}
         audit = self.guard.audit.entry("release", outcome="sending", **fields)
         number = plan.number.number or str(plan.number.id)
-        reservation = await self.guard.ledger.reserve("release", number, None, utc_day(), cap, fields, audit)
+        reservation = await self.guard.reserved(
+            lambda identity: self.guard.ledger.reserve(
+                "release", number, None, utc_day(), cap, fields, audit, identity=identity
+            ),
+            lambda made: made.refusal,
+        )
         if reservation.attempt is None and reservation.refusal == "cap_reached":
             await self._refused(
                 "max_releases_per_day",
@@ -163,7 +167,7 @@ class ReleaseGuard:
                 "again. Call get_number in a minute to see whether it is still in the account",
                 **plan.audit_fields(),
             )
-        self.guard.audit.mirror({**audit, "attempt": reservation.attempt.id})
+        await self.guard.audit.amirror({**audit, "attempt": reservation.attempt.id})
         return reservation.attempt
 
     async def _send_and_settle(self, plan: ReleasePlan, attempt: Attempt) -> ReleaseOutcome:
@@ -227,13 +231,13 @@ class ReleaseGuard:
             reason=reason,
         )
         try:
-            settled = await self.guard.ledger.settle(attempt.id, status, audit)
+            settled = await self.guard.ledger.settle(attempt.id, status, audit, known=attempt)
         except LedgerUnavailable:  # it happened at Zendesk: kept on this replica's disk until the ledger answers
             self.guard.spool.settle_later(attempt.id, status, audit)
-            self.guard.audit.mirror({**audit, "attempt": attempt.id, "kept_locally": True})
+            await self.guard.audit.amirror({**audit, "attempt": attempt.id, "kept_locally": True})
             return
         if settled is not None:
-            self.guard.audit.mirror({**audit, "attempt": attempt.id})
+            await self.guard.audit.amirror({**audit, "attempt": attempt.id})
 
     async def reconcile(self) -> int:
         """Settle open releases whose answer was lost: gone is released; still there after the give-up

@@ -10,10 +10,10 @@ out waits (bounded) for purchases and updates already sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx2
@@ -43,6 +43,9 @@ from .shared.toolsets import LoadedToolsets
 from .shared.url_approvals import ApprovalLinks, PageListener
 from .transports.metrics import Metrics
 
+if TYPE_CHECKING:
+    from .shared.bulk_jobs import BulkJobs
+
 logger = logging.getLogger("voice_tools.server")
 
 
@@ -58,6 +61,7 @@ class AppState:
     links: ApprovalLinks
     pages: PageListener
     toolsets: LoadedToolsets
+    jobs: BulkJobs = field(init=False)  # bulk changes running here (shared/bulk_jobs.py), set by open_state
 
     @property
     def account(self) -> str:
@@ -81,6 +85,25 @@ def sandbox_transport() -> httpx2.AsyncBaseTransport:
     return DeferredTransport(build)
 
 
+class StopFlag:
+    """Whether this process has begun to stop (SIGTERM: an HTTP replica's drain, a stdio server's signal), read
+    by long work (a bulk job pauses at a safe point and releases its claim, so the stop does not wait for it)."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._watched: list[Callable[[], bool]] = []
+
+    def set(self) -> None:
+        self._set = True
+
+    def watch(self, began: Callable[[], bool]) -> None:
+        """Also count as set whenever ``began()`` says so (the HTTP transport's drain)."""
+        self._watched.append(began)
+
+    def __call__(self) -> bool:
+        return self._set or any(began() for began in self._watched)
+
+
 @dataclass(frozen=True)
 class ServerParts:
     """What outlives a lifespan: the guard's memory and everything that must be waited for."""
@@ -95,6 +118,7 @@ class ServerParts:
     links: ApprovalLinks  # URL-mode approval links, in the shared ledger
     pages: PageListener  # over stdio, where the approval page is served (opened on demand)
     toolsets: LoadedToolsets  # which toolsets each connection has loaded (VOICE_TOOLS_DYNAMIC_TOOLSETS)
+    stopping: StopFlag = field(default_factory=StopFlag)  # set when the process begins to stop
 
 
 class AdvisoryBoard:
@@ -187,14 +211,19 @@ async def open_state(
             pages=parts.pages,
             toolsets=parts.toolsets,
         )
+        from .shared.bulk_jobs import BulkJobs  # it works on AppState: imported once the state exists
+
+        app.jobs = BulkJobs(app, lease_seconds=settings.job_lease_seconds, stopping=parts.stopping)
         async with anyio.create_task_group() as background:
             parts.pages.attach(background)
             background.start_soon(reconcile_periodically, guard, app.releases)
             background.start_soon(catch_up_periodically, guard)
+            app.jobs.attach(background)  # and it resumes jobs nobody holds
             try:
                 yield app
             finally:
                 with anyio.CancelScope(shield=True):
+                    await app.jobs.stop(settings.shutdown_grace_seconds)  # numbers in flight done, claims released
                     if not await parts.in_flight.wait_idle(settings.shutdown_grace_seconds):
                         logger.error("shutdown: %d purchase(s) or update(s) still in flight", parts.in_flight.count)
                 parts.pages.close()

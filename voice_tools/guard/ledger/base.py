@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["purchase", "release"]
 Status = Literal["sending", "unknown", "unresolved", "purchased", "not_purchased", "released", "not_released"]
 Redemption = Literal["redeemed", "unknown", "mismatch", "locked"]
-ReserveRefusal = Literal["quote_used", "subject_pending", "cap_reached"]
+ReserveRefusal = Literal["quote_used", "subject_pending", "cap_reached", "identity"]
 
 OPEN: frozenset[str] = frozenset({"sending", "unknown"})
 DONE: frozenset[str] = frozenset({"purchased", "released"})
@@ -89,6 +89,16 @@ class Reservation:
 
 
 @dataclass(frozen=True)
+class QuoteLook:
+    """What a purchase checks before anyone is asked, read in one step: the quote's contents (None: never
+    issued here, or expired long ago), the active attempt that used it, and the day's active attempts."""
+
+    contents: dict[str, Any] | None
+    holder: Attempt | None
+    active_today: int
+
+
+@dataclass(frozen=True)
 class BatchItem:
     """One attempt of a batch: what ``reserve`` takes for a single one."""
 
@@ -106,6 +116,29 @@ class BatchReservation:
     refusal: ReserveRefusal | None = None
     active_today: int = 0  # active attempts of this kind on the day (the batch included, if reserved)
     refused_subject: str | None = None  # the item that broke a rule (quote used, subject pending)
+
+
+JobStatus = Literal["running", "done"]
+JOB_KEEP_SECONDS = 7 * 24 * 3600.0  # a job (its items and result) is kept this long after its last step
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A long job (a bulk change) as the ledger holds it: what it is (``record``, written once), whether it is
+    running or done, who holds its lease and until when, how many of its items are in each state, and its
+    result once done. A running job whose lease has expired (its replica died) or that has no owner (its
+    replica stopped) may be claimed by any replica, which resumes it."""
+
+    id: str
+    record: dict[str, Any]
+    status: JobStatus
+    owner: str | None
+    lease_until: float
+    counts: dict[str, int]
+    result: dict[str, Any] | None = None
+
+    def claimable(self, now: float) -> bool:
+        return self.status == "running" and (self.owner is None or self.lease_until < now)
 
 
 @dataclass(frozen=True)
@@ -137,6 +170,12 @@ class Ledger(ABC):
     async def load_record(self, key: str) -> dict[str, Any] | None:
         return await self.load_quote(key)
 
+    async def look_quote(self, handle: str, kind: Kind, day: str) -> QuoteLook:
+        """The quote, its holder and ``day``'s count of ``kind`` together: one round trip where the backend
+        can (both do); this composition is the reference they must agree with."""
+        contents = await self.load_quote(handle)
+        return QuoteLook(contents, await self.quote_holder(handle), await self.active_on(kind, day))
+
     # ------------------------------------------------------------------- codes
     @abstractmethod
     async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:
@@ -161,21 +200,28 @@ class Ledger(ABC):
         cap: int | None,
         details: dict[str, Any],
         audit: dict[str, Any],
+        *,
+        identity: str | None = None,
     ) -> Reservation:
-        """Check and record an attempt as ``sending`` in one step, with its audit line."""
+        """Check and record an attempt as ``sending`` in one step, with its audit line. With ``identity``, the
+        same step first checks that the ledger still holds that identity (``guard/identity.py``): one that lost
+        its memory, or another ledger, refuses (``identity``) and records nothing."""
 
     @abstractmethod
     async def reserve_batch(
-        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None
+        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None, *, identity: str | None = None
     ) -> BatchReservation:
         """Reserve every item or none, in one step: each quote unused, each subject without an open
-        attempt, and the day's active count plus the whole batch within the cap."""
+        attempt, and the day's active count plus the whole batch within the cap (``identity`` as ``reserve``)."""
 
     @abstractmethod
-    async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
+    async def settle(
+        self, attempt_id: str, status: Status, audit: dict[str, Any], *, known: Attempt | None = None
+    ) -> Attempt | None:
         """Move an open attempt to ``status`` with its audit line (an ``unresolved`` one only to done: proof
         came); None (and nothing written) when it was already settled, so two settlers never both count or
-        both audit."""
+        both audit. ``known``: the attempt as its reservation returned it, which spares a backend reading it
+        first (its kind, subject, quote and day never change; the backend still checks them)."""
 
     @abstractmethod
     async def attempt(self, attempt_id: str) -> Attempt | None: ...
@@ -194,6 +240,45 @@ class Ledger(ABC):
     @abstractmethod
     async def quote_holder(self, quote: str) -> Attempt | None:
         """The active attempt that used ``quote``, if any."""
+
+    # ------------------------------------------------------------------- jobs
+    @abstractmethod
+    async def create_job(
+        self, job_id: str, record: dict[str, Any], items: Mapping[int, dict[str, Any]], owner: str, lease_seconds: float
+    ) -> JobState:
+        """Record a new running job and its items (each a dict with its ``state``), leased to ``owner``."""
+
+    @abstractmethod
+    async def claim_job(self, job_id: str, owner: str, lease_seconds: float) -> JobState | None:
+        """Lease the job to ``owner`` in one step when it is running and claimable (nobody holds it, or its
+        lease expired); None (nothing changed) when it is done, unknown, or a lease on it still runs (``owner``'s
+        own too: one replica never runs a job twice)."""
+
+    @abstractmethod
+    async def claimable_jobs(self) -> list[str]:
+        """Running jobs nobody holds: their lease expired (a replica died) or was released (one stopped)."""
+
+    @abstractmethod
+    async def job_step(
+        self,
+        job_id: str,
+        owner: str,
+        lease_seconds: float,
+        items: Mapping[int, dict[str, Any]],
+        *,
+        result: dict[str, Any] | None = None,
+        release: bool = False,
+    ) -> bool:
+        """In one step, only while ``owner`` holds the job: write these items' new data (their counts by state
+        follow), renew the lease (or ``release`` it: claimable at once), and with ``result`` mark the job done.
+        False, and nothing written, when the job is another owner's (its lease expired and was claimed)."""
+
+    @abstractmethod
+    async def job(self, job_id: str) -> JobState | None: ...
+
+    @abstractmethod
+    async def job_items(self, job_id: str, states: Collection[str] | None = None) -> dict[int, dict[str, Any]]:
+        """The job's items (all, or those in ``states``), by item id."""
 
     # ------------------------------------------------------------ daily limits
     @abstractmethod

@@ -11,13 +11,11 @@ seconds of writes (a reservation among them); run Redis with ``appendonly yes`` 
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from .base import (
     ACTIVE,
@@ -29,19 +27,24 @@ from .base import (
     CodeCheck,
     Kind,
     Ledger,
-    LedgerUnavailable,
+    QuoteLook,
     Reservation,
     Status,
     new_code,
     new_id,
 )
+from .redis_connection import unavailable_when_redis_fails
+from .redis_jobs import RedisJobs
 from .urls import display_url
 
 DAY_KEY_SECONDS = 3 * 24 * 3600
-L = TypeVar("L")
 
 RESERVE = """
 local active = tonumber(redis.call('GET', KEYS[3]) or '0')
+if ARGV[12] ~= '' then
+  local held = redis.call('GET', KEYS[7])
+  if (not held) or cjson.decode(held)['id'] ~= ARGV[12] then return {'identity', active, ''} end
+end
 if ARGV[2] == '1' then
   local holder = redis.call('GET', KEYS[1])
   if holder then return {'quote_used', active, holder} end
@@ -61,14 +64,19 @@ redis.call('RPUSH', KEYS[6], ARGV[10])
 return {'reserved', active + 1, ''}
 """
 
-# KEYS: day, open, audit, then per item: quote key, subject key, attempt key.
-# ARGV: n, cap, kind, day, started_at, day TTL, then per item: id, has quote, subject, quote, details, audit.
+# KEYS: day, open, audit, identity, then per item: quote key, subject key, attempt key.
+# ARGV: n, cap, kind, day, started_at, day TTL, identity ('' : unchecked), then per item: id, has quote, subject,
+# quote, details, audit.
 RESERVE_BATCH = """
 local n, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 local active = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[7] ~= '' then
+  local held = redis.call('GET', KEYS[4])
+  if (not held) or cjson.decode(held)['id'] ~= ARGV[7] then return {'identity', active, ''} end
+end
 local seen = {}
 for i = 0, n - 1 do
-  local k, a = 4 + 3 * i, 7 + 6 * i
+  local k, a = 5 + 3 * i, 8 + 6 * i
   local subject = ARGV[a + 2]
   if ARGV[a + 1] == '1' and redis.call('EXISTS', KEYS[k]) == 1 then return {'quote_used', active, subject} end
   if redis.call('EXISTS', KEYS[k + 1]) == 1 or seen[KEYS[k + 1]] then return {'subject_pending', active, subject} end
@@ -76,7 +84,7 @@ for i = 0, n - 1 do
 end
 if cap >= 0 and active + n > cap then return {'cap_reached', active, ''} end
 for i = 0, n - 1 do
-  local k, a = 4 + 3 * i, 7 + 6 * i
+  local k, a = 5 + 3 * i, 8 + 6 * i
   if ARGV[a + 1] == '1' then redis.call('SET', KEYS[k], ARGV[a]) end
   redis.call('SET', KEYS[k + 1], ARGV[a])
   redis.call('HSET', KEYS[k + 2], 'kind', ARGV[3], 'subject', ARGV[a + 2], 'quote', ARGV[a + 3], 'day', ARGV[4],
@@ -90,6 +98,10 @@ return {'reserved', active + n, ''}
 """
 
 SETTLE = """
+if ARGV[5] ~= '' then
+  local f = redis.call('HMGET', KEYS[1], 'kind', 'subject', 'quote', 'day')
+  if (f[1] or '') .. '|' .. (f[2] or '') .. '|' .. (f[3] or '') .. '|' .. (f[4] or '') ~= ARGV[5] then return -1 end
+end
 local current = redis.call('HGET', KEYS[1], 'status')
 if (not current) or current == ARGV[2] then return 0 end
 if current ~= 'sending' and current ~= 'unknown' and current ~= 'unresolved' then return 0 end
@@ -182,33 +194,8 @@ def _connection_pool(url: str) -> Any:
     )
 
 
-def _unavailable_when_redis_fails(cls: type[L]) -> type[L]:
-    """Every coroutine method of the ledger raises LedgerUnavailable when Redis cannot answer (down, restarting,
-    loading, out of memory, no connection in the pool in time): one error the server words for the model."""
-    try:
-        from redis.exceptions import RedisError
-    except ImportError:  # pragma: no cover - the redis extra is not installed: the class refuses at construction
-        return cls
-    failures = (RedisError, OSError)  # connection, timeout, loading, out of memory, pool exhausted; the socket
-
-    def wrap(name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        @functools.wraps(method)
-        async def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return await method(self, *args, **kwargs)
-            except failures as error:
-                raise LedgerUnavailable(self.url, f"{type(error).__name__}: {error}") from error
-
-        return guarded
-
-    for name, member in list(vars(cls).items()):
-        if inspect.iscoroutinefunction(member) and not name.startswith("_") and name != "aclose":
-            setattr(cls, name, wrap(name, member))
-    return cls
-
-
-@_unavailable_when_redis_fails
-class RedisLedger(Ledger):
+@unavailable_when_redis_fails
+class RedisLedger(RedisJobs, Ledger):
     def __init__(self, url: str, account: str, *, clock: Callable[[], float] = time.time) -> None:
         try:
             from redis.asyncio import Redis
@@ -227,6 +214,7 @@ class RedisLedger(Ledger):
         self._issue = self._redis.register_script(ISSUE_CODE)
         self._redeem = self._redis.register_script(REDEEM_CODE)
         self._take = self._redis.register_script(TAKE)
+        self._register_job_scripts()
 
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -241,6 +229,19 @@ class RedisLedger(Ledger):
     async def load_quote(self, handle: str) -> dict[str, Any] | None:
         raw = await self._redis.get(self._key("q", handle))
         return None if raw is None else dict(json.loads(raw))
+
+    async def look_quote(self, handle: str, kind: Kind, day: str) -> QuoteLook:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(self._key("q", handle))
+            pipe.get(self._key("qa", handle))
+            pipe.get(self._key("day", kind, day))
+            raw, holder_id, active = await pipe.execute()
+        holder = await self.attempt(holder_id) if holder_id else None  # a used quote: the refusal's path only
+        return QuoteLook(
+            None if raw is None else dict(json.loads(raw)),
+            holder if holder is not None and holder.status in ACTIVE else None,
+            int(active or 0),
+        )
 
     # ----------------------------------------------------------------- codes
     async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:
@@ -268,6 +269,8 @@ class RedisLedger(Ledger):
         cap: int | None,
         details: dict[str, Any],
         audit: dict[str, Any],
+        *,
+        identity: str | None = None,
     ) -> Reservation:
         attempt_id, now = new_id("a"), self._clock()
         keys = [
@@ -277,6 +280,7 @@ class RedisLedger(Ledger):
             self._key("a", attempt_id),
             self._key("open", kind),
             self._key("audit"),
+            self._key("identity"),
         ]
         args = [
             attempt_id,
@@ -290,6 +294,7 @@ class RedisLedger(Ledger):
             _line(details),
             _line({**audit, "attempt": attempt_id}),
             DAY_KEY_SECONDS,
+            identity or "",
         ]
         outcome, active, holder_id = await self._reserve(keys=keys, args=args)
         if outcome == "reserved":
@@ -299,11 +304,19 @@ class RedisLedger(Ledger):
         return Reservation(None, outcome, int(active), holder.status if holder else None)
 
     async def reserve_batch(
-        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None
+        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None, *, identity: str | None = None
     ) -> BatchReservation:
         ids, now = [new_id("a") for _ in items], self._clock()
-        keys = [self._key("day", kind, day), self._key("open", kind), self._key("audit")]
-        args: list[Any] = [len(items), -1 if cap is None else cap, kind, day, repr(now), DAY_KEY_SECONDS]
+        keys = [self._key("day", kind, day), self._key("open", kind), self._key("audit"), self._key("identity")]
+        args: list[Any] = [
+            len(items),
+            -1 if cap is None else cap,
+            kind,
+            day,
+            repr(now),
+            DAY_KEY_SECONDS,
+            identity or "",
+        ]
         for attempt_id, item in zip(ids, items, strict=True):
             keys += [
                 self._key("qa", item.quote or "-"),
@@ -327,10 +340,23 @@ class RedisLedger(Ledger):
         ]
         return BatchReservation(attempts, None, int(active))
 
-    async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
+    async def settle(
+        self, attempt_id: str, status: Status, audit: dict[str, Any], *, known: Attempt | None = None
+    ) -> Attempt | None:
+        if known is not None and known.id == attempt_id:  # one round trip: the script checks what it was told
+            done = await self._settle_as(known, status, audit, checked=True)
+            if done >= 0:
+                return replace(known, status=status) if done == 1 else None
         current = await self.attempt(attempt_id)
         if current is None:
             return None
+        done = await self._settle_as(current, status, audit, checked=False)
+        return replace(current, status=status) if done == 1 else None
+
+    async def _settle_as(self, current: Attempt, status: Status, audit: dict[str, Any], *, checked: bool) -> int:
+        """Run the settle script with the keys ``current`` names: 1 settled, 0 not (already settled), -1 the
+        attempt is not what ``current`` says (only when ``checked``)."""
+        attempt_id = current.id
         keys = [
             self._key("a", attempt_id),
             self._key("qa", current.quote or "-"),
@@ -340,10 +366,9 @@ class RedisLedger(Ledger):
             self._key("audit"),
             self._key("unresolved", current.kind),
         ]
-        done = await self._settle(
-            keys=keys, args=[attempt_id, status, repr(self._clock()), _line({**audit, "attempt": attempt_id})]
-        )
-        return replace(current, status=status) if int(done) == 1 else None
+        expected = "|".join((current.kind, current.subject, current.quote or "", current.day)) if checked else ""
+        line = _line({**audit, "attempt": attempt_id})
+        return int(await self._settle(keys=keys, args=[attempt_id, status, repr(self._clock()), line, expected]))
 
     async def attempt(self, attempt_id: str) -> Attempt | None:
         fields = cast(dict[str, str], await self._redis.hgetall(self._key("a", attempt_id)))

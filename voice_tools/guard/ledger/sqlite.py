@@ -34,12 +34,14 @@ from .base import (
     Kind,
     Ledger,
     LedgerUnavailable,
+    QuoteLook,
     Redemption,
     Reservation,
     Status,
     new_code,
     new_id,
 )
+from .sqlite_jobs import SqliteJobs
 
 T = TypeVar("T")
 SCHEMA = """
@@ -61,6 +63,13 @@ CREATE INDEX IF NOT EXISTS attempts_by_subject ON attempts (account, subject, st
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, line TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pauses (account TEXT PRIMARY KEY, until REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS identity (account TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    account TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, status TEXT NOT NULL, owner TEXT,
+    lease_until REAL NOT NULL, result TEXT, updated REAL NOT NULL, PRIMARY KEY (account, id));
+CREATE TABLE IF NOT EXISTS job_items (
+    account TEXT NOT NULL, job TEXT NOT NULL, item INTEGER NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (account, job, item));
+CREATE INDEX IF NOT EXISTS job_items_by_state ON job_items (account, job, state);
 CREATE TABLE IF NOT EXISTS daily (
     account TEXT NOT NULL, name TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL,
     PRIMARY KEY (account, name, day));
@@ -74,7 +83,7 @@ _SELECT_UNRESOLVED = f"{_ATTEMPT} WHERE account = ? AND kind = ? AND status = 'u
 _SELECT_BY_QUOTE = f"{_ATTEMPT} WHERE account = ? AND quote = ? AND status IN {_ACTIVE} LIMIT 1"
 
 
-class SqliteLedger(Ledger):
+class SqliteLedger(SqliteJobs, Ledger):
     def __init__(self, path: Path | str, account: str, *, clock: Callable[[], float] = time.time) -> None:
         self.account, self._clock = account, clock
         self.path = path
@@ -91,16 +100,19 @@ class SqliteLedger(Ledger):
             self._db.execute("ALTER TABLE wrong_codes ADD COLUMN expires_at REAL NOT NULL DEFAULT 0")
 
     # ------------------------------------------------------------- plumbing
-    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _run(self, fn: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
+        """``fn`` in one transaction on a worker thread. A write takes SQLite's write lock before it reads
+        (``BEGIN IMMEDIATE``); a read (``write=False``) takes none, so it never waits for another process's
+        writer (WAL: it sees the last commit)."""
         try:
-            return await anyio.to_thread.run_sync(self._transaction, fn)
+            return await anyio.to_thread.run_sync(self._transaction, fn, write)
         except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as error:
             # a full or failing disk, a file locked past the timeout: nothing of this transaction was written
             raise LedgerUnavailable(self.url, str(error) or type(error).__name__) from error
 
-    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T], write: bool = True) -> T:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 result = fn(self._db)
             except BaseException:
@@ -135,7 +147,21 @@ class SqliteLedger(Ledger):
             ).fetchone()
             return None if row is None else cast(dict[str, Any], json.loads(row[0]))
 
-        return await self._run(load)
+        return await self._run(load, write=False)
+
+    async def look_quote(self, handle: str, kind: Kind, day: str) -> QuoteLook:
+        now = self._clock()
+
+        def look(db: sqlite3.Connection) -> QuoteLook:
+            row = db.execute(
+                "SELECT contents FROM quotes WHERE account = ? AND handle = ? AND expires_at >= ?",
+                (self.account, handle, now),
+            ).fetchone()
+            contents = None if row is None else cast(dict[str, Any], json.loads(row[0]))
+            holder = db.execute(_SELECT_BY_QUOTE, (self.account, handle)).fetchone()
+            return QuoteLook(contents, None if holder is None else _attempt(holder), self._count(db, kind, day))
+
+        return await self._run(look, write=False)
 
     # ----------------------------------------------------------------- codes
     async def issue_code(self, quote: str, binding: str, ttl_seconds: float) -> str | None:
@@ -211,12 +237,16 @@ class SqliteLedger(Ledger):
         cap: int | None,
         details: dict[str, Any],
         audit: dict[str, Any],
+        *,
+        identity: str | None = None,
     ) -> Reservation:
         now = self._clock()
         attempt_id = new_id("a")
 
         def reserve(db: sqlite3.Connection) -> Reservation:
             active = self._count(db, kind, day)
+            if identity is not None and self._identity_id(db) != identity:
+                return Reservation(None, "identity", active)
             if quote is not None:
                 holder = self._holder(db, "quote", quote, _ACTIVE)
                 if holder is not None:
@@ -237,13 +267,15 @@ class SqliteLedger(Ledger):
         return await self._run(reserve)
 
     async def reserve_batch(
-        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None
+        self, kind: Kind, items: Sequence[BatchItem], day: str, cap: int | None, *, identity: str | None = None
     ) -> BatchReservation:
         now = self._clock()
         ids = [new_id("a") for _ in items]
 
         def reserve(db: sqlite3.Connection) -> BatchReservation:
             active = self._count(db, kind, day)
+            if identity is not None and self._identity_id(db) != identity:
+                return BatchReservation([], "identity", active)
             for item in items:
                 if item.quote is not None and self._holder(db, "quote", item.quote, _ACTIVE) is not None:
                     return BatchReservation([], "quote_used", active, item.subject)
@@ -265,6 +297,10 @@ class SqliteLedger(Ledger):
 
         return await self._run(reserve)
 
+    def _identity_id(self, db: sqlite3.Connection) -> str | None:
+        row = db.execute("SELECT record FROM identity WHERE account = ?", (self.account,)).fetchone()
+        return None if row is None else str(json.loads(row[0]).get("id"))
+
     def _count(self, db: sqlite3.Connection, kind: str, day: str) -> int:
         row = db.execute(
             f"SELECT COUNT(*) FROM attempts WHERE account = ? AND kind = ? AND day = ? AND status IN {_ACTIVE}",  # noqa: S608 - constants
@@ -282,8 +318,10 @@ class SqliteLedger(Ledger):
         ).fetchone()
         return None if row is None else str(row[0])
 
-    async def settle(self, attempt_id: str, status: Status, audit: dict[str, Any]) -> Attempt | None:
-        now = self._clock()
+    async def settle(
+        self, attempt_id: str, status: Status, audit: dict[str, Any], *, known: Attempt | None = None
+    ) -> Attempt | None:
+        now = self._clock()  # the transaction reads the attempt itself: ``known`` spares nothing here
 
         def settle(db: sqlite3.Connection) -> Attempt | None:
             current = self._attempt(db, attempt_id)
@@ -302,30 +340,30 @@ class SqliteLedger(Ledger):
         return None if row is None else _attempt(row)
 
     async def attempt(self, attempt_id: str) -> Attempt | None:
-        return await self._run(lambda db: self._attempt(db, attempt_id))
+        return await self._run(lambda db: self._attempt(db, attempt_id), write=False)
 
     async def open_attempts(self, kind: Kind) -> list[Attempt]:
         def select(db: sqlite3.Connection) -> list[Attempt]:
             rows = db.execute(_SELECT_OPEN, (self.account, kind))
             return [_attempt(row) for row in rows]
 
-        return await self._run(select)
+        return await self._run(select, write=False)
 
     async def unresolved_attempts(self, kind: Kind) -> list[Attempt]:
         def select(db: sqlite3.Connection) -> list[Attempt]:
             return [_attempt(row) for row in db.execute(_SELECT_UNRESOLVED, (self.account, kind))]
 
-        return await self._run(select)
+        return await self._run(select, write=False)
 
     async def active_on(self, kind: Kind, day: str) -> int:
-        return await self._run(lambda db: self._count(db, kind, day))
+        return await self._run(lambda db: self._count(db, kind, day), write=False)
 
     async def quote_holder(self, quote: str) -> Attempt | None:
         def select(db: sqlite3.Connection) -> Attempt | None:
             row = db.execute(_SELECT_BY_QUOTE, (self.account, quote)).fetchone()
             return None if row is None else _attempt(row)
 
-        return await self._run(select)
+        return await self._run(select, write=False)
 
     # -------------------------------------------------------------- identity
     async def identity(self) -> dict[str, Any] | None:
@@ -333,7 +371,7 @@ class SqliteLedger(Ledger):
             row = db.execute("SELECT record FROM identity WHERE account = ?", (self.account,)).fetchone()
             return None if row is None else cast(dict[str, Any], json.loads(row[0]))
 
-        return await self._run(read)
+        return await self._run(read, write=False)
 
     async def claim_identity(self, record: dict[str, Any]) -> dict[str, Any]:
         def claim(db: sqlite3.Connection) -> dict[str, Any]:
@@ -380,7 +418,7 @@ class SqliteLedger(Ledger):
         return 0 if row is None else int(row[0])
 
     async def taken(self, name: str, day: str) -> int:
-        return await self._run(lambda db: self._taken(db, name, day))
+        return await self._run(lambda db: self._taken(db, name, day), write=False)
 
     # ----------------------------------------------------------------- audit
     async def record(self, audit: dict[str, Any]) -> None:
@@ -391,7 +429,7 @@ class SqliteLedger(Ledger):
             rows = db.execute("SELECT line FROM audit WHERE account = ? ORDER BY seq", (self.account,))
             return [json.loads(row[0]) for row in rows]
 
-        return await self._run(select)
+        return await self._run(select, write=False)
 
     async def pause_until(self, until: float) -> None:
         def pause(db: sqlite3.Connection) -> None:
@@ -410,10 +448,10 @@ class SqliteLedger(Ledger):
             row = db.execute("SELECT until FROM pauses WHERE account = ?", (self.account,)).fetchone()
             return float(row[0]) if row is not None and row[0] > now else None
 
-        return await self._run(read)
+        return await self._run(read, write=False)
 
     async def ping(self) -> None:
-        await self._run(lambda db: db.execute("SELECT 1").fetchone())
+        await self._run(lambda db: db.execute("SELECT 1").fetchone(), write=False)
 
     async def aclose(self) -> None:
         with self._lock:

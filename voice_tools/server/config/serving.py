@@ -40,6 +40,7 @@ class ServerSettings(BaseModel):
     audit_log: Path
     ledger_url: str
     reconciliation: Reconciliation
+    job_lease_seconds: float  # a bulk job's lease: how soon another replica resumes the job of one that died
     prompts_dir: Path | None
     retry: RetryPolicy
     zendesk_timeout: float
@@ -106,6 +107,7 @@ class ServerSettings(BaseModel):
                 stale_after_seconds=2 * timeout + window + 30,
                 give_up_after_seconds=values.get("VOICE_TOOLS_UNKNOWN_GIVE_UP"),
             ),
+            job_lease_seconds=values.get("VOICE_TOOLS_JOB_LEASE"),
             prompts_dir=prompts,
             retry=RetryPolicy(max_retries=values.get("VOICE_TOOLS_MAX_RETRIES")),
             zendesk_timeout=timeout,

@@ -153,6 +153,8 @@ VARIABLES: tuple[Variable, ...] = (
       default_text="ledger.db in the state directory; the sandbox: memory:"),
     V("VOICE_TOOLS_RECONCILE_WINDOW", "state", "how long to look for a number whose purchase answer was lost",
       Seconds(), default=30.0),
+    V("VOICE_TOOLS_JOB_LEASE", "state", "a bulk job's claim without a sign of life: then another replica resumes it",
+      Seconds(maximum=3600), default=30.0),
     V("VOICE_TOOLS_UNKNOWN_GIVE_UP", "state", "when an unknown purchase whose number never appeared is settled",
       Seconds(maximum=30 * 86400), default=86400.0),
     # ------------------------------------------------------------------ zendesk

@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import anyio
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, ConfigDict
 
-from voice_tools.client import TalkClient
+from voice_tools.client import TalkClient, ZendeskError
 from voice_tools.models import NamedRecord, PhoneNumber
+
+from .errors import message, tool_error
 
 MAX_SETTINGS_READS = 200  # numbers whose settings one call may read (one request each)
 SETTINGS_CONCURRENCY = 8
@@ -70,6 +73,24 @@ async def read_voicemail(client: TalkClient, numbers: list[PhoneNumber]) -> dict
         for n in numbers:
             group.start_soon(one, n)
     return found
+
+
+async def voicemail_within_bounds(client: TalkClient, numbers: list[PhoneNumber]) -> dict[int, bool]:
+    """``read_voicemail`` for at most MAX_SETTINGS_READS numbers (one request each), else the model-facing
+    refusal that says to narrow the other filters; a Zendesk failure as the model-facing error."""
+    if len(numbers) > MAX_SETTINGS_READS:
+        raise ToolError(
+            message(
+                f"voicemail is a setting Zendesk returns number by number, and {len(numbers)} numbers match the "
+                f"other filters; one call reads at most {MAX_SETTINGS_READS}",
+                "no, not as it is",
+                "narrow with country, group, text or another where condition, then call again",
+            )
+        )
+    try:
+        return await read_voicemail(client, numbers)
+    except ZendeskError as error:
+        raise tool_error(error, subject="the numbers' settings") from None
 
 
 def settings_row(

@@ -10,7 +10,7 @@ import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
-from voice_tools.client import APIConnectionError, InvalidRecordError, ZendeskError
+from voice_tools.client import APIConnectionError, InvalidRecordError, RateLimitError, ZendeskError
 from voice_tools.client.errors import APIStatusError
 from voice_tools.models import PhoneNumber, PhoneNumberSettings, PhoneNumberUpdate, SettingsUpdate
 
@@ -189,7 +189,7 @@ class Planned:
 
 @dataclass
 class Applied:
-    outcome: str  # applied, not_applied, unknown (as audited)
+    outcome: str  # applied, not_applied, unknown (as audited); deferred (rate limited, not audited: see apply)
     diff: list[Change]
     missed: list[str]
     error: ZendeskError | None = None  # what Zendesk answered, when it was not a 200
@@ -222,14 +222,18 @@ async def plan(app: AppState, phone_number_id: int, request: Request) -> Planned
     return Planned(phone_number_id, current, diff, [], preview_warnings(diff, details))
 
 
-async def apply(app: AppState, planned: Planned) -> Applied:
+async def apply(app: AppState, planned: Planned, *, defer_rate_limit: bool = False) -> Applied:
     """Send the change once and audit it; shielded, so a caller that goes away cannot leave it unaudited.
-    A failure is audited truthfully (``_audit_failure``) and returned with its error, not raised."""
+    A failure is audited truthfully (``_audit_failure``) and returned with its error, not raised.
+    ``defer_rate_limit``: Zendesk's rate limit (a 429, or the account's pause: nothing was done) is no failure
+    but ``deferred``, unaudited, for a caller that sends it again later (a bulk job waits it out)."""
     with anyio.CancelScope(shield=True), app.guard.in_flight.track():
         number_id, diff = planned.phone_number_id, [c.model_copy() for c in planned.diff]
         try:
             result = await app.client.update_number(number_id, _request(diff))
         except ZendeskError as error:
+            if defer_rate_limit and isinstance(error, RateLimitError):
+                return Applied("deferred", diff, [], error)
             outcome, taken = await _audit_failure(app, number_id, planned.current, diff, error)
             return Applied(outcome, diff, [], error, taken)
         # what Zendesk now holds; a field that did not take the requested value is said, never hidden

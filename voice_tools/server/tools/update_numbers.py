@@ -1,55 +1,62 @@
-"""update_numbers (toolset ``bulk``): one change over several numbers, one preview, one confirmation.
+"""update_numbers (toolset ``bulk``): one change over any number of numbers, one preview, one confirmation.
 
-"Move every number in the Sales group to Support" is one dry run (every number's before and after) and
-one confirmed call, instead of a dry run and a change per number. The numbers are given by id, or by
-the same filters list_numbers takes (country, group, text); at most MAX_NUMBERS in one call. The yes is
-asked as for a purchase (a form; a code where the operator allows codes; the operator's policy in
-``preapproved`` mode), since one call changes many lines at once. Each number is then read, checked
-(referenced ids exist), changed once and audited on its own: the answer lists each number's outcome
-(applied, not_applied, unknown, unchanged, refused), so nothing fails silently halfway.
+"Turn recording on for every number that does not record" is one dry run and one confirmed call, whether it
+concerns five numbers or six thousand. The numbers are given by id, or by list_numbers' own filters (country,
+toll_free, capability, group, text, where). The preview (``shared/bulk_plans.py``) counts them, groups them by
+the values they hold now and shows a few, in bounded words whatever the count; its plan pins exactly those
+numbers and values. The yes is asked as for a purchase, through the one driver (a form, the approval page, a
+code; the operator's policy only within VOICE_TOOLS_MAX_BULK_NUMBERS_PER_DAY), once for all of them, and a plan
+is applied once. The change then runs as a job in the ledger (``shared/bulk_jobs.py``): each number checked
+again, sent once and audited, under the account's rate limit, with progress notifications, and resumed by
+another replica if this one stops or dies. The answer counts the outcomes and lists the failures;
+``update_numbers(job=...)`` reads a job's progress from any replica.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
 import anyio
-from mcp.server.mcpserver import (
-    Context,
-    ElicitationResult,
-    Resolve,
-)
+from mcp.server.mcpserver import Context, ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, StrictBool
 
-from voice_tools.client import ZendeskError
 from voice_tools.guard import CodeSubject
+from voice_tools.guard.ledger import JobState, new_id
 from voice_tools.guard.ledger.base import HANDLE_ALPHABET
-from voice_tools.models import PhoneNumber
 
 from ..shared.arguments import Country, PhoneNumberId
+from ..shared.bulk_jobs import FAILED, FINAL, Progress
+from ..shared.bulk_plans import (
+    BeforeGroup,
+    BulkPlan,
+    Flag,
+    NumberOutcome,
+    group_id,
+    load_plan,
+    make_plan,
+    named_numbers,
+    save_plan,
+)
 from ..shared.confirmed import Asked, NothingToConfirm, Words, Yes, ask, conclude, guarded
 from ..shared.declared import OVERWRITES, Declared
-from ..shared.describe import change_words, numbers_text, sentence
-from ..shared.errors import explain, message, tool_error
-from ..shared.groups import GroupNameError
+from ..shared.errors import message
+from ..shared.filters import WHERE_DESCRIPTION
 from ..shared.invalid import invalid_arguments
-from ..shared.number_changes import Planned, Request, apply, parse_request
-from ..shared.number_changes import plan as work_out
-from ..shared.results import Change, respond
+from ..shared.results import respond
+from ..shared.selection import Capability, Selection, parse_where
 from ..shared.url_approvals import LINK_SECONDS
 from ..state import AppState, state
 
-MAX_NUMBERS = 100
-CONCURRENCY = 8
+MAX_IDS = 1000  # ids the model may list; more numbers are named by filters
+SHOWN_FAILURES = 20
 DESCRIPTION = (
-    "Apply one change (changes/settings, as update_settings) to several numbers, by phone_number_ids or by filter "
-    "(country, group, text). Call with dry_run=true first; applying asks the user once for all."
+    "Apply one change (changes/settings, as update_settings) to any number of numbers, by phone_number_ids or "
+    "list_numbers' filters. dry_run=true first; applying asks the user once for all, then runs as a job."
 )
 CHANGE = Words(
     "apply",
@@ -60,197 +67,69 @@ CHANGE = Words(
     "the change",
     "Change several numbers",
 )
-Outcome = Literal["applied", "not_applied", "unknown", "unchanged", "refused", "would_change", "changed_since_preview"]
-PLAN_HANDLE = re.compile(f"p[{HANDLE_ALPHABET}]{{10}}")
+JOB_HANDLE = re.compile(f"j[{HANDLE_ALPHABET}]{{10}}")
 
 
 class ConfirmBulk(BaseModel):
     confirm: StrictBool = Field(default=False, description="Yes, apply this change to all of these numbers")
 
 
-class NumberOutcome(BaseModel):
-    phone_number_id: int
-    number: str | None = None
-    outcome: Outcome
-    changes: list[Change] | None = None
-    reason: str | None = None
-    warnings: list[str] | None = None
-
-
 class BulkResult(BaseModel):
     applied: bool
-    numbers: list[NumberOutcome]
-    confirmation_code: str | None = None
     summary: str | None = None
-    plan: str | None = None  # the plan's handle: update_numbers(plan=...) applies exactly it
+    plan: str | None = None  # the preview's plan: update_numbers(plan=...) applies exactly it
+    matched: int | None = None
+    changing: int | None = None
+    unchanged: int | None = None
+    groups: list[BeforeGroup] | None = None  # the numbers that would change, by the values they hold now
+    warnings: list[Flag] | None = None
+    job: str | None = None
+    status: Literal["done", "running", "paused"] | None = None
+    outcomes: dict[str, int] | None = None  # numbers by outcome
+    left: int | None = None
+    failures: list[NumberOutcome] | None = None
+    more_failures: int | None = None
+    confirmation_code: str | None = None
     next_step: str
 
 
-async def targets(
-    app: AppState,
-    ids: list[int] | None,
-    country: str | None,
-    group: int | str | None,
-    text: str | None,
-) -> list[PhoneNumber]:
-    """The numbers a call names: its ids (each must be in the account), or what its filters match."""
-    if not ids and country is None and group is None and text is None:
-        found = ["it names no numbers: give phone_number_ids, or country, group or text"]
-        raise ToolError(invalid_arguments("update_numbers", found, fix=["phone_number_ids or a filter"]))
-    try:
-        # the directory's listing (at most a minute old, shared by the resolver and the body): each number
-        # is read afresh before it is changed (update.plan), so the targets need no listing of their own
-        numbers = await app.directory.numbers()
-        if ids and not {n.id for n in numbers} >= set(ids):
-            numbers = await app.directory.numbers(fresh=True)  # a number bought a moment ago
-        group_id = None if group is None else await app.groups.resolve(group)
-    except GroupNameError as error:
-        raise ToolError(invalid_arguments("update_numbers", [f"group: {error}"], fix=["group"])) from None
-    except ZendeskError as error:
-        raise tool_error(error, subject="the list of numbers") from None
-    if ids:
-        by_id = {n.id: n for n in numbers}
-        if unknown := [i for i in ids if i not in by_id]:
-            found = [f"phone_number_ids: the account has no number {', '.join(map(str, unknown))}"]
-            raise ToolError(invalid_arguments("update_numbers", found, fix=["phone_number_ids"]))
-        chosen = [by_id[i] for i in dict.fromkeys(ids)]
-    else:
-        needle = (text or "").strip().lower()
-        chosen = [
-            n
-            for n in numbers
-            if (country is None or n.country_code == country)
-            and (group_id is None or group_id in (n.group_ids or []) or n.default_group_id == group_id)
-            and (not needle or needle in f"{n.nickname or ''} {n.number or ''}".lower())
-        ]
-    if len(chosen) > MAX_NUMBERS:
-        raise ToolError(
-            message(
-                f"{len(chosen)} numbers match; one call changes at most {MAX_NUMBERS}",
-                "no, not as it is",
-                "narrow with country, group or text, or pass phone_number_ids in batches",
-            )
-        )
-    return chosen
-
-
-PLAN_TTL_SECONDS = 3600  # a preview's plan can be applied (by its handle) for an hour
-
-
 @dataclass(frozen=True)
-class BulkPlan:
-    """What the person confirms: exactly these numbers, each with the values it held when it was read (the
-    before-values shown) and its change; kept in the ledger under ``handle`` so a later call (with a code,
-    or naming the plan) applies exactly this, on any replica."""
+class Target:
+    """Which numbers one call names."""
 
-    handle: str
-    request: Request
-    items: list[Planned | NumberOutcome]
-    summary: str
+    ids: list[int] | None
+    country: str | None
+    toll_free: bool | None
+    capability: Capability | None
+    group: int | str | None
+    text: str | None
+    where: dict[str, Any] | None
 
     @property
-    def changing(self) -> list[Planned]:
-        return [i for i in self.items if isinstance(i, Planned) and _preview(i).outcome == "would_change"]
-
-
-def fingerprint(items: list[Planned | NumberOutcome], request: Request) -> str:
-    """The plan's handle: a digest of every target, its before-values and the change (``p`` and 10 letters)."""
-    rows = sorted(
-        (i.phone_number_id, [(c.field, c.before, c.after) for c in i.diff])
-        if isinstance(i, Planned)
-        else (i.phone_number_id, i.outcome)
-        for i in items
-    )
-    blob = json.dumps([rows, request.wanted, request.settings.payload() if request.settings else None], default=str)
-    digest = hashlib.sha256(blob.encode()).digest()
-    return "p" + "".join(HANDLE_ALPHABET[b % len(HANDLE_ALPHABET)] for b in digest[:10])
-
-
-async def _words(app: AppState, items: list[Planned | NumberOutcome], request: Request) -> str:
-    wanted = dict(request.wanted) | {
-        f"settings.{k}": v for k, v in (request.settings.payload() if request.settings else {}).items()
-    }
-    try:
-        groups = {int(g.id): g.name or str(g.id) for g in await app.groups.all() if str(g.id).isdigit()}
-    except ZendeskError:
-        groups = {}
-    changing = [i.current for i in items if isinstance(i, Planned) and _preview(i).outcome == "would_change"]
-    others = len(items) - len(changing)
-    told = f"{sentence(change_words(wanted, groups))} for {len(changing)} number(s)"
-    told += f": {numbers_text(changing)}" if changing else ""
-    if others:
-        told += f"; {others} other number(s) matched but are unchanged or cannot be changed (see the preview)"
-    return told
-
-
-async def make_plan(app: AppState, numbers: list[PhoneNumber], request: Request) -> BulkPlan:
-    """Read every target, work out its change, and keep the plan in the ledger under its handle."""
-    items = await _plan_all(app, numbers, request)
-    handle = fingerprint(items, request)
-    told = f"{await _words(app, items, request)}. (Plan {handle}.)"
-    record = {
-        "changes": request.wanted,
-        "settings": request.settings.payload() if request.settings else None,
-        "targets": [n.model_dump(mode="json", exclude_none=True) for n in numbers],
-        "items": [_pinned(i) for i in items],
-        "summary": told,
-    }
-    await app.guard.ledger.save_record(handle, record, PLAN_TTL_SECONDS)
-    return BulkPlan(handle, request, items, told)
-
-
-def _pinned(item: Planned | NumberOutcome) -> dict[str, Any]:
-    if isinstance(item, NumberOutcome):
-        return {"outcome": item.model_dump(mode="json", exclude_none=True)}
-    return {
-        "planned": {
-            "phone_number_id": item.phone_number_id,
-            "current": item.current.model_dump(mode="json", exclude_none=True),
-            "diff": [c.model_dump(mode="json") for c in item.diff],
-            "problems": item.problems,
-            "warnings": item.warnings,
-        }
-    }
-
-
-def _unpinned(row: dict[str, Any]) -> Planned | NumberOutcome:
-    if "outcome" in row:
-        return NumberOutcome.model_validate(row["outcome"])
-    p = row["planned"]
-    return Planned(
-        p["phone_number_id"],
-        PhoneNumber.model_validate(p["current"]),
-        [Change.model_validate(c) for c in p["diff"]],
-        [(str(x[0]), str(x[1])) for x in p["problems"]],
-        [str(w) for w in p.get("warnings", [])],
-    )
-
-
-async def load_plan(app: AppState, handle: str) -> BulkPlan:
-    """A plan made by an earlier preview, or ToolError when it is unknown or expired (nothing changed)."""
-    record = await app.guard.ledger.load_record(handle.strip()) if PLAN_HANDLE.fullmatch(handle.strip()) else None
-    if record is None:
-        raise ToolError(
-            message(
-                f"there is no change plan {handle!r}: it was never made on this server or is over an hour old",
-                "no, not with this plan",
-                "call update_numbers with dry_run=true for a new plan and show the user its preview",
-            )
+    def named(self) -> bool:
+        return bool(self.ids) or any(
+            v is not None for v in (self.country, self.toll_free, self.capability, self.group, self.text, self.where)
         )
-    request = await parse_request(app, None, record["changes"] or None, record["settings"], "update_numbers")
-    return BulkPlan(handle.strip(), request, [_unpinned(r) for r in record["items"]], record["summary"])
+
+    async def selection(self, app: AppState) -> Selection:
+        return Selection(
+            country=self.country,
+            toll_free=self.toll_free,
+            capability=self.capability,
+            group_id=await group_id(app, self.group),
+            text=self.text,
+            where=parse_where(self.where, "update_numbers"),
+        )
 
 
 @dataclass(frozen=True)
 class BulkChange:
     """One update_numbers call (not a dry run) as a confirmed action (``shared/confirmed.py``)."""
 
+    ctx: Context[Any, Any] = field(compare=False)
     changes: dict[str, Any] | None
     settings: dict[str, Any] | None
-    ids: list[int] | None
-    country: str | None
-    group: int | str | None
-    text: str | None
+    target: Target
     plan: str | None = None
     tool = "update_numbers"
     words = CHANGE
@@ -260,10 +139,8 @@ class BulkChange:
     async def prepare(self, app: AppState) -> BulkPlan:
         if self.plan is not None:
             return await load_plan(app, self.plan)
-        numbers = await targets(app, self.ids, self.country, self.group, self.text)
-        first = numbers[0].id if numbers else None
-        request = await parse_request(app, first, self.changes, self.settings, self.tool)
-        return await make_plan(app, numbers, request)
+        numbers, account = await named_numbers(app, self.target.ids, await self.target.selection(app))
+        return await make_plan(app, numbers, self.changes, self.settings, account)
 
     def summary(self, plan: BulkPlan) -> str:
         return plan.summary
@@ -275,31 +152,19 @@ class BulkChange:
             event="bulk",
             this="this change plan",
             fresh="Call update_numbers again without a code, show the user the new summary and wait for their yes",
-            audit={"plan": plan.handle, "count": len(plan.changing)},
+            audit={"plan": plan.handle, "count": len(plan.targets)},
         )
 
     async def record_no(self, app: AppState, plan: BulkPlan, how: str, why: str) -> None:
         await app.guard.write(
-            "bulk", outcome="not_applied", confirmed_by=how, reason=why, plan=plan.handle, count=len(plan.changing)
+            "bulk", outcome="not_applied", confirmed_by=how, reason=why, plan=plan.handle, count=len(plan.targets)
         )
 
     async def answered_no(self, app: AppState, plan: BulkPlan, next_step: str) -> CallToolResult:
-        return respond(
-            BulkResult(applied=False, numbers=[], summary=plan.summary, plan=plan.handle, next_step=next_step)
-        )
+        return _respond(BulkResult(applied=False, summary=plan.summary, plan=plan.handle, next_step=next_step))
 
     async def awaiting(self, app: AppState, plan: BulkPlan, next_step: str, code: str | None) -> CallToolResult:
-        preview = [_preview(p) for p in plan.items]
-        return respond(
-            BulkResult(
-                applied=False,
-                numbers=preview,
-                summary=plan.summary,
-                plan=plan.handle,
-                confirmation_code=code,
-                next_step=next_step,
-            )
-        )
+        return _respond(_preview(plan, next_step).model_copy(update={"confirmation_code": code}))
 
     def code_next_step(self) -> str:
         return (
@@ -314,32 +179,148 @@ class BulkChange:
         return LINK_SECONDS
 
     async def perform(self, app: AppState, plan: BulkPlan, yes: Yes) -> CallToolResult:
-        code, count = yes.code, len(plan.changing)
+        """The yes is in: redeem the code, count against the policy's limit, claim the plan (a plan is applied
+        once), start its job and wait for it, telling its progress."""
+        code, count = yes.code, len(plan.targets)
         if code is not None:
             subject = self.code_subject(plan).for_channel(yes.code_for)
             await guarded(self.tool, CHANGE, lambda: app.guard.codes.redeem(subject, code))
-        limit = app.settings.max_bulk_numbers_per_day
-        if yes.channel == "policy" and limit is not None:
-            await guarded(self.tool, CHANGE, lambda: app.guard.take_daily("bulk_numbers", count, limit, plan.handle))
-        await app.guard.write(
-            "bulk", outcome="confirmed", confirmed_by=yes.channel, client=yes.client, plan=plan.handle, count=count
+        return await apply_plan(self.ctx, app, plan, yes, count)
+
+
+async def apply_plan(ctx: Context[Any, Any], app: AppState, plan: BulkPlan, yes: Yes, count: int) -> CallToolResult:
+    if not count:
+        return _respond(
+            BulkResult(applied=False, summary=plan.summary, plan=plan.handle, matched=plan.matched,
+                       unchanged=plan.unchanged, next_step="Nothing to change: every matched number already has "
+                       "these values (or none matched). Tell the user.")
+        )  # fmt: skip
+    if await app.guard.ledger.take(f"bulk_plan:{plan.handle}", "once", 1, 1) is None:
+        return await status_of_plan(app, await load_plan(app, plan.handle))  # applied already: its job answers
+    limit = app.settings.max_bulk_numbers_per_day
+    if yes.channel == "policy" and limit is not None:
+        await guarded("update_numbers", CHANGE, lambda: app.guard.take_daily("bulk_numbers", count, limit, plan.handle))
+    job = new_id("j")
+    await app.guard.write(
+        "bulk", outcome="confirmed", confirmed_by=yes.channel, client=yes.client, plan=plan.handle, count=count, job=job
+    )
+    await save_plan(app, replace(plan, job=job))  # the plan now names its job; a new preview is a new plan
+    progress = await app.jobs.start(plan, yes.channel, yes.client, job)
+    return await wait_for(ctx, app, progress, plan.summary)
+
+
+async def wait_for(ctx: Context[Any, Any], app: AppState, progress: Progress, summary: str | None) -> CallToolResult:
+    """Tell the job's progress until it ends, or until this server begins to stop (the job pauses and another
+    replica resumes it). A caller that goes away leaves the job running."""
+    told = -1
+    while not progress.finished.is_set() and not app.jobs.stopping:
+        changed = progress.changed
+        if progress.done != told:
+            told = progress.done
+            await ctx.report_progress(told, progress.total, f"job {progress.job}: {told} of {progress.total} done")
+        with anyio.move_on_after(1.0):
+            await changed.wait()
+    if app.jobs.stopping:
+        with anyio.move_on_after(app.jobs.lease):  # the numbers in flight are written down, the claim released
+            await progress.finished.wait()
+    state = await app.guard.ledger.job(progress.job)
+    if state is None:  # pragma: no cover - a job is kept a week
+        raise ToolError(message(f"job {progress.job} is no longer known", "no", "call list_numbers to see the numbers"))
+    paused = not progress.finished.is_set() or progress.status == "paused"
+    return await job_answer(app, state, summary, paused=paused and state.status != "done")
+
+
+async def job_answer(app: AppState, job: JobState, summary: str | None, *, paused: bool = False) -> CallToolResult:
+    """A job as the model reads it: outcomes by count, the failures listed (a few, with the rest counted)."""
+    outcomes = {s: n for s, n in sorted(job.counts.items()) if s in FINAL and n}
+    left = sum(n for s, n in job.counts.items() if s not in FINAL)
+    failed = await app.guard.ledger.job_items(job.id, FAILED)
+    failures = [
+        NumberOutcome(phone_number_id=i, number=d.get("number"), outcome=d["state"], reason=d.get("reason"))
+        for i, d in sorted(failed.items())[:SHOWN_FAILURES]
+    ]
+    status: Literal["done", "running", "paused"] = "done" if job.status == "done" else "paused" if paused else "running"
+    done = sum(outcomes.values())
+    if status == "done":
+        next_step = f"Done: {_counted(outcomes)}. Tell the user these counts"
+        next_step += "; list the failures and their reasons" if failed else ""
+        if outcomes.get("unknown"):
+            next_step += "; check the unknown ones with get_number before changing them again"
+        if outcomes.get("changed_since_preview"):
+            next_step += "; numbers changed since the preview were left: preview again if the user still wants them"
+        next_step += "."
+    elif status == "paused":
+        next_step = (
+            f"This server is stopping: the job paused at {done} of {done + left} and resumes on another server (or "
+            f"this one when it starts again). Tell the user; check it with update_numbers(job='{job.id}')."
         )
-        results = await _apply_all(app, plan.items, plan.request)
-        app.directory.forget()  # routing changed: the next filter reads the account again
-        done = sum(1 for r in results if r.outcome == "applied")
-        moved = sum(1 for r in results if r.outcome == "changed_since_preview")
-        problems = [r for r in results if r.outcome in ("not_applied", "unknown", "refused")]
-        next_step = f"Applied to {done} of {len(plan.changing)}."
-        if moved:
-            next_step += (
-                f" {moved} changed since the preview and were left as they are: show the user, and preview again "
-                "if they still want them changed."
+    else:
+        next_step = (
+            f"Running: {done} of {done + left} done ({_counted(outcomes) or 'none yet'}). Call update_numbers("
+            f"job='{job.id}') again later for its progress; do not apply the plan again."
+        )
+    return _respond(
+        BulkResult(
+            applied=bool(outcomes.get("applied")),
+            summary=summary,
+            plan=job.record.get("plan"),
+            job=job.id,
+            status=status,
+            outcomes=outcomes,
+            left=left or None,
+            failures=failures or None,
+            more_failures=(len(failed) - len(failures)) or None,
+            next_step=next_step,
+        )
+    )
+
+
+def _counted(outcomes: dict[str, int]) -> str:
+    return ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in outcomes.items())
+
+
+async def status_of_job(app: AppState, handle: str) -> CallToolResult:
+    """``update_numbers(job=...)``: the job's progress from the ledger, on any replica. A job nobody holds (its
+    replica died or stopped) is resumed here."""
+    handle = handle.strip()
+    job = await app.guard.ledger.job(handle) if JOB_HANDLE.fullmatch(handle) else None
+    if job is None:
+        raise ToolError(
+            message(
+                f"there is no bulk change job {handle!r} (a job is kept a week)",
+                "no",
+                "call update_numbers with dry_run=true to preview the change again",
             )
-        if problems:
-            next_step += " Tell the user which were not (reason given), and check the unknown ones with get_number."
-        return respond(
-            BulkResult(applied=done > 0, numbers=results, summary=plan.summary, plan=plan.handle, next_step=next_step)
         )
+    if job.claimable(time.time()) and await app.jobs.resume(job.id) is not None:
+        job = await app.guard.ledger.job(job.id) or job
+    return await job_answer(app, job, job.record.get("summary"))
+
+
+async def status_of_plan(app: AppState, plan: BulkPlan) -> CallToolResult:
+    """A plan that was confirmed already: the progress of its job (it is not applied twice)."""
+    if plan.job is None:  # claimed a moment ago by a call that is still starting its job
+        raise ToolError(message("this plan is being applied by another call", "yes, in a few seconds", "call "
+                                f"update_numbers(plan='{plan.handle}') again for its job's progress"))  # fmt: skip
+    return await status_of_job(app, plan.job)
+
+
+def _preview(plan: BulkPlan, next_step: str) -> BulkResult:
+    return BulkResult(
+        applied=False,
+        summary=plan.summary,
+        plan=plan.handle,
+        matched=plan.matched,
+        changing=len(plan.targets),
+        unchanged=plan.unchanged,
+        groups=plan.groups or None,
+        warnings=plan.warnings or None,
+        next_step=next_step,
+    )
+
+
+def _respond(result: BulkResult) -> CallToolResult:
+    return respond(result)
 
 
 async def ask_for_confirmation(
@@ -348,14 +329,23 @@ async def ask_for_confirmation(
     settings: dict[str, Any] | None = None,
     phone_number_ids: list[int] | None = None,
     country: str | None = None,
+    toll_free: bool | None = None,
+    capability: Capability | None = None,
     group: int | str | None = None,
     text: str | None = None,
+    where: dict[str, Any] | None = None,
     plan: str | None = None,
+    job: str | None = None,
     dry_run: bool = False,
 ) -> Asked:
     if dry_run:
         return NothingToConfirm(reason="a dry run changes nothing")
-    return await ask(ctx, BulkChange(changes, settings, phone_number_ids, country, group, text, plan))
+    if job is not None:
+        return NothingToConfirm(reason="a job's progress is read, nothing is changed")
+    if plan is not None and (await load_plan(state(ctx), plan)).job is not None:
+        return NothingToConfirm(reason="this plan was confirmed already: its job's progress is read")
+    target = Target(phone_number_ids, country, toll_free, capability, group, text, where)
+    return await ask(ctx, BulkChange(ctx, changes, settings, target, plan))
 
 
 async def update_numbers(
@@ -363,137 +353,42 @@ async def update_numbers(
     confirmation: Annotated[ElicitationResult[ConfirmBulk], Resolve(ask_for_confirmation)],
     changes: Annotated[dict[str, Any] | None, Field(description="Attributes, as update_settings")] = None,
     settings: Annotated[dict[str, Any] | None, Field(description="Settings, as update_settings")] = None,
-    phone_number_ids: Annotated[list[PhoneNumberId] | None, Field(max_length=MAX_NUMBERS)] = None,
+    phone_number_ids: Annotated[list[PhoneNumberId] | None, Field(max_length=MAX_IDS)] = None,
     country: Country | None = None,
+    toll_free: bool | None = None,
+    capability: Capability | None = None,
     group: Annotated[int | str | None, Field(description="Group name or id")] = None,
     text: Annotated[str | None, Field(max_length=64, description="Match in nickname or number")] = None,
+    where: Annotated[dict[str, Any] | None, Field(description=WHERE_DESCRIPTION)] = None,
     plan: Annotated[str | None, Field(max_length=16, description="A preview's plan: apply exactly it")] = None,
-    dry_run: Annotated[bool, Field(description="true: show every number's change, change nothing")] = False,
+    job: Annotated[str | None, Field(max_length=16, description="A job's progress (changes nothing)")] = None,
+    dry_run: Annotated[bool, Field(description="true: preview the change, change nothing")] = False,
     confirmation_code: Annotated[str | None, Field(max_length=12)] = None,
 ) -> Annotated[CallToolResult, BulkResult]:
-    action = BulkChange(changes, settings, phone_number_ids, country, group, text, plan)
-    if plan is not None and (changes or settings or phone_number_ids or country or group is not None or text):
+    app = state(ctx)
+    target = Target(phone_number_ids, country, toll_free, capability, group, text, where)
+    if job is not None:
+        if plan is not None or changes or settings or target.named or dry_run:
+            raise ToolError(
+                invalid_arguments("update_numbers", ["job reads a job's progress: give job alone"], fix=["job"])
+            )
+        return await status_of_job(app, job)
+    if plan is not None and (changes or settings or target.named):
         found = ["plan fixes the numbers and the change; give plan alone, or the change and the numbers without it"]
         raise ToolError(invalid_arguments("update_numbers", found, fix=["plan"]))
-    if not dry_run:
-        return await conclude(ctx, action, confirmation, confirmation_code)
-    made = await action.prepare(state(ctx))
-    preview = [_preview(p) for p in made.items]
-    changing = sum(1 for p in preview if p.outcome == "would_change")
-    return respond(
-        BulkResult(
-            applied=False,
-            numbers=preview,
-            summary=made.summary,
-            plan=made.handle,
-            next_step=f"{changing} of {len(preview)} would change. Show the user; to apply exactly this, call "
-            f"update_numbers with plan={made.handle!r} (they confirm once).",
+    action = BulkChange(ctx, changes, settings, target, plan)
+    if dry_run:
+        made = await action.prepare(app)
+        next_step = (
+            f"{len(made.targets)} of {made.matched} would change. Show the user the summary; to apply exactly this, "
+            f"call update_numbers with plan={made.handle!r} (they confirm once)."
         )
-    )
-
-
-async def _plan_all(app: AppState, numbers: list[PhoneNumber], request: Request) -> list[Planned | NumberOutcome]:
-    """Every number read and its change worked out, a few at a time; one that cannot be read is refused."""
-    found: dict[int, Planned | NumberOutcome] = {}
-    limiter = anyio.CapacityLimiter(CONCURRENCY)
-
-    async def one(n: PhoneNumber) -> None:
-        async with limiter:
-            try:
-                found[n.id] = await work_out(app, n.id, request)
-            except ZendeskError as error:
-                found[n.id] = NumberOutcome(
-                    phone_number_id=n.id, number=n.number, outcome="refused", reason=explain(error)
-                )
-
-    async with anyio.create_task_group() as group:
-        for n in numbers:
-            group.start_soon(one, n)
-    return [found[n.id] for n in numbers]
-
-
-def _preview(item: Planned | NumberOutcome) -> NumberOutcome:
-    if isinstance(item, NumberOutcome):
-        return item
-    number = item.current.number
-    if item.problems:
-        reason = "; ".join(f"{f}: {p}" for f, p in item.problems)
-        return NumberOutcome(phone_number_id=item.phone_number_id, number=number, outcome="refused", reason=reason)
-    if not item.diff:
-        return NumberOutcome(phone_number_id=item.phone_number_id, number=number, outcome="unchanged")
-    return NumberOutcome(
-        phone_number_id=item.phone_number_id,
-        number=number,
-        outcome="would_change",
-        changes=item.diff,
-        warnings=item.warnings or None,  # what Zendesk may refuse: it decides (nothing refused on an inference)
-    )
-
-
-async def _apply_all(app: AppState, items: list[Planned | NumberOutcome], request: Request) -> list[NumberOutcome]:
-    """Each number of the plan read afresh, left as it is when it changed since the preview (a value the
-    person saw is no longer there), else changed once and audited on its own (shielded in ``apply``), a
-    few at a time. No number outside the plan is touched."""
-    results: dict[int, NumberOutcome] = {}
-    limiter = anyio.CapacityLimiter(CONCURRENCY)
-
-    async def one(pinned: Planned, request: Request) -> None:
-        async with limiter:
-            try:
-                fresh = await work_out(app, pinned.phone_number_id, request)
-            except ZendeskError as error:
-                outcome = NumberOutcome(
-                    phone_number_id=pinned.phone_number_id,
-                    number=pinned.current.number,
-                    outcome="refused",
-                    reason=explain(error),
-                )
-                results[pinned.phone_number_id] = outcome
-                return
-            if _befores(fresh) != _befores(pinned):
-                await app.guard.write(
-                    "update",
-                    phone_number_id=pinned.phone_number_id,
-                    number=pinned.current.number,
-                    outcome="changed_since_preview",
-                    fields=[c.field for c in pinned.diff],
-                )
-                results[pinned.phone_number_id] = NumberOutcome(
-                    phone_number_id=pinned.phone_number_id,
-                    number=pinned.current.number,
-                    outcome="changed_since_preview",
-                    changes=fresh.diff or None,
-                    reason="its values changed since the preview the user confirmed; left as it is",
-                )
-                return
-            done = await apply(app, fresh)
-        reason = explain(done.error, subject="the update", writes=True) if done.error else None
-        if done.missed and not reason:
-            reason = f"Zendesk did not apply {', '.join(done.missed)}"
-        results[pinned.phone_number_id] = NumberOutcome(
-            phone_number_id=pinned.phone_number_id,
-            number=pinned.current.number,
-            outcome=done.outcome,
-            changes=done.diff,
-            reason=reason,
-        )
-
-    with anyio.CancelScope(shield=True):  # every number started is settled and audited, caller or not
-        async with anyio.create_task_group() as group:
-            for item in items:
-                preview = _preview(item)
-                if isinstance(item, Planned) and preview.outcome == "would_change":
-                    group.start_soon(one, item, request)
-                else:
-                    results[preview.phone_number_id] = preview
-    return [results[i.phone_number_id] for i in items]
-
-
-def _befores(item: Planned) -> list[tuple[str, Any, Any]]:
-    """What a number held and would get, per field: the preview's promise, checked again before sending."""
-    return sorted(
-        (c.field, json.dumps(c.before, sort_keys=True), json.dumps(c.after, sort_keys=True)) for c in item.diff
-    )
+        return _respond(_preview(made, next_step))
+    if plan is not None:
+        pinned = await load_plan(app, plan)
+        if pinned.job is not None:
+            return await status_of_plan(app, pinned)
+    return await conclude(ctx, action, confirmation, confirmation_code)
 
 
 TOOL = Declared(

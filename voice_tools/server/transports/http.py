@@ -148,6 +148,7 @@ def http_app(
         app.router.routes.append(route)
     drain = Drain(http.drain_seconds)
     app.state.drain = drain  # read by uvicorn_server: SIGTERM begins it, /readyz reports it
+    parts.stopping.watch(lambda: drain.draining)  # a bulk job pauses at once and releases its claim
     for route in health_routes(settings, parts.ledger, transport, drain=drain):  # outside auth: they do nothing
         app.router.routes.append(route)
     app.router.routes.append(parts.metrics.route())  # counts and latencies only: no number, account or secret

@@ -80,6 +80,7 @@ def claim_stdin() -> BinaryIO:
 async def stop_on_signal(scope: anyio.CancelScope, parts: ServerParts, grace_seconds: float) -> None:
     with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
         async for received in signals:
+            parts.stopping.set()  # a bulk job pauses at a safe point and releases its claim
             pending = parts.in_flight.count
             waiting = f" after {pending} purchase(s) or update(s) in flight (at most {grace_seconds:g} s)"
             name = signal.Signals(received).name
