@@ -13,7 +13,7 @@ from typing import Any
 from mcp import StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from tests.processes import free_port, wait_until_listening
+from tests.processes import free_port, logged, stop, wait_until_listening
 
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_"))}
 VOICE_TOOLS = [sys.executable, "-m", "voice_tools"]
@@ -55,18 +55,12 @@ def child_pid(marker: str) -> int:
 
 @contextmanager
 def background(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        command,
-        env={**CLEAN_ENV, "VOICE_TOOLS_DRAIN": "0", **(env or {})},  # no balancer to wait for on a stop
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    process = logged(command, {**CLEAN_ENV, "VOICE_TOOLS_DRAIN": "0", **(env or {})})  # no balancer to wait for
     try:
         wait_until_listening(port, process)
         yield process
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 __all__ = ["BARE", "CLEAN_ENV", "VOICE_TOOLS", "background", "child_pid", "free_port", "rss_mb", "stdio"]

@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx2
 
@@ -21,12 +23,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def written_by(process: subprocess.Popen[bytes]) -> bytes:
+    """What a process wrote on stderr: its pipe, or the file ``logged`` gave it."""
+    log = getattr(process, "stderr_file", None)
+    if log is not None:
+        log.flush()
+        return Path(log.name).read_bytes()
+    return process.stderr.read() if process.stderr else b""
+
+
+def logged(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``command`` started with its stderr in a file, never a pipe: a server that logs more than a pipe holds
+    (some 300 audit lines) while nobody reads would block on its next line and stop answering."""
+    log = tempfile.NamedTemporaryFile(prefix="voice-tools-process-", suffix=".log")  # noqa: SIM115 - kept open
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=env)
+    process.stderr_file = log  # type: ignore[attr-defined]
+    return process
+
+
 def wait_until_listening(port: int, process: subprocess.Popen[bytes], seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            stderr = process.stderr.read() if process.stderr else b""
-            raise RuntimeError(f"process exited early with {process.returncode}: {stderr!r}")
+            raise RuntimeError(f"process exited early with {process.returncode}: {written_by(process)!r}")
         try:
             with socket.create_connection((LOOPBACK, port), timeout=0.2):
                 return
@@ -37,10 +56,8 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes], seconds: f
 
 @contextmanager
 def voice_tools_process(*args: str, port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
+    process = logged(
         [sys.executable, "-m", "voice_tools", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         # no drain delay (no balancer to wait for): a stop still answers what is in flight, without the wait
         env={**os.environ, "VOICE_TOOLS_DRAIN": "0", **(env or {})},
     )
@@ -59,6 +76,8 @@ def stop(process: subprocess.Popen[bytes], seconds: float = 10) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    if (log := getattr(process, "stderr_file", None)) is not None:
+        log.close()
 
 
 @contextmanager
