@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx2
+from jsonschema import Draft202012Validator
 from mcp import Client
 from mcp.server import MCPServer
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
@@ -135,3 +136,18 @@ def spelled(e164: str, text: str) -> bool:
     digits = e164.lstrip("+")
     pattern = r"\+" + r"[ ().-]*".join(re.escape(d) for d in digits) + r"(?!\d)"
     return re.search(pattern, text) is not None
+
+
+async def call(era: Era, tool: str, args: dict[str, Any], rig: Rig | None = None) -> CallToolResult:
+    """One tool call on a fresh connection (to ``rig``, or a new default one)."""
+    async with connect(rig or make_rig(), era) as client:
+        return await client.call_tool(tool, args)
+
+
+async def checked(result: CallToolResult, output_schema: dict[str, Any] | None) -> dict[str, Any]:
+    """Not an error; structured content fits the output schema; the text is its compact JSON."""
+    assert not result.is_error, text_of(result)
+    Draft202012Validator(output_schema or {}).validate(result.structured_content)
+    assert json.loads(text_of(result)) == result.structured_content
+    assert "\n" not in text_of(result) and ", " not in text_of(result)[:200]
+    return result.structured_content or {}

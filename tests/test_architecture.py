@@ -168,3 +168,17 @@ def test_no_import_cycles() -> None:
         if module not in state:
             visit(module, [module])
     assert not cycles, f"import cycles: {cycles[:5]}"
+
+
+def test_every_tool_s_tests_are_found_by_its_name() -> None:
+    """A tool's tests beside its name (tests/server/tools/test_<tool>.py); the pages' own tools, which only the
+    MCP Apps pages call, are tested with the pages (tests/apps/test_apps_protocol.py)."""
+    from voice_tools.server.tools import REGISTRY
+
+    tests = PACKAGE.parent / "tests"
+    missing = [
+        d.name for d in REGISTRY if not d.app_only and not (tests / "server" / "tools" / f"test_{d.name}.py").exists()
+    ]
+    pages = (tests / "apps" / "test_apps_protocol.py").read_text()
+    untested_page_tools = [d.name for d in REGISTRY if d.app_only and d.name not in pages]
+    assert not missing and not untested_page_tools, (missing, untested_page_tools)

@@ -13,8 +13,8 @@ import anyio
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from tests.guard.test_buy_number import YES, buy, offers, owned
 from tests.harness import ERAS, Answer, Era, Rig, make_rig, text_of
+from tests.server.tools.test_buy_number import YES, buy, offers, owned
 
 pytestmark = pytest.mark.anyio
 CALLS = 8

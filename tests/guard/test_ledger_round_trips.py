@@ -20,8 +20,8 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.guard.test_buy_number import YES, offers
 from tests.harness import ERAS, Answer, Era, Rig, connect, make_rig, text_of
+from tests.server.tools.test_buy_number import YES, offers
 from voice_tools.guard import AuditTrail
 from voice_tools.guard.identity import new_identity
 from voice_tools.guard.ledger import Ledger, open_ledger

@@ -9,18 +9,13 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.harness import ERAS, Answer, Era, Rig, connect, make_rig, text_of
+from tests.harness import Answer, Era, Rig, connect, make_rig, text_of
 from voice_tools.sandbox import TalkSandbox
 
 pytestmark = pytest.mark.anyio
 YES = {"confirm": True}
 ENABLED = {"VOICE_TOOLS_TOOLSETS": "numbers,release", "VOICE_TOOLS_RELEASES": "on"}
 US_SUPPORT = 900000120986  # +14155550134, "US Support"
-
-
-@pytest.fixture(params=ERAS)
-def era(request: pytest.FixtureRequest) -> Era:
-    return request.param  # type: ignore[no-any-return]
 
 
 async def release(rig: Rig, era: Era, args: dict[str, Any], answer: Answer | None = None) -> Any:

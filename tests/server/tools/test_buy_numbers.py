@@ -8,16 +8,11 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.harness import ERAS, Answer, Era, Rig, connect, make_rig, spelled, text_of
+from tests.harness import Answer, Era, Rig, connect, make_rig, spelled, text_of
 
 pytestmark = pytest.mark.anyio
 BULK = {"VOICE_TOOLS_TOOLSETS": "numbers,bulk"}
 YES = {"confirm": True}
-
-
-@pytest.fixture(params=ERAS)
-def era(request: pytest.FixtureRequest) -> Era:
-    return request.param  # type: ignore[no-any-return]
 
 
 async def offers(rig: Rig, era: Era, n: int) -> list[dict[str, Any]]:

@@ -10,18 +10,13 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.harness import ERAS, Answer, Era, Rig, connect, make_rig, spelled, text_of
+from tests.harness import Answer, Era, Rig, connect, make_rig, spelled, text_of
 from voice_tools.guard.purchase import utc_day
 from voice_tools.sandbox import TalkSandbox
 
 pytestmark = pytest.mark.anyio
 YES = {"confirm": True}
 CODES = {"VOICE_TOOLS_CONFIRMATION": "elicit_or_code"}
-
-
-@pytest.fixture(params=ERAS)
-def era(request: pytest.FixtureRequest) -> Era:
-    return request.param  # type: ignore[no-any-return]
 
 
 async def offers(rig: Rig, era: Era, limit: int = 5, **query: Any) -> list[dict[str, Any]]:

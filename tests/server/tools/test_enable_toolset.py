@@ -10,15 +10,10 @@ import pytest
 from mcp import Client
 from mcp.types import ServerNotification, ToolListChangedNotification
 
-from tests.harness import ERAS, Era, connect, make_rig, text_of
+from tests.harness import Era, connect, make_rig, text_of
 
 pytestmark = pytest.mark.anyio
 DYNAMIC = {"VOICE_TOOLS_TOOLSETS": "numbers,addresses,release", "VOICE_TOOLS_DYNAMIC_TOOLSETS": "on"}
-
-
-@pytest.fixture(params=ERAS)
-def era(request: pytest.FixtureRequest) -> Era:
-    return request.param  # type: ignore[no-any-return]
 
 
 async def names(client: Client) -> set[str]:

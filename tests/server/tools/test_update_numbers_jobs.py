@@ -10,7 +10,8 @@
 - a job left by a replica that died with numbers marked ``sending``: the resumer reads those back first, and
   sends again only the ones whose update never landed.
 
-The same against real processes killed with SIGKILL or stopped with SIGTERM: tests/server/test_bulk_processes.py.
+The same against real processes killed with SIGKILL or stopped with SIGTERM:
+tests/server/tools/test_update_numbers_processes.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.harness import ERAS, Answer, Era, Rig, connect, make_rig, text_of
+from tests.harness import Answer, Era, Rig, connect, make_rig, text_of
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
 
 pytestmark = pytest.mark.anyio
@@ -30,11 +31,6 @@ BULK = {"VOICE_TOOLS_TOOLSETS": "numbers,bulk"}
 YES = {"confirm": True}
 RECORD_ALL = {"where": {"recorded": False}, "changes": {"recorded": True}}
 ONE = "/api/v2/channels/voice/phone_numbers/"
-
-
-@pytest.fixture(params=ERAS)
-def era(request: pytest.FixtureRequest) -> Era:
-    return request.param  # type: ignore[no-any-return]
 
 
 def unrecorded(rig: Rig) -> set[int]:
