@@ -86,7 +86,7 @@ EXACT = [
         "list_numbers",
         {"view": "fat", "countries": ["US"]},
         "list_numbers was not run, its arguments are invalid: countries is not an argument of list_numbers (it takes "
-        "country, toll_free, capability, group, text, where, view, limit, offset); view is 'fat' but must be "
+        "country, toll_free, capability, group, text, where, view, limit, cursor); view is 'fat' but must be "
         "'compact', 'settings' or 'full'. Retry: yes, once they are fixed. Next: call list_numbers again with "
         "countries and view fixed.",
     ),

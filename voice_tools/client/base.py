@@ -28,6 +28,7 @@ from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ConfigurationError,
     ConnectionProblem,
     OutcomeUnknownError,
     RateLimitError,
@@ -41,6 +42,8 @@ from .retries import RetryPolicy, is_retryable, make_wait
 
 # method, status (0: no answer), seconds, requests left in the account's window (as Zendesk said)
 Observer = Callable[[str, int, float, int | None], None]
+# method and path of a write that may have changed the account (it succeeded, or its outcome is unknown)
+WriteHook = Callable[[str, str], Awaitable[None]]
 
 logger = logging.getLogger("voice_tools.client")
 
@@ -110,6 +113,19 @@ def _retry_after(response: httpx2.Response) -> float | None:
         return None  # an HTTP date: Zendesk sends seconds; fall back to backoff
 
 
+READS = frozenset({"GET", "HEAD"})
+
+
+def _may_have_changed(error: ZendeskError) -> bool:
+    """Whether a write that failed this way may still have changed the account: not when Zendesk refused it
+    (a 4xx, 429 included) or it was never sent."""
+    if isinstance(error, APIStatusError):
+        return error.status_code >= 500
+    if isinstance(error, APIConnectionError):
+        return not error.never_sent
+    return not isinstance(error, ConfigurationError)
+
+
 def connection_problem(exc: BaseException) -> ConnectionProblem:
     """Why a connection never opened, from the OS's error somewhere down the exception's chain (httpx
     wraps it in its own ConnectError, and anyio in "All connection attempts failed")."""
@@ -171,6 +187,7 @@ class BaseClient:
         self.retry = retry or RetryPolicy()
         self.pauses = Pauses(pauses or LocalBoard(clock), clock)  # the clock that ``sleep`` advances
         self._observe = observe
+        self.on_write: WriteHook | None = None  # told of every write that may have changed the account
         self.rate_budget = RateBudget()
         self._sleep, self._jitter = sleep, jitter
         self._http = httpx2.AsyncClient(
@@ -234,10 +251,22 @@ class BaseClient:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._send_once(method, path, model, params, json)
-        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+        result: Model | None = None
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    result = await self._send_once(method, path, model, params, json)
+        except ZendeskError as error:
+            if method not in READS and _may_have_changed(error):
+                await self._wrote(method, path)
+            raise
+        if method not in READS:
+            await self._wrote(method, path)
+        return result
+
+    async def _wrote(self, method: str, path: str) -> None:
+        if self.on_write is not None:
+            await self.on_write(method, path)
 
     async def _send_once(
         self,

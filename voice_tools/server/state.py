@@ -34,6 +34,7 @@ from voice_tools.guard import (
     ReleaseGuard,
 )
 from voice_tools.guard.identity import LedgerMemory
+from voice_tools.guard.ledger import MEMORY
 from voice_tools.guard.spool import Spool
 
 from .config.serving import ServerSettings
@@ -171,7 +172,9 @@ async def open_state(
             spool=parts.spool,
             memory=parts.memory,
         )
-        directory = NumberDirectory(client)
+        # walks and look-ups share snapshots of the account through the ledger, unless it lives in this process
+        directory = NumberDirectory(client, ledger=None if settings.ledger_url == MEMORY else parts.ledger)
+        client.on_write = directory.changed  # this server's own changes invalidate the snapshots, fleet-wide
         app = AppState(
             settings=settings,
             client=client,
