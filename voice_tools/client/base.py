@@ -13,7 +13,6 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
 import anyio
@@ -36,6 +35,7 @@ from .errors import (
     ZendeskError,
     error_class_for,
 )
+from .pacing import Pacer, RateBudget
 from .pauses import LocalBoard, PauseBoard, Pauses
 from .redact import safe_details, safe_text
 from .retries import RetryPolicy, is_retryable, make_wait
@@ -89,20 +89,6 @@ class DeferredTransport(httpx2.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self._transport is not None:
             await self._transport.aclose()
-
-
-@dataclass
-class RateBudget:
-    """What Zendesk last said of the account's request budget (``X-Rate-Limit-*`` headers)."""
-
-    limit: int | None = None
-    remaining: int | None = None
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        for name, attr in (("x-rate-limit", "limit"), ("x-rate-limit-remaining", "remaining")):
-            value = headers.get(name)
-            if value is not None and value.isdigit():
-                setattr(self, attr, int(value))
 
 
 def _retry_after(response: httpx2.Response) -> float | None:
@@ -189,6 +175,8 @@ class BaseClient:
         self._observe = observe
         self.on_write: WriteHook | None = None  # told of every write that may have changed the account
         self.rate_budget = RateBudget()
+        self._clock = clock
+        self.pacer = Pacer(self.rate_budget, clock, sleep)
         self._sleep, self._jitter = sleep, jitter
         self._http = httpx2.AsyncClient(
             base_url=config.url,
@@ -264,6 +252,13 @@ class BaseClient:
             await self._wrote(method, path)
         return result
 
+    async def pace(self) -> float:
+        """Wait until one more request of bulk work fits the account's request budget; the seconds waited.
+        Call it before each request of a long job (a listing's pages, a bulk change over thousands of
+        numbers): the job slows down as the budget runs low, fleet-wide, instead of meeting a 429, and
+        leaves a reserve for single requests (``pacing.py`` has the rules)."""
+        return await self.pacer.pace()
+
     async def _wrote(self, method: str, path: str) -> None:
         if self.on_write is not None:
             await self.on_write(method, path)
@@ -304,9 +299,10 @@ class BaseClient:
                 ) from None
             kind = APITimeoutError if timed_out else APIConnectionError
             raise kind(f"{method} {shown}: {what}", method=method, path=shown) from None
-        self.rate_budget.observe(response.headers)
+        self.rate_budget.observe(response.headers, self._clock())
         if response.status_code != 429:
-            await self.pauses.answered(self.rate_budget.remaining)  # after a pause, the next caller may go
+            # after a pause, the next caller may go; an answer that leaves nothing pauses the account until the reset
+            await self.pauses.answered(self.rate_budget.remaining, self.rate_budget.seen_reset_in(self._clock()))
         if response.status_code >= 400:
             error = status_error(method, shown, response, self.config.secrets())
             if isinstance(error, RateLimitError) and error.retry_after:
@@ -347,6 +343,7 @@ class BaseClient:
     ) -> httpx2.Response:
         """The request, its status and latency told to the observer (metrics), a failure as status 0."""
         started = time.perf_counter()
+        self.pacer.sent()
         try:
             response = await self._http.request(method, path, params=params, json=json)
         except httpx2.TransportError:

@@ -2,8 +2,8 @@
 
 ``AsyncPaginator`` follows ``next_page`` one page after another (lazily, so a caller that stops early
 fetches no more). ``collect()`` reads a whole list faster: offset pages are addressable, so once the
-first page gives the count, the rest are fetched concurrently, within a bound, and one at a time
-again when Zendesk reports the account's request budget nearly spent.
+first page gives the count, the rest are fetched concurrently, within a bound, each paced under the
+account's request budget (``pacing.py``): a long listing slows down rather than meet a 429.
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ import httpx2
 
 from voice_tools.models import OffsetPage, ZendeskResponse
 
-from .base import RateBudget
 from .errors import UnexpectedResponseError, ZendeskError
 
 Item = TypeVar("Item", bound=ZendeskResponse)
 PageT = TypeVar("PageT", bound=OffsetPage)
 
 DEFAULT_CONCURRENCY = 16  # 50 pages (5,000 numbers) in about four round trips after the first
-BUDGET_RESERVE = 20  # below this many requests left in the window, fetch pages one at a time
 
 Progress = Callable[[int, int], Awaitable[None]]
 FetchPage = Callable[[str, dict[str, str | int] | None], Awaitable[OffsetPage]]
+Pace = Callable[[], Awaitable[float]]
 
 
 def first_zendesk_error(failures: ExceptionGroup[Exception]) -> Exception:
@@ -53,10 +52,10 @@ class AsyncPaginator(Generic[Item]):
         params: dict[str, str | int],
         *,
         same_origin: Callable[[str], bool],
-        budget: RateBudget,
+        pace: Pace,
     ) -> None:
         self._fetch, self._path, self._params = fetch, path, params
-        self._same_origin, self._budget = same_origin, budget
+        self._same_origin, self._pace = same_origin, pace
 
     def __aiter__(self) -> AsyncIterator[Item]:
         return self._items()
@@ -100,15 +99,11 @@ class AsyncPaginator(Generic[Item]):
             return items + await self._follow(first.next_page)
         next_url = httpx2.URL(self._checked(first.next_page))
         pages: dict[int, OffsetPage] = {}
-        remaining = self._budget.remaining
-        # never let one listing spend the account's request budget: leave a reserve for everything else
-        start = concurrency if remaining is None else max(1, min(concurrency, remaining - BUDGET_RESERVE))
-        limiter = anyio.CapacityLimiter(start)
+        limiter = anyio.CapacityLimiter(concurrency)
 
         async def fetch(number: int) -> None:
             async with limiter:
-                if self._budget.remaining is not None and self._budget.remaining < BUDGET_RESERVE:
-                    limiter.total_tokens = 1
+                await self._pace()  # never spend the account's budget: slow down as it runs low
                 pages[number] = await self._fetch(str(next_url.copy_set_param("page", number)), None)
             nonlocal done
             done += 1
@@ -135,6 +130,7 @@ class AsyncPaginator(Generic[Item]):
     async def _follow(self, url: str | None) -> list[Item]:
         out: list[Item] = []
         while url:
+            await self._pace()
             page = await self._fetch(self._checked(url), None)
             out.extend(page.items())  # type: ignore[arg-type]
             url = page.next_page

@@ -49,7 +49,7 @@ class TalkClient(BaseClient):
             assert page is not None
             return page
 
-        return AsyncPaginator(fetch, path, params, same_origin=self.same_origin, budget=self.rate_budget)
+        return AsyncPaginator(fetch, path, params, same_origin=self.same_origin, pace=self.pace)
 
     @overload
     def list_numbers(self, *, minimal: Literal[False] = ..., per_page: int = ...) -> AsyncPaginator[PhoneNumber]: ...
