@@ -29,8 +29,9 @@ from mcp import Client
 from bench.common import SANDBOX_AUTH, Report, load, standalone_sandbox
 from bench.fleet import bench_fleet
 from bench.processes import BARE, VOICE_TOOLS, background, child_pid, free_port, rss_mb, stdio
-from bench.stats import Figure, percentile
+from bench.stats import Figure, percentile, verdict
 from bench.tokens import count, count_json
+from bench.walk import bench_walk
 from tests.harness import Answer, make_rig, settings, text_of
 from voice_tools.client import TalkClient
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
@@ -38,11 +39,6 @@ from voice_tools.server.app import build_server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 V = "/api/v2/channels/voice"
-
-
-def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
-    ok = value <= target if lower_is_better else value >= target
-    return f"target {target:g}: {'met' if ok else 'MISSED'}"
 
 
 # ------------------------------------------------------------------------ tokens
@@ -494,6 +490,7 @@ def sections(quick: bool) -> dict[str, Callable[[Report], Awaitable[None]]]:
         "overhead": lambda r: bench_overhead(r, runs=2 if quick else 5, calls=20 if quick else 200),
         "ledger": lambda r: bench_ledger(r, runs=2 if quick else 5, calls=20 if quick else 200),
         "large_account": lambda r: bench_large_account(r, runs=2 if quick else 5),
+        "walk": lambda r: bench_walk(r, runs=1 if quick else 3),
         "memory": lambda r: bench_memory(r, calls=500 if quick else 10_000),
         "throughput": lambda r: bench_throughput(r, calls=40 if quick else 320),
         "fleet": lambda r: bench_fleet(r, calls=64 if quick else 640, runs=1 if quick else 3),

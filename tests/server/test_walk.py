@@ -9,10 +9,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 
-from tests.harness import Rig, connect, default_sandbox, make_rig
+from tests.harness import Rig, connect, default_sandbox, make_rig, settings
+from voice_tools.guard import open_ledger
 from voice_tools.sandbox import SandboxConfig, TalkSandbox
 
 pytestmark = pytest.mark.anyio
@@ -57,11 +59,21 @@ def two_replicas(tmp_path: Path, sandbox: TalkSandbox) -> tuple[Rig, Rig]:
     return make_rig(sandbox, env), make_rig(sandbox, env)
 
 
+async def published(tmp_path: Path, pointer: str) -> None:
+    """Wait for the snapshot to reach the ledger (it is written after the first answer)."""
+    ledger = open_ledger(f"sqlite:///{tmp_path}/ledger.db", settings().account)
+    with anyio.fail_after(10):
+        while await ledger.load_record(pointer) is None:  # noqa: ASYNC110 - another process's ledger: no event to wait on
+            await anyio.sleep(0.02)
+    await ledger.aclose()
+
+
 async def test_a_walk_continued_on_another_replica_reads_the_snapshot_from_the_ledger(tmp_path: Path) -> None:
     sandbox = default_sandbox(numbers=450)
     first, second = two_replicas(tmp_path, sandbox)
     async with connect(first, "legacy") as one, connect(second, "auto") as other:
         page = (await one.call_tool("list_numbers", {"limit": 20, "view": "full"})).structured_content
+        await published(tmp_path, "s.full")
         reads = listing_reads(sandbox)
         cursor, shown = page["next_cursor"], [n["id"] for n in page["numbers"]]
         while cursor:

@@ -62,6 +62,13 @@ class TalkClient(BaseClient):
             params["minimal_mode"] = "true"
         return self._paginator(PHONE_NUMBERS, params, MinimalPhoneNumberPage if minimal else PhoneNumberPage)
 
+    def list_numbers_trimmed(self, *, per_page: int = MAX_PER_PAGE) -> AsyncPaginator[PhoneNumber]:
+        """The account's numbers in minimal mode (about a sixth of the bytes), read as ``PhoneNumber``: the
+        fields minimal mode keeps are set and every other one is None (``number`` too: the display number
+        has it)."""
+        params: dict[str, str | int] = {"per_page": max(1, min(per_page, MAX_PER_PAGE)), "minimal_mode": "true"}
+        return self._paginator(PHONE_NUMBERS, params, PhoneNumberPage)
+
     async def search_available(
         self,
         country: str,

@@ -187,6 +187,7 @@ async def open_state(
             pages=parts.pages,
         )
         async with anyio.create_task_group() as background:
+            directory.background = background  # a new snapshot reaches the ledger after its first answer
             parts.pages.attach(background)
             background.start_soon(reconcile_periodically, guard, app.releases)
             background.start_soon(catch_up_periodically, guard)

@@ -32,13 +32,15 @@ from functools import cache
 from typing import Any
 
 import anyio
+import anyio.abc
+import anyio.to_thread
 from pydantic import TypeAdapter
 
 from voice_tools.client import TalkClient
 from voice_tools.client.talk import PHONE_NUMBERS
 from voice_tools.guard import Ledger, LedgerUnavailable
 from voice_tools.guard.ledger import new_id
-from voice_tools.models import MinimalPhoneNumber, PhoneNumber
+from voice_tools.models import PhoneNumber
 
 from .results import NOISY_FIELDS
 
@@ -64,14 +66,6 @@ def number_from_display(display: str | None) -> str | None:
     if display is None or "(0)" in display or not E164_DISPLAY.fullmatch(display.strip()):
         return display
     return "+" + digits(display)
-
-
-def from_minimal(n: MinimalPhoneNumber) -> PhoneNumber:
-    """A minimal-mode record as a PhoneNumber: the fields minimal mode has, nothing invented for the rest."""
-    record: dict[str, Any] = n.model_dump(exclude_none=True)
-    record["number"] = number_from_display(n.display_number)
-    record["name"] = n.nickname or n.display_number
-    return PhoneNumber.model_validate(record)
 
 
 @dataclass(frozen=True)
@@ -132,6 +126,8 @@ class NumberDirectory:
     _newest: dict[bool, Snapshot] = field(default_factory=dict)  # by depth (minimal or not)
     _changed_at: float = float("-inf")  # the latest change this replica knows of
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
+    # where a new snapshot is written to the ledger after the answer (None: before it, in the call)
+    background: anyio.abc.TaskGroup | None = None
 
     # ------------------------------------------------------------ reading
     async def current(self, *, minimal_ok: bool, fresh: bool = False, progress: Progress | None = None) -> Snapshot:
@@ -234,18 +230,29 @@ class NumberDirectory:
     async def _take(self, *, minimal: bool, progress: Progress | None) -> Snapshot:
         started = self.clock()
         if minimal:
-            numbers = [from_minimal(n) for n in await self.client.list_numbers(minimal=True).collect(progress=progress)]
+            numbers = await self.client.list_numbers_trimmed().collect(progress=progress)
+            for n in numbers:  # minimal mode has no number field: the display number writes it out
+                n.number = number_from_display(n.display_number)
         else:
             noisy = dict.fromkeys(NOISY_FIELDS)  # Zendesk's greeting maps: no listing shows them; a third of the bytes
             numbers = [n.model_copy(update=noisy) for n in await self.client.list_numbers().collect(progress=progress)]
         snapshot = Snapshot(new_id("s"), started, minimal, numbers)
         self._keep(snapshot)
         self._newest[minimal] = snapshot
-        if self.ledger is not None:
-            with suppress(LedgerUnavailable):  # this replica keeps it; a continuation elsewhere reads the account again
-                await self.ledger.save_record(snapshot.id, pack(snapshot), KEEP_SECONDS)
-                await self.ledger.save_record(POINTER[minimal], {"id": snapshot.id, "taken_at": started}, FRESH_SECONDS)
+        if self.ledger is not None and self.background is not None:
+            self.background.start_soon(self._publish, snapshot)  # the first page is not kept waiting for it
+        elif self.ledger is not None:
+            await self._publish(snapshot)
         return snapshot
+
+    async def _publish(self, snapshot: Snapshot) -> None:
+        """Write the snapshot to the ledger, then point at it (packing runs in a worker thread)."""
+        assert self.ledger is not None
+        record = await anyio.to_thread.run_sync(pack, snapshot)
+        with suppress(LedgerUnavailable):  # this replica keeps it; a continuation elsewhere reads the account again
+            await self.ledger.save_record(snapshot.id, record, KEEP_SECONDS)
+            pointer = {"id": snapshot.id, "taken_at": snapshot.taken_at}
+            await self.ledger.save_record(POINTER[snapshot.minimal], pointer, FRESH_SECONDS)
 
     def _keep(self, snapshot: Snapshot) -> None:
         self._kept[snapshot.id] = snapshot
