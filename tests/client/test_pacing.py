@@ -8,7 +8,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from voice_tools.client import TalkClient, ZendeskConfig
+from voice_tools.client import BudgetSpentError, TalkClient, ZendeskConfig
 from voice_tools.client.pacing import TALK_RESERVE, WINDOW_SECONDS, Pacer, RateBudget
 from voice_tools.client.pauses import LocalBoard, Pauses
 from voice_tools.models import PhoneNumberUpdate
@@ -111,3 +111,15 @@ async def test_a_bulk_job_of_twice_the_budget_meets_no_429(clients: int) -> None
     puts = [r for r in sandbox.backend.requests if r.method == "PUT"]
     assert len(puts) == 200 and all(r.status == 200 for r in puts)
     assert clock.slept >= 60  # it slowed down: 200 changes on 100 a minute take at least a window
+
+
+async def test_a_wait_past_the_allowance_is_refused_at_once_with_nothing_sent() -> None:
+    clock = Clock()
+    budget = RateBudget()
+    pacer = Pacer(budget, clock, clock.sleep)
+    budget.observe(headers(699), now=clock())
+    budget.observe(headers(20), now=clock())  # at the reserve: the reset is a minute away
+    with pytest.raises(BudgetSpentError) as refused:
+        await pacer.pace(max_wait=30)
+    assert refused.value.retry_after == pytest.approx(60) and clock.slept == 0
+    assert pacer.estimate(5) == pytest.approx(60) and Pacer(RateBudget(), clock).estimate(5) == 0

@@ -252,12 +252,18 @@ class BaseClient:
             await self._wrote(method, path)
         return result
 
-    async def pace(self) -> float:
+    async def pace(self, max_wait: float | None = None) -> float:
         """Wait until one more request of bulk work fits the account's request budget; the seconds waited.
         Call it before each request of a long job (a listing's pages, a bulk change over thousands of
         numbers): the job slows down as the budget runs low, fleet-wide, instead of meeting a 429, and
-        leaves a reserve for single requests (``pacing.py`` has the rules)."""
-        return await self.pacer.pace()
+        leaves a reserve for single requests (``pacing.py`` has the rules). ``max_wait``: a wait longer than
+        this raises RateLimitError at once, nothing sent (a read inside a tool call); None, the default,
+        waits as long as the budget requires (a job that reports its progress)."""
+        return await self.pacer.pace(max_wait)
+
+    async def pace_read(self) -> float:
+        """``pace`` for a read inside a tool call: waits at most as long as a 429 would be waited for."""
+        return await self.pacer.pace(self.retry.max_retry_after)
 
     async def _wrote(self, method: str, path: str) -> None:
         if self.on_write is not None:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import anyio
 
+from .errors import BudgetSpentError
+
 WINDOW_SECONDS = 60.0  # "requests per minute": Zendesk's plans
 TALK_LIMIT, TALK_WINDOW_SECONDS = 15_000, 300.0  # Talk's own budget, documented, never reported
 FREE_SHARE = 0.5  # above this share of the budget left, bulk requests go at once
@@ -78,6 +80,11 @@ class RateBudget:
         return None if self.reset_at is None else max(self.reset_at - now, 0.0)
 
 
+def reserve(limit: int) -> int:
+    """Requests of the window bulk work leaves to single requests: 5%, at least 10 (a quarter of a tiny budget)."""
+    return max(1, min(MIN_RESERVE, limit // 4), int(limit * RESERVE_SHARE))
+
+
 @dataclass
 class Pacer:
     """Spaces one client's bulk requests under the account's budget (the module's rules)."""
@@ -94,18 +101,40 @@ class Pacer:
         """Count a request (any: single requests spend Talk's budget too)."""
         self._sent.append(self.clock())
 
-    async def pace(self) -> float:
+    async def pace(self, max_wait: float | None = None) -> float:
         """Wait until one more bulk request fits the budget; the seconds waited. Callers are let go one at a
         time, each after the spacing the budget asks for; a long wait looks again every LOOK_SECONDS, since
-        an answer to a request already sent may have changed the budget."""
+        an answer to a request already sent may have changed the budget. A wait longer than ``max_wait`` (a
+        read inside a tool call cannot wait an hour for a window) raises RateLimitError at once instead."""
         waited = 0.0
         async with self._lock:
             while (wait := self.wait_seconds()) > 0:
+                if max_wait is not None and waited + wait > max_wait:
+                    raise self.spent(wait)
                 step = min(wait, LOOK_SECONDS)
                 await self.sleep(step)
                 waited += step
             self._last = self.clock()
         return waited
+
+    def spent(self, wait: float) -> BudgetSpentError:
+        return BudgetSpentError(
+            f"the account's request budget is nearly spent ({self.budget.remaining} of {self.budget.limit} left "
+            f"in Zendesk's window); what is left would wait {wait:.0f} s, so it was not sent",
+            method="GET",
+            path="(paced)",
+            status_code=429,
+            retry_after=wait,
+        )
+
+    def estimate(self, requests: int) -> float:
+        """At least how long ``requests`` more bulk requests must wait in all: a window's reset when they are
+        more than the budget can spend before it, else nothing (the spacing between them excepted)."""
+        limit, left = self.budget.limit, self.budget.remaining
+        if not limit or left is None or requests <= left - reserve(limit):
+            return 0.0
+        reset = self.budget.seconds_to_reset(self.clock())
+        return reset if reset is not None else WINDOW_SECONDS
 
     def wait_seconds(self) -> float:
         """How long the next bulk request should wait now (0: it may go)."""
@@ -117,7 +146,7 @@ class Pacer:
         if not limit or left is None or left > limit * FREE_SHARE:
             return 0.0
         reset = self.budget.seconds_to_reset(now)
-        spendable = left - max(MIN_RESERVE, int(limit * RESERVE_SHARE))
+        spendable = left - reserve(limit)
         if spendable <= 0:
             # at the reserve: wait for the reset (unknown: a window after the last bulk request), then one
             # request goes and its answer shows whether the window reset

@@ -49,7 +49,15 @@ class TalkClient(BaseClient):
             assert page is not None
             return page
 
-        return AsyncPaginator(fetch, path, params, same_origin=self.same_origin, pace=self.pace)
+        return AsyncPaginator(
+            fetch,
+            path,
+            params,
+            same_origin=self.same_origin,
+            pace=self.pace,
+            estimate=self.pacer.estimate,
+            max_wait=self.retry.max_retry_after,  # a listing runs inside a tool call: it may not wait for long
+        )
 
     @overload
     def list_numbers(self, *, minimal: Literal[False] = ..., per_page: int = ...) -> AsyncPaginator[PhoneNumber]: ...

@@ -9,6 +9,7 @@ no other tool undoes (destructive, not idempotent). All five reach Zendesk (open
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import mcp.server.mcpserver.server as sdk_server
 from mcp.server import MCPServer
 from mcp.server.apps import client_supports_apps
 from mcp.server.auth.provider import TokenVerifier
@@ -73,6 +75,18 @@ from .views.negotiation import AppsNegotiation
 from .views.visibility import app_only, resources_without_pages, without_pages
 
 quiet_validation_links()
+
+
+def _sdk_logging(level: Any = "INFO") -> None:
+    """MCPServer configures the root logger on every construction (``logging.basicConfig`` with rich's handler),
+    importing rich for it: about 30 ms of every start. ``basicConfig`` does nothing once the root logger has a
+    handler, which ``serve`` gives it first (transports/logs.py), so then the import is skipped too."""
+    if not logging.getLogger().handlers:
+        _configure_sdk_logging(level)
+
+
+_configure_sdk_logging = vars(sdk_server)["configure_logging"]
+vars(sdk_server)["configure_logging"] = _sdk_logging  # the name MCPServer.__init__ calls
 
 INSTRUCTIONS = (
     "Manage the Zendesk Talk phone numbers of one account. Buying a number costs money every month: "

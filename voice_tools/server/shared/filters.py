@@ -114,7 +114,7 @@ async def read_voicemail(client: TalkClient, numbers: list[PhoneNumber]) -> dict
 
     async def one(n: PhoneNumber) -> None:
         async with limiter:
-            await client.pace()  # up to 200 reads: paced under the account's budget
+            await client.pace_read()  # up to 200 reads: paced under the account's budget
             details = await client.get_number(n.id, ["settings"])
         settings = details.phone_number.settings
         found[n.id] = bool(settings and settings.voicemail)
