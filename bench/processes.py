@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +18,14 @@ from mcp.client.stdio import stdio_client
 
 from tests.processes import free_port, wait_until_listening
 
-CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_"))}
+# every server the benchmarks start keeps its ledger and audit trail in a folder of this run's own: never the
+# user's state folder, and never one that earlier runs filled (a ledger holding 16,000 quotes made each search
+# 3 ms slower: the measurement must start from what a new install has)
+STATE_DIR = tempfile.mkdtemp(prefix="voice-tools-bench-state-")
+atexit.register(shutil.rmtree, STATE_DIR, ignore_errors=True)
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_"))} | {
+    "VOICE_TOOLS_STATE_DIR": STATE_DIR
+}
 VOICE_TOOLS = [sys.executable, "-m", "voice_tools"]
 BARE = [sys.executable, "-m", "bench.bare_server"]
 
@@ -55,18 +65,27 @@ def child_pid(marker: str) -> int:
 
 @contextmanager
 def background(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        command,
-        env={**CLEAN_ENV, "VOICE_TOOLS_DRAIN": "0", **(env or {})},  # no balancer to wait for on a stop
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    """A server in its own process. Its stderr goes to bench/results/servers.log: a pipe nobody reads fills
+    up (64 KB: the SDK logs every request at INFO), and the server then blocks on its next log line, which
+    looked like the bare server hanging under 32 clients."""
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with SERVER_LOG.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            env={**CLEAN_ENV, "VOICE_TOOLS_DRAIN": "0", **(env or {})},  # no balancer to wait for on a stop
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
         wait_until_listening(port, process)
         yield process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 __all__ = ["BARE", "CLEAN_ENV", "VOICE_TOOLS", "background", "child_pid", "free_port", "rss_mb", "stdio"]

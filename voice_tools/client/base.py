@@ -277,7 +277,8 @@ class BaseClient:
         params: Mapping[str, str | int] | None,
         json: Any,
     ) -> Model | None:
-        shown = httpx2.URL(path).path or path  # for messages: never the query, never a host's credentials
+        # for messages: never the query, never a host's credentials (a path of ours needs no URL parser)
+        shown = path.partition("?")[0] if path.startswith("/") else httpx2.URL(path).path or path
         # every attempt, retries too: a retry has waited out its own 429, but after a pause one request goes
         # first and the others wait for its answer
         await self._wait_for_the_account(method, shown)
