@@ -117,6 +117,7 @@ class AdvisoryBoard:
 
 
 RECONCILE_EVERY_SECONDS = 60.0
+FIRST_PASS_AFTER_SECONDS = 1.0  # a start answers its first requests (initialize, tools/list) before this work
 SPOOL_EVERY_SECONDS = 2.0
 
 
@@ -133,6 +134,7 @@ async def reconcile_periodically(
     guard: PurchaseGuard, releases: ReleaseGuard, every: float = RECONCILE_EVERY_SECONDS
 ) -> None:
     """Settle purchases and releases whose answer was lost (and those of a process that died mid-way)."""
+    await anyio.sleep(FIRST_PASS_AFTER_SECONDS)
     while True:
         try:
             settled = await guard.reconcile() + await releases.reconcile()
