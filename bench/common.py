@@ -62,10 +62,12 @@ def standalone_sandbox(*options: str) -> Iterator[Standalone]:
 class Report:
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str, str]] = []
+        self.keys: list[str] = []  # each row's key in ``data``, in the same order
         self.data: dict[str, Any] = {}
 
     def add(self, key: str, label: str, value: str, baseline: str = "", verdict: str = "", **data: Any) -> None:
         self.rows.append((label, value, baseline, verdict))
+        self.keys.append(key)
         self.data[key] = data
         print(
             f"  {label}: {value}"

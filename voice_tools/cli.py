@@ -91,14 +91,17 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from voice_tools.server.config.reference import help_text
+def _serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], *, helping: bool = True) -> None:
+    epilog = None
+    if helping:  # the variables' table is for --help: a start does not render it
+        from voice_tools.server.config.reference import help_text
 
+        epilog = "environment variables (voice-tools refuses any other VOICE_TOOLS_ name):\n" + help_text()
     p = sub.add_parser(
         "serve",
         help="run the MCP server (stdio by default; --http for streamable HTTP)",
         description="Run the MCP server for one Zendesk Talk account (the built-in sandbox without credentials).",
-        epilog="environment variables (voice-tools refuses any other VOICE_TOOLS_ name):\n" + help_text(),
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
@@ -251,10 +254,17 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; for ``serve`` without ``--help``, only what parsing it needs (a chat client
+    starts the server once per session: the help's variables table and the config command's parser are
+    not built then)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    starting = bool(args) and args[0] == "serve" and not {"-h", "--help"} & set(args)
     parser = argparse.ArgumentParser(prog="voice-tools", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = parser.add_subparsers(dest="command")
-    _serve_parser(sub)
+    _serve_parser(sub, helping=not starting)
+    if starting:
+        return parser
     _sandbox_parser(sub)
     _ledger_parser(sub)
     from voice_tools.install.command import add_parser as _config_parser
@@ -269,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     commands = {
         "serve": run_serve,

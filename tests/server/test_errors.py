@@ -86,7 +86,7 @@ EXACT = [
         "list_numbers",
         {"view": "fat", "countries": ["US"]},
         "list_numbers was not run, its arguments are invalid: countries is not an argument of list_numbers (it takes "
-        "country, toll_free, capability, group, text, where, view, limit, offset); view is 'fat' but must be "
+        "country, toll_free, capability, group, text, where, view, limit, cursor); view is 'fat' but must be "
         "'compact', 'settings' or 'full'. Retry: yes, once they are fixed. Next: call list_numbers again with "
         "countries and view fixed.",
     ),
@@ -137,16 +137,16 @@ async def test_rate_limited_says_after_how_long() -> None:
     assert "rate limit" in text and "Retry: yes, after 90 s" in text and "wait 90 s" in text
 
 
-async def test_a_rate_limit_met_inside_a_concurrent_listing_reads_as_one_rate_limit(era: Era) -> None:
-    """30 pages read 16 at a time under a budget of 10 requests an hour: sibling requests fail together
-    (an ExceptionGroup inside the client), and the model still gets the one rate-limit message."""
+async def test_a_listing_the_budget_cannot_carry_stops_before_meeting_the_rate_limit(era: Era) -> None:
+    """30 pages under a budget of 10 requests an hour: after the first page shows what is left, the listing
+    sends nothing it cannot finish (client/pacing.py), and the model gets one message with the wait."""
     sandbox = TalkSandbox(SandboxConfig(numbers=3000, rate_limit=10, rate_window=3600))
     text, rig = await failure(era, "list_numbers", {}, sandbox)
-    assert text == (
-        "Zendesk's rate limit for this account is used up (Zendesk answered 429). Retry: yes, after 3600 s. "
-        "Next: wait 3600 s, then call again."
+    assert text.startswith("This server stopped before the list of numbers would use up Zendesk's rate limit")
+    assert "would not carry the 29 pages left" in text and text.endswith(
+        "Retry: yes, after 60 s. Next: wait 60 s, then call again."
     )
-    assert rig.transport.count("GET") > 10  # it was the concurrent reads that met the limit
+    assert rig.transport.count("GET") == 1 and all(r.status != 429 for r in sandbox.backend.requests)
 
 
 async def test_an_unknown_group_id_is_a_warning_in_the_preview_never_a_refusal(era: Era) -> None:

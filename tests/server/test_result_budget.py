@@ -1,5 +1,5 @@
 """No tool result passes the token budget, on a 20,000-number account, in any view; what is left out is
-said, and ``next_offset`` reaches every match exactly once. Measured with cl100k itself (bench/tokens.py);
+said, and ``next_cursor`` reaches every match exactly once. Measured with cl100k itself (bench/tokens.py);
 the budget is lowered to keep the test fast (bench/ reports the default's real figures)."""
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ def big_account() -> TalkSandbox:
 CALLS: list[tuple[str, dict[str, Any]]] = [
     ("list_numbers", {"limit": 500}),
     ("list_numbers", {"view": "full", "limit": 500}),
-    ("list_numbers", {"view": "full", "limit": 500, "offset": 10_000}),
     ("list_numbers", {"country": "US", "limit": 500}),
     (
         "get_number",
@@ -54,26 +53,21 @@ async def test_no_result_passes_the_budget_in_any_view(era: Era, big_account: Ta
             assert estimated_tokens(text_of(result)) >= tokens  # the estimate is an upper bound
         listing = (await client.call_tool("list_numbers", {"view": "full", "limit": 500})).structured_content
         resource = await client.read_resource("zendesk-talk://phone-numbers")
-    assert listing["matched"] == 20_000 and listing["next_offset"] == len(listing["numbers"]) < 500
-    assert f"offset={listing['next_offset']}" in listing["next_step"] and "view compact" in listing["next_step"]
+    assert listing["matched"] == 20_000 and len(listing["numbers"]) < 500 and listing["next_cursor"]
+    assert "cursor=next_cursor" in listing["next_step"] and "view compact" in listing["next_step"]
     assert count(resource.contents[0].text) <= BUDGET  # type: ignore[union-attr]
 
 
-async def test_next_offset_reaches_every_match_exactly_once(era: Era) -> None:
+async def test_next_cursor_reaches_every_match_exactly_once(era: Era) -> None:
     rig = make_rig(TalkSandbox(SandboxConfig(numbers=700)), env={"VOICE_TOOLS_MAX_RESULT_TOKENS": "600"})
     seen: list[int] = []
-    offset: int | None = 0
+    cursor: str | None = None
     calls = 0
     async with connect(rig, era) as client:
-        while offset is not None:
-            page = (await client.call_tool("list_numbers", {"limit": 500, "offset": offset})).structured_content
+        while calls == 0 or cursor is not None:
+            args: dict[str, Any] = {"limit": 500} | ({"cursor": cursor} if cursor else {})
+            page = (await client.call_tool("list_numbers", args)).structured_content
             seen += [n["id"] for n in page["numbers"]]
-            offset, calls = page.get("next_offset"), calls + 1
-            assert calls < 100, "the offsets do not advance"
+            cursor, calls = page.get("next_cursor"), calls + 1
+            assert calls < 100, "the cursor does not advance"
     assert len(seen) == 700 == len(set(seen)) and calls > 2
-
-
-async def test_an_offset_past_the_end_says_so(era: Era) -> None:
-    async with connect(make_rig(), era) as client:
-        result = (await client.call_tool("list_numbers", {"offset": 50})).structured_content
-    assert result["numbers"] == [] and result["next_step"].startswith("offset 50 is past the 12 matches")

@@ -25,6 +25,9 @@ INTERNALS = {
     "output_schema": "the published output schema, compacted at assembly",
     "_connection": "the connection a request came on (the session object is per request): loaded toolsets",
 }
+# A module global of the SDK's replaced (not an attribute): MCPServer() sets up logging with rich on every
+# construction, about 30 ms of every start, even when serve has already configured logging.
+REPLACED = ("mcp.server.mcpserver.server", "configure_logging")
 
 
 def test_only_sdk_py_reaches_into_the_sdk() -> None:
@@ -74,3 +77,23 @@ async def test_a_request_s_connection_is_the_same_across_a_2025_connection_and_n
         assert type(seen[0]).__hash__ is object.__hash__  # a weak-keyed memory of it keys on identity
     else:
         assert seen == [None, None, None]
+
+
+def test_the_sdk_s_logging_set_up_is_still_what_mcpserver_calls_and_is_skipped_once_logging_is_configured() -> None:
+    import importlib
+    import inspect
+    import logging
+
+    module_name, name = REPLACED
+    module = importlib.import_module(module_name)
+    assert f"{name}(" in inspect.getsource(MCPServer.__init__), "MCPServer no longer calls it: drop the patch"
+    assert getattr(module, name).__module__ == "voice_tools.server.sdk"
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    root.addHandler(logging.NullHandler())
+    try:
+        before = list(root.handlers)
+        MCPServer("probe")
+        assert root.handlers == before  # serve's logging kept, nothing added
+    finally:
+        root.handlers = handlers

@@ -13,7 +13,6 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
 import anyio
@@ -28,6 +27,7 @@ from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ConfigurationError,
     ConnectionProblem,
     OutcomeUnknownError,
     RateLimitError,
@@ -35,12 +35,15 @@ from .errors import (
     ZendeskError,
     error_class_for,
 )
+from .pacing import Pacer, RateBudget
 from .pauses import LocalBoard, PauseBoard, Pauses
 from .redact import safe_details, safe_text
 from .retries import RetryPolicy, is_retryable, make_wait
 
 # method, status (0: no answer), seconds, requests left in the account's window (as Zendesk said)
 Observer = Callable[[str, int, float, int | None], None]
+# method and path of a write that may have changed the account (it succeeded, or its outcome is unknown)
+WriteHook = Callable[[str, str], Awaitable[None]]
 
 logger = logging.getLogger("voice_tools.client")
 
@@ -88,26 +91,25 @@ class DeferredTransport(httpx2.AsyncBaseTransport):
             await self._transport.aclose()
 
 
-@dataclass
-class RateBudget:
-    """What Zendesk last said of the account's request budget (``X-Rate-Limit-*`` headers)."""
-
-    limit: int | None = None
-    remaining: int | None = None
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        for name, attr in (("x-rate-limit", "limit"), ("x-rate-limit-remaining", "remaining")):
-            value = headers.get(name)
-            if value is not None and value.isdigit():
-                setattr(self, attr, int(value))
-
-
 def _retry_after(response: httpx2.Response) -> float | None:
     raw = response.headers.get("retry-after")
     try:
         return max(float(raw), 0.0) if raw is not None else None
     except ValueError:
         return None  # an HTTP date: Zendesk sends seconds; fall back to backoff
+
+
+READS = frozenset({"GET", "HEAD"})
+
+
+def _may_have_changed(error: ZendeskError) -> bool:
+    """Whether a write that failed this way may still have changed the account: not when Zendesk refused it
+    (a 4xx, 429 included) or it was never sent."""
+    if isinstance(error, APIStatusError):
+        return error.status_code >= 500
+    if isinstance(error, APIConnectionError):
+        return not error.never_sent
+    return not isinstance(error, ConfigurationError)
 
 
 def connection_problem(exc: BaseException) -> ConnectionProblem:
@@ -171,7 +173,10 @@ class BaseClient:
         self.retry = retry or RetryPolicy()
         self.pauses = Pauses(pauses or LocalBoard(clock), clock)  # the clock that ``sleep`` advances
         self._observe = observe
+        self.on_write: WriteHook | None = None  # told of every write that may have changed the account
         self.rate_budget = RateBudget()
+        self._clock = clock
+        self.pacer = Pacer(self.rate_budget, clock, sleep)
         self._sleep, self._jitter = sleep, jitter
         self._http = httpx2.AsyncClient(
             base_url=config.url,
@@ -234,10 +239,35 @@ class BaseClient:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._send_once(method, path, model, params, json)
-        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+        result: Model | None = None
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    result = await self._send_once(method, path, model, params, json)
+        except ZendeskError as error:
+            if method not in READS and _may_have_changed(error):
+                await self._wrote(method, path)
+            raise
+        if method not in READS:
+            await self._wrote(method, path)
+        return result
+
+    async def pace(self, max_wait: float | None = None) -> float:
+        """Wait until one more request of bulk work fits the account's request budget; the seconds waited.
+        Call it before each request of a long job (a listing's pages, a bulk change over thousands of
+        numbers): the job slows down as the budget runs low, fleet-wide, instead of meeting a 429, and
+        leaves a reserve for single requests (``pacing.py`` has the rules). ``max_wait``: a wait longer than
+        this raises RateLimitError at once, nothing sent (a read inside a tool call); None, the default,
+        waits as long as the budget requires (a job that reports its progress)."""
+        return await self.pacer.pace(max_wait)
+
+    async def pace_read(self) -> float:
+        """``pace`` for a read inside a tool call: waits at most as long as a 429 would be waited for."""
+        return await self.pacer.pace(self.retry.max_retry_after)
+
+    async def _wrote(self, method: str, path: str) -> None:
+        if self.on_write is not None:
+            await self.on_write(method, path)
 
     async def _send_once(
         self,
@@ -247,7 +277,8 @@ class BaseClient:
         params: Mapping[str, str | int] | None,
         json: Any,
     ) -> Model | None:
-        shown = httpx2.URL(path).path or path  # for messages: never the query, never a host's credentials
+        # for messages: never the query, never a host's credentials (a path of ours needs no URL parser)
+        shown = path.partition("?")[0] if path.startswith("/") else httpx2.URL(path).path or path
         # every attempt, retries too: a retry has waited out its own 429, but after a pause one request goes
         # first and the others wait for its answer
         await self._wait_for_the_account(method, shown)
@@ -275,9 +306,10 @@ class BaseClient:
                 ) from None
             kind = APITimeoutError if timed_out else APIConnectionError
             raise kind(f"{method} {shown}: {what}", method=method, path=shown) from None
-        self.rate_budget.observe(response.headers)
+        self.rate_budget.observe(response.headers, self._clock())
         if response.status_code != 429:
-            await self.pauses.answered(self.rate_budget.remaining)  # after a pause, the next caller may go
+            # after a pause, the next caller may go; an answer that leaves nothing pauses the account until the reset
+            await self.pauses.answered(self.rate_budget.remaining, self.rate_budget.seen_reset_in(self._clock()))
         if response.status_code >= 400:
             error = status_error(method, shown, response, self.config.secrets())
             if isinstance(error, RateLimitError) and error.retry_after:
@@ -318,6 +350,7 @@ class BaseClient:
     ) -> httpx2.Response:
         """The request, its status and latency told to the observer (metrics), a failure as status 0."""
         started = time.perf_counter()
+        self.pacer.sent()
         try:
             response = await self._http.request(method, path, params=params, json=json)
         except httpx2.TransportError:

@@ -161,6 +161,13 @@ class ServerError(APIStatusError):
     retryable = True
 
 
+class BudgetSpentError(RateLimitError):
+    """Raised before sending: the account's request budget, as Zendesk last reported it, would not carry this
+    work within the wait allowed (``pacing.py``). Zendesk was not asked; nothing was refused by it."""
+
+    retryable = False  # waiting is the caller's decision: the error says how long
+
+
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,

@@ -2,8 +2,8 @@
 
 ``AsyncPaginator`` follows ``next_page`` one page after another (lazily, so a caller that stops early
 fetches no more). ``collect()`` reads a whole list faster: offset pages are addressable, so once the
-first page gives the count, the rest are fetched concurrently, within a bound, and one at a time
-again when Zendesk reports the account's request budget nearly spent.
+first page gives the count, the rest are fetched concurrently, within a bound, each paced under the
+account's request budget (``pacing.py``): a long listing slows down rather than meet a 429.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ import httpx2
 
 from voice_tools.models import OffsetPage, ZendeskResponse
 
-from .base import RateBudget
-from .errors import UnexpectedResponseError, ZendeskError
+from .errors import BudgetSpentError, UnexpectedResponseError, ZendeskError
 
 Item = TypeVar("Item", bound=ZendeskResponse)
 PageT = TypeVar("PageT", bound=OffsetPage)
 
 DEFAULT_CONCURRENCY = 16  # 50 pages (5,000 numbers) in about four round trips after the first
-BUDGET_RESERVE = 20  # below this many requests left in the window, fetch pages one at a time
 
 Progress = Callable[[int, int], Awaitable[None]]
 FetchPage = Callable[[str, dict[str, str | int] | None], Awaitable[OffsetPage]]
+Pace = Callable[[float | None], Awaitable[float]]  # max_wait -> seconds waited (BudgetSpentError past it)
+Estimate = Callable[[int], float]  # requests -> at least how long they must wait for the budget
 
 
 def first_zendesk_error(failures: ExceptionGroup[Exception]) -> Exception:
@@ -53,10 +53,18 @@ class AsyncPaginator(Generic[Item]):
         params: dict[str, str | int],
         *,
         same_origin: Callable[[str], bool],
-        budget: RateBudget,
+        pace: Pace,
+        estimate: Estimate,
+        max_wait: float | None,
     ) -> None:
         self._fetch, self._path, self._params = fetch, path, params
-        self._same_origin, self._budget = same_origin, budget
+        self._same_origin, self._pace, self._estimate = same_origin, pace, estimate
+        self._max_wait = max_wait  # a listing's pacing waits at most this long in all (None: as long as it takes)
+        self._waited = 0.0
+
+    async def _paced(self, patient: bool = False) -> None:
+        allowed = None if self._max_wait is None or patient else self._max_wait - self._waited
+        self._waited += await self._pace(allowed)
 
     def __aiter__(self) -> AsyncIterator[Item]:
         return self._items()
@@ -84,8 +92,12 @@ class AsyncPaginator(Generic[Item]):
             )
         return url
 
-    async def collect(self, concurrency: int = DEFAULT_CONCURRENCY, *, progress: Progress | None = None) -> list[Item]:
-        """Every item, in order. Pages after the first are fetched concurrently (at most ``concurrency``).
+    async def collect(
+        self, concurrency: int = DEFAULT_CONCURRENCY, *, progress: Progress | None = None, patient: bool = False
+    ) -> list[Item]:
+        """Every item, in order. Pages after the first are fetched concurrently (at most ``concurrency``), paced
+        under the account's budget: within the client's ``max_retry_after`` in all (BudgetSpentError, nothing
+        more sent, when the budget would not carry the rest in that time) or, ``patient``, as long as it takes.
         ``progress(pages_read, pages_total)`` is awaited after each page."""
         first = await self._fetch(self._path, self._params)
         items: list[Item] = list(first.items())  # type: ignore[arg-type]
@@ -97,18 +109,23 @@ class AsyncPaginator(Generic[Item]):
         if progress is not None:
             await progress(done, max(last, 2))
         if last <= 2 or concurrency <= 1:
-            return items + await self._follow(first.next_page)
+            return items + await self._follow(first.next_page, patient)
         next_url = httpx2.URL(self._checked(first.next_page))
+        if not patient and self._max_wait is not None and (wait := self._estimate(last - 1)) > self._max_wait:
+            raise BudgetSpentError(  # fail now, not after spending what is left of the budget and the wait
+                f"the account's request budget would not carry the {last - 1} pages left of this listing: they "
+                f"would wait {wait:.0f} s for Zendesk's window, so none was sent",
+                method="GET",
+                path=self._path,
+                status_code=429,
+                retry_after=wait,
+            )
         pages: dict[int, OffsetPage] = {}
-        remaining = self._budget.remaining
-        # never let one listing spend the account's request budget: leave a reserve for everything else
-        start = concurrency if remaining is None else max(1, min(concurrency, remaining - BUDGET_RESERVE))
-        limiter = anyio.CapacityLimiter(start)
+        limiter = anyio.CapacityLimiter(concurrency)
 
         async def fetch(number: int) -> None:
             async with limiter:
-                if self._budget.remaining is not None and self._budget.remaining < BUDGET_RESERVE:
-                    limiter.total_tokens = 1
+                await self._paced(patient)  # never spend the account's budget: slow down as it runs low
                 pages[number] = await self._fetch(str(next_url.copy_set_param("page", number)), None)
             nonlocal done
             done += 1
@@ -129,12 +146,15 @@ class AsyncPaginator(Generic[Item]):
                     seen.add(key)
                     items.append(item)  # type: ignore[arg-type]
         # numbers added while the pages were read: follow on from the last page as Zendesk links it
-        items.extend(i for i in await self._follow(pages[last].next_page) if getattr(i, "id", None) not in seen)
+        items.extend(
+            i for i in await self._follow(pages[last].next_page, patient) if getattr(i, "id", None) not in seen
+        )
         return items
 
-    async def _follow(self, url: str | None) -> list[Item]:
+    async def _follow(self, url: str | None, patient: bool = False) -> list[Item]:
         out: list[Item] = []
         while url:
+            await self._paced(patient)
             page = await self._fetch(self._checked(url), None)
             out.extend(page.items())  # type: ignore[arg-type]
             url = page.next_page

@@ -83,8 +83,13 @@ class Pauses:
         self._after_pause, self._first_out = True, None
         await self.board.pause_until(until)
 
-    async def answered(self, remaining: int | None) -> None:
-        """A request was answered (not 429), leaving ``remaining`` requests of budget if Zendesk said."""
+    async def answered(self, remaining: int | None, reset_in: float | None = None) -> None:
+        """A request was answered (not 429), leaving ``remaining`` requests of budget if Zendesk said. One
+        that leaves nothing, with the window's reset ``reset_in`` seconds away (when known), pauses every
+        client of the account until then: the next request anywhere would be a 429."""
+        if remaining == 0 and reset_in and not self._after_pause:
+            await self.told_to_wait(reset_in)
+            return
         if not self._after_pause:
             return
         self._first_out = None

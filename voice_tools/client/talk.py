@@ -49,7 +49,15 @@ class TalkClient(BaseClient):
             assert page is not None
             return page
 
-        return AsyncPaginator(fetch, path, params, same_origin=self.same_origin, budget=self.rate_budget)
+        return AsyncPaginator(
+            fetch,
+            path,
+            params,
+            same_origin=self.same_origin,
+            pace=self.pace,
+            estimate=self.pacer.estimate,
+            max_wait=self.retry.max_retry_after,  # a listing runs inside a tool call: it may not wait for long
+        )
 
     @overload
     def list_numbers(self, *, minimal: Literal[False] = ..., per_page: int = ...) -> AsyncPaginator[PhoneNumber]: ...
@@ -61,6 +69,13 @@ class TalkClient(BaseClient):
         if minimal:
             params["minimal_mode"] = "true"
         return self._paginator(PHONE_NUMBERS, params, MinimalPhoneNumberPage if minimal else PhoneNumberPage)
+
+    def list_numbers_trimmed(self, *, per_page: int = MAX_PER_PAGE) -> AsyncPaginator[PhoneNumber]:
+        """The account's numbers in minimal mode (about a sixth of the bytes), read as ``PhoneNumber``: the
+        fields minimal mode keeps are set and every other one is None (``number`` too: the display number
+        has it)."""
+        params: dict[str, str | int] = {"per_page": max(1, min(per_page, MAX_PER_PAGE)), "minimal_mode": "true"}
+        return self._paginator(PHONE_NUMBERS, params, PhoneNumberPage)
 
     async def search_available(
         self,

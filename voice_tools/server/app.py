@@ -43,6 +43,7 @@ from .views.negotiation import AppsNegotiation
 
 quiet_validation_links()
 
+
 INSTRUCTIONS = (
     "Manage the Zendesk Talk phone numbers of one account. Buying a number costs money every month: "
     "never buy without the user's explicit yes to the price. Before changing a number, show the user the "

@@ -7,13 +7,17 @@ the tool manager (``_tool_manager``: a tool's argument model, to refuse bad argu
 before the SDK's own validation words them for a programmer) and the published schemas (each tool's
 ``parameters`` and ``fn_metadata.output_schema``, compacted once at assembly: every token of the tool list is
 paid on every turn), and the connection a request came on (``ServerSession._connection``: the session object
-is built per request, and toolsets loaded with ``enable_toolset`` belong to the connection).
+is built per request, and toolsets loaded with ``enable_toolset`` belong to the connection). One module
+global is replaced: ``configure_logging``, which MCPServer calls on every construction and which imports rich
+even when ``serve`` has configured logging already.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import mcp.server.mcpserver.server as sdk_server
 from mcp.server import MCPServer
 from mcp.server.apps import client_supports_apps
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
@@ -188,3 +192,15 @@ def connection_key(ctx: ServerRequestContext[Any, Any]) -> Any | None:
     if session.protocol_version >= FIRST_SESSIONLESS_VERSION:  # dated versions: later ones compare greater
         return None
     return session._connection
+
+
+def _sdk_logging(level: Any = "INFO") -> None:
+    """MCPServer configures the root logger on every construction (``logging.basicConfig`` with rich's handler),
+    importing rich for it: about 30 ms of every start. ``basicConfig`` does nothing once the root logger has a
+    handler, which ``serve`` gives it first (transports/logs.py), so then the import is skipped too."""
+    if not logging.getLogger().handlers:
+        _sdk_configure_logging(level)
+
+
+_sdk_configure_logging = vars(sdk_server)["configure_logging"]
+vars(sdk_server)["configure_logging"] = _sdk_logging  # the name MCPServer.__init__ calls

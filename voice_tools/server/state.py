@@ -34,6 +34,7 @@ from voice_tools.guard import (
     ReleaseGuard,
 )
 from voice_tools.guard.identity import LedgerMemory
+from voice_tools.guard.ledger import MEMORY
 from voice_tools.guard.spool import Spool
 
 from .config.serving import ServerSettings
@@ -143,6 +144,7 @@ class AdvisoryBoard:
 
 
 RECONCILE_EVERY_SECONDS = 60.0
+FIRST_PASS_AFTER_SECONDS = 1.0  # a start answers its first requests (initialize, tools/list) before this work
 SPOOL_EVERY_SECONDS = 2.0
 
 
@@ -159,6 +161,7 @@ async def reconcile_periodically(
     guard: PurchaseGuard, releases: ReleaseGuard, every: float = RECONCILE_EVERY_SECONDS
 ) -> None:
     """Settle purchases and releases whose answer was lost (and those of a process that died mid-way)."""
+    await anyio.sleep(FIRST_PASS_AFTER_SECONDS)
     while True:
         try:
             settled = await guard.reconcile() + await releases.reconcile()
@@ -198,7 +201,9 @@ async def open_state(
             spool=parts.spool,
             memory=parts.memory,
         )
-        directory = NumberDirectory(client)
+        # walks and look-ups share snapshots of the account through the ledger, unless it lives in this process
+        directory = NumberDirectory(client, ledger=None if settings.ledger_url == MEMORY else parts.ledger)
+        client.on_write = directory.changed  # this server's own changes invalidate the snapshots, fleet-wide
         app = AppState(
             settings=settings,
             client=client,
@@ -215,6 +220,7 @@ async def open_state(
 
         app.jobs = BulkJobs(app, lease_seconds=settings.job_lease_seconds, stopping=parts.stopping)
         async with anyio.create_task_group() as background:
+            directory.background = background  # a new snapshot reaches the ledger after its first answer
             parts.pages.attach(background)
             background.start_soon(reconcile_periodically, guard, app.releases)
             background.start_soon(catch_up_periodically, guard)

@@ -34,6 +34,15 @@ schemas included, is committed in `tests/snapshots/`.
 - **Results** are structured content (with an output schema) and, as text, the same compact JSON without
   nulls. Every result fits a model's context (`VOICE_TOOLS_MAX_RESULT_TOKENS`, 8,000 cl100k tokens by
   default): a listing returns what fits, says how many it left out and how to continue.
+- **Large accounts**: the Talk API lists numbers 100 to a page with no look-up by number, under a budget of
+  700 requests a minute by default. A listing's first call reads the account once into a snapshot (in
+  Zendesk's `minimal_mode` when the view and filters need only its fields) and names its moment (`as_of`);
+  `next_cursor` continues from that snapshot for 15 minutes, on this server or any replica (snapshots are
+  shared through the ledger), so walking 20,000 numbers reads each page once. A change sent to a number
+  retires the snapshot; a walk whose snapshot is gone reads again and continues after the last number it
+  showed, saying so. Bulk reads are paced under the budget Zendesk reports (shared by every replica): full
+  speed while more than half is left, then spread to the window's reset, keeping 5% for single requests; a
+  listing the budget cannot carry stops before sending and says how long to wait, rather than meet a 429.
 - **Toolsets**: the server offers the `numbers` toolset unless `VOICE_TOOLS_TOOLSETS` names more; with
   `VOICE_TOOLS_DYNAMIC_TOOLSETS=on` the model loads the others with `enable_toolset`. A call to a tool the
   server has but does not offer says what it is and the setting that turns it on. Read-only mode removes

@@ -15,6 +15,7 @@ from voice_tools.client import (
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
+    BudgetSpentError,
     InvalidRecordError,
     NotFoundError,
     OutcomeUnknownError,
@@ -73,6 +74,14 @@ def explain(error: ZendeskError, *, subject: str = "the request", writes: bool =
         )
     if isinstance(error, InvalidRecordError):
         return message(f"Zendesk refused {subject}{said}", "no, not as it is", "fix those fields and call again")
+    if isinstance(error, BudgetSpentError):  # this server stopped first: Zendesk refused nothing
+        wait = f"{error.retry_after:.0f} s" if error.retry_after is not None else "a minute"
+        return message(
+            f"This server stopped before {subject} would use up Zendesk's rate limit for this account "
+            f"({error.message})",
+            f"yes, after {wait}",
+            f"wait {wait}, then call again",
+        )
     if isinstance(error, RateLimitError):
         wait = f"{error.retry_after:.0f} s" if error.retry_after is not None else "a minute"
         return message(

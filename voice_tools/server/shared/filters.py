@@ -8,6 +8,10 @@ settings of each number that matched the other filters, a bounded number of them
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
@@ -43,6 +47,11 @@ class Where(BaseModel):
     def needs_settings(self) -> bool:
         return self.voicemail is not None
 
+    @property
+    def minimal_ok(self) -> bool:
+        """Whether Zendesk's minimal mode has every field these conditions read."""
+        return self.recorded is None and self.transcription is None and self.ivr is None
+
     def matches(self, n: PhoneNumber, voicemail: bool | None = None) -> bool:
         """Whether ``n`` matches every condition given (``voicemail`` from its settings, when asked)."""
         attributes = {
@@ -58,6 +67,52 @@ class Where(BaseModel):
         return all(attributes[name] == value for name, value in wanted.items())
 
 
+Capability = Literal["voice", "sms", "mms"]
+
+
+@dataclass(frozen=True)
+class NumberQuery:
+    """Which of the account's numbers a listing (or a bulk change) is about: list_numbers' filters."""
+
+    country: str | None = None
+    toll_free: bool | None = None
+    capability: Capability | None = None
+    group: int | str | None = None
+    text: str | None = None
+    where: Where = field(default_factory=Where)
+
+    @property
+    def minimal_ok(self) -> bool:
+        """Whether a snapshot read in minimal mode has every field this query reads (toll_free and the
+        groups are not in it, nor recording, transcription or the IVR)."""
+        return self.toll_free is None and self.group is None and self.where.minimal_ok
+
+    @property
+    def digest(self) -> str:
+        """Four hex digits that tell one query from another (a cursor carries them: a cursor is for its query)."""
+        canonical = [self.country, self.toll_free, self.capability, self.group, self.text, self.where.model_dump()]
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()[:4]
+
+    def matches(self, n: PhoneNumber, group_id: int | None) -> bool:
+        """Every condition but voicemail (a setting, read number by number), with the group already resolved."""
+        return (
+            (self.country is None or n.country_code == self.country)
+            and (self.toll_free is None or bool(n.toll_free) == self.toll_free)
+            and (self.capability is None or bool(n.capabilities and getattr(n.capabilities, self.capability)))
+            and (group_id is None or group_id in (n.group_ids or []) or n.default_group_id == group_id)
+            and (self.text is None or text_matches(n, self.text))
+            and self.where.matches(n, voicemail=self.where.voicemail)
+        )
+
+
+def text_matches(n: PhoneNumber, text: str) -> bool:
+    """``text`` in the nickname, name or display number, or (three digits or more) in the number's digits."""
+    needle = text.strip().lower()
+    wanted = re.sub(r"\D", "", needle)
+    haystack = " ".join(filter(None, [n.nickname, n.name, n.display_number])).lower()
+    return needle in haystack or (len(wanted) >= 3 and wanted in re.sub(r"\D", "", n.number or ""))
+
+
 async def read_voicemail(client: TalkClient, numbers: list[PhoneNumber]) -> dict[int, bool]:
     """Each number's voicemail setting, read concurrently (at most SETTINGS_CONCURRENCY at a time)."""
     found: dict[int, bool] = {}
@@ -65,6 +120,7 @@ async def read_voicemail(client: TalkClient, numbers: list[PhoneNumber]) -> dict
 
     async def one(n: PhoneNumber) -> None:
         async with limiter:
+            await client.pace_read()  # up to 200 reads: paced under the account's budget
             details = await client.get_number(n.id, ["settings"])
         settings = details.phone_number.settings
         found[n.id] = bool(settings and settings.voicemail)

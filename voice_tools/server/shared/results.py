@@ -54,7 +54,8 @@ class NumberList(BaseModel):
     common: dict[str, Any] | None = None  # full view: values every listed number shares, shown once
     matched: int
     total: int
-    next_offset: int | None = None  # where the next call starts, when matches were left out
+    as_of: str  # when the account was read (the listing's snapshot): "12:03:10 UTC"
+    next_cursor: str | None = None  # where the next call starts, when matches were left out
     next_step: str
 
 

@@ -1,7 +1,14 @@
-"""list_numbers: the account's numbers, compact by default, filtered, in the settings or the full view on request."""
+"""list_numbers: the account's numbers, compact by default, filtered, in the settings or the full view on request.
+
+Every call reads a snapshot of the account (``shared/directory.py``): the first call of a listing takes one
+(or reuses one under a minute old), and ``next_cursor`` names it, so a walk through 20,000 numbers reads
+each Zendesk page once, sees one consistent account, and says when it was read (``as_of``).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -15,9 +22,16 @@ from voice_tools.models import PhoneNumber
 from ..shared.arguments import Country
 from ..shared.budget import rows_that_fit
 from ..shared.declared import ACCOUNT, READS, Declared
-from ..shared.directory import digits
+from ..shared.directory import Snapshot
 from ..shared.errors import message, tool_error
-from ..shared.filters import MAX_SETTINGS_READS, WHERE_DESCRIPTION, Where, read_voicemail, settings_row
+from ..shared.filters import (
+    MAX_SETTINGS_READS,
+    WHERE_DESCRIPTION,
+    NumberQuery,
+    Where,
+    read_voicemail,
+    settings_row,
+)
 from ..shared.groups import GroupNameError
 from ..shared.invalid import invalid_arguments, problems
 from ..shared.results import NOISY_FIELDS, NumberList, NumberSummary, respond
@@ -26,18 +40,44 @@ from ..state import AppState, state
 LIST_DESCRIPTION = "The account's phone numbers, filtered if asked. Pass an id to get_number or update_settings."
 
 
-def _matches(n: PhoneNumber, text: str) -> bool:
-    needle = text.strip().lower()
-    wanted = digits(needle)
-    haystack = " ".join(filter(None, [n.nickname, n.name, n.display_number])).lower()
-    return needle in haystack or (len(wanted) >= 3 and wanted in digits(n.number or ""))
+CURSOR = re.compile(r"(s[a-z2-9]{10})-([0-9]{1,7})-([0-9a-z]{1,14})-([0-9a-f]{4})")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a listing stopped: its snapshot, the position in its matches, the last number shown (to find the
+    place again in a newer snapshot) and its query's digest. Written out as one opaque string."""
+
+    snapshot: str
+    position: int
+    after: int
+    query: str
+
+    def __str__(self) -> str:
+        return f"{self.snapshot}-{self.position}-{_base36(self.after)}-{self.query}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor | None:
+        found = CURSOR.fullmatch(text.strip())
+        if found is None:
+            return None
+        return cls(found[1], int(found[2]), int(found[3], 36), found[4])
+
+
+def _base36(value: int) -> str:
+    out = ""
+    while True:
+        value, digit = divmod(value, 36)
+        out = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + out
+        if not value:
+            return out
 
 
 async def list_numbers(
     ctx: Context[Any, Any],
     country: Country | None = None,
     toll_free: Annotated[bool | None, Field(description="true: toll-free only; false: local only")] = None,
-    capability: Annotated[Literal["voice", "sms", "mms"] | None, Field(description="Numbers able to do this")] = None,
+    capability: Literal["voice", "sms", "mms"] | None = None,
     group: Annotated[int | str | None, Field(description="Group name or id")] = None,
     text: Annotated[str | None, Field(max_length=64, description="Match in nickname or number")] = None,
     where: Annotated[dict[str, Any] | None, Field(description=WHERE_DESCRIPTION)] = None,
@@ -45,34 +85,27 @@ async def list_numbers(
         Literal["compact", "settings", "full"], Field(description="settings: routing, recording, voicemail")
     ] = "compact",
     limit: Annotated[int, Field(ge=1, le=500, description="Most numbers")] = 100,
-    offset: Annotated[int, Field(ge=0, description="next_offset of the last call")] = 0,
+    cursor: Annotated[str | None, Field(max_length=64, description="next_cursor of the last call")] = None,
 ) -> Annotated[CallToolResult, NumberList]:
     app = state(ctx)
-    conditions = _where(where)
+    query = NumberQuery(country, toll_free, capability, group, text, _where(where))
+    minimal_ok = view == "compact" and query.minimal_ok
+    continued = _cursor(cursor, query) if cursor is not None else None
 
     async def progress(done: int, total: int) -> None:
         await ctx.report_progress(done, total=total, message=f"read page {done} of {total}")
 
     try:
-        numbers = await app.client.list_numbers().collect(progress=progress)
-        group_id = None if group is None else await _group_id(app, group, numbers)
+        snapshot = None if continued is None else await app.directory.named(continued.snapshot, minimal_ok=minimal_ok)
+        if snapshot is None:  # a first call, or a cursor whose snapshot expired or came before a change
+            snapshot = await app.directory.current(minimal_ok=minimal_ok, progress=progress)
+        group_id = None if group is None else await _group_id(app, group, snapshot.numbers)
     except ZendeskError as error:
         raise tool_error(error, subject="the list of numbers") from None
-    matched = [
-        n
-        for n in numbers
-        if (country is None or n.country_code == country)
-        and (toll_free is None or bool(n.toll_free) == toll_free)
-        and (capability is None or (n.capabilities is not None and getattr(n.capabilities, capability)))
-        and (group_id is None or group_id in (n.group_ids or []) or n.default_group_id == group_id)
-        and (text is None or _matches(n, text))
-        and conditions.matches(n, voicemail=conditions.voicemail)  # voicemail: checked below, per number
-    ]
-    voicemail: dict[int, bool] = {}
-    if conditions.needs_settings:
-        voicemail = await _voicemail(app, matched)
-        matched = [n for n in matched if voicemail[n.id] == conditions.voicemail]
+    matched = await _matches(app, snapshot, query, group_id)
+    offset, moved = _position(continued, snapshot, matched)
     page = matched[offset : offset + limit]
+    voicemail: dict[int, bool] = snapshot.derived.setdefault("voicemail", {})
     if view == "settings":
         page = page[:MAX_SETTINGS_READS]
         missing = [n for n in page if n.id not in voicemail]
@@ -82,16 +115,70 @@ async def list_numbers(
     shown = rows[:fit]
     end = offset + len(shown)
     more = end < len(matched)
+    step = _next_step(len(shown), len(page), len(matched), offset, view, app.settings.max_result_tokens)
+    if moved:
+        step = f"{moved} {step}"
+    if snapshot.minimal and continued is None and shown:
+        step += " toll_free is not shown in this view (Zendesk's minimal listing); filter with toll_free to see it."
     return respond(
         NumberList(
             numbers=[NumberSummary.model_validate(r) for r in shown],
             common=common,
             matched=len(matched),
-            total=len(numbers),
-            next_offset=end if more else None,
-            next_step=_next_step(len(shown), len(page), len(matched), offset, view, app.settings.max_result_tokens),
+            total=len(snapshot.numbers),
+            as_of=snapshot.as_of,
+            next_cursor=str(Cursor(snapshot.id, end, page[fit - 1].id, query.digest)) if more and fit else None,
+            next_step=step,
         )
     )
+
+
+def _cursor(text: str, query: NumberQuery) -> Cursor:
+    found = Cursor.parse(text)
+    if found is None:
+        problem = "cursor: not one this server gave; pass next_cursor exactly as it came, or leave cursor out to start"
+        raise ToolError(invalid_arguments("list_numbers", [problem], fix=["cursor"]))
+    if found.query != query.digest:
+        problem = (
+            "cursor: it continues a listing with other filters; call with the same country, toll_free, capability, "
+            "group, text and where, or leave cursor out to start a new listing"
+        )
+        raise ToolError(invalid_arguments("list_numbers", [problem], fix=["cursor"]))
+    return found
+
+
+def _position(continued: Cursor | None, snapshot: Snapshot, matched: list[PhoneNumber]) -> tuple[int, str | None]:
+    """Where this page starts: the cursor's position in its own snapshot; in a newer one (it expired, or a
+    change came after it), just after the last number shown, found again by id."""
+    if continued is None:
+        return 0, None
+    if continued.snapshot == snapshot.id:
+        return min(continued.position, len(matched)), None
+    for index, n in enumerate(matched):
+        if n.id == continued.after:
+            return index + 1, f"The account was read again (as of {snapshot.as_of}); continuing after {n.id}."
+    return (
+        min(continued.position, len(matched)),
+        f"The account was read again (as of {snapshot.as_of}) and the last number shown is gone; continuing at "
+        f"position {continued.position + 1}: a number may be shown twice or missed near here.",
+    )
+
+
+async def _matches(app: AppState, snapshot: Snapshot, query: NumberQuery, group_id: int | None) -> list[PhoneNumber]:
+    """The snapshot's numbers this query matches, worked out once per snapshot and query (a walk's calls
+    after the first only slice them)."""
+    key = f"matches:{query.digest}:{group_id}"
+    cached: list[PhoneNumber] | None = snapshot.derived.get(key)
+    if cached is not None:
+        return cached
+    matched = [n for n in snapshot.numbers if query.matches(n, group_id)]
+    if query.where.needs_settings:
+        voicemail: dict[int, bool] = snapshot.derived.setdefault("voicemail", {})
+        missing = [n for n in matched if n.id not in voicemail]
+        voicemail |= await _voicemail(app, missing) if missing else {}
+        matched = [n for n in matched if voicemail[n.id] == query.where.voicemail]
+    snapshot.derived[key] = matched
+    return matched
 
 
 def _where(where: dict[str, Any] | None) -> Where:
@@ -160,19 +247,19 @@ def _next_step(shown: int, asked: int, matched: int, offset: int, view: str, bud
     if not matched:
         return "No number matched; try fewer filters."
     if offset >= matched:
-        return f"offset {offset} is past the {matched} matches; call again with a smaller offset."
+        return f"Nothing left: the listing's {matched} matches were all shown."
     if shown < asked:  # the budget cut the page short
         narrow = "narrow the filters"
         if view == "full":
             narrow = "narrow with country, group or text, or use view compact (about 16 tokens a number)"
         return (
             f"Showing {offset + 1}-{end} of {matched}: more would pass the {budget}-token result limit. "
-            f"Call again with offset={end} for the next ones, or {narrow}."
+            f"Call again with cursor=next_cursor (same filters) for the next ones, or {narrow}."
         )
     if end < matched:
         return (
-            f"Showing {offset + 1}-{end} of {matched}: call again with offset={end} (or raise limit), "
-            "or narrow the filters."
+            f"Showing {offset + 1}-{end} of {matched}: call again with cursor=next_cursor and the same filters "
+            "(or raise limit), or narrow the filters."
         )
     return "Use an id with get_number for details or update_settings to change it."
 

@@ -9,8 +9,10 @@ call out. A note never withholds the quote: Zendesk's answer to the purchase dec
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated, Any
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
@@ -86,16 +88,29 @@ async def search_numbers(
         problem = f"area_code works only for US and CA numbers, not {country}"
         raise ToolError(invalid_arguments("search_numbers", [problem], fix=["area_code"], hint="leave area_code out"))
     app = state(ctx)
-    try:
-        found = await app.client.search_available(
-            country, toll_free=toll_free, area_code=area_code, contains=contains, at_least=limit
-        )
-    except ZendeskError as error:
-        raise tool_error(error, subject="the search") from None
+    counted: list[int] = []  # today's purchases, read from the ledger while Zendesk searches
+
+    async def count_today() -> None:
+        with suppress(LedgerUnavailable):  # then the answer says so, below
+            counted.append(await app.guard.purchases_today())
+
+    failure: ZendeskError | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(count_today)
+        try:
+            found = await app.client.search_available(
+                country, toll_free=toll_free, area_code=area_code, contains=contains, at_least=limit
+            )
+        except ZendeskError as error:
+            failure = error
+    if failure is not None:
+        raise tool_error(failure, subject="the search") from None
     shown = found[:limit]
     try:
+        if not counted:
+            raise LedgerUnavailable("ledger", "today's count could not be read")
         quotes: list[Quote | None] = list(await app.guard.quotes.issue(shown))
-        purchases_today = await app.guard.purchases_today()
+        purchases_today = counted[0]
     except LedgerUnavailable:  # the search is still an answer; only buying needs the ledger
         offers = [_offer(app, n, None, 0, country).model_copy(update={"blocked": "ledger"}) for n in shown]
         return respond(SearchResult(numbers=offers, next_step=LEDGER_DOWN))

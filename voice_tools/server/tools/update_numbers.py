@@ -45,10 +45,10 @@ from ..shared.bulk_plans import (
 from ..shared.confirmed import Asked, NothingToConfirm, Words, Yes, ask, conclude, guarded
 from ..shared.declared import OVERWRITES, Declared
 from ..shared.errors import message
-from ..shared.filters import WHERE_DESCRIPTION
+from ..shared.filters import WHERE_DESCRIPTION, Capability, NumberQuery
 from ..shared.invalid import invalid_arguments
 from ..shared.results import respond
-from ..shared.selection import Capability, Selection, parse_where
+from ..shared.selection import Selection, parse_where
 from ..shared.url_approvals import LINK_SECONDS
 from ..state import AppState, state
 
@@ -112,14 +112,15 @@ class Target:
         )
 
     async def selection(self, app: AppState) -> Selection:
-        return Selection(
+        query = NumberQuery(
             country=self.country,
             toll_free=self.toll_free,
             capability=self.capability,
-            group_id=await group_id(app, self.group),
+            group=self.group,
             text=self.text,
             where=parse_where(self.where, "update_numbers"),
         )
+        return Selection(query, group_id=await group_id(app, self.group))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Labels are tool names, outcomes, HTTP methods and status codes: no phone number, account text, quote or
 credential is ever a label. Each server has its own registry (several servers in one process, as in the
-tests, do not collide); ``GET /metrics`` serves it in Prometheus' text format.
+tests, do not collide); ``GET /metrics`` serves it in Prometheus' text format. The registry is made on first
+use: a start (over stdio, a chat client starts one per session) does not import prometheus_client.
 """
 
 from __future__ import annotations
@@ -11,55 +12,30 @@ import inspect
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from voice_tools.guard import Ledger, LedgerUnavailable
 
+if TYPE_CHECKING:
+    from prometheus_client import Gauge, Histogram
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 class Metrics:
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.tool_calls = Counter(
-            "voice_tools_tool_calls", "Tool calls by tool and outcome (ok, error, crash)",
-            ["tool", "outcome"], registry=self.registry,
-        )  # fmt: skip
-        self.tool_seconds = Histogram(
-            "voice_tools_tool_seconds", "Tool call latency", ["tool"], buckets=LATENCY_BUCKETS, registry=self.registry
-        )
-        self.audit_events = Counter(
-            "voice_tools_audit_events", "Audited steps by event (purchase, release, update) and outcome",
-            ["event", "outcome"], registry=self.registry,
-        )  # fmt: skip
-        self.zendesk_responses = Counter(
-            "voice_tools_zendesk_responses", "Zendesk answers by method and status (0: no answer)",
-            ["method", "status"], registry=self.registry,
-        )  # fmt: skip
-        self.zendesk_seconds = Histogram(
-            "voice_tools_zendesk_seconds", "Zendesk request latency", ["method"], buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )  # fmt: skip
-        self.ledger_seconds = Histogram(
-            "voice_tools_ledger_seconds", "Ledger operation latency (SQLite or Redis)", ["operation"],
-            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0), registry=self.registry,
-        )  # fmt: skip
-        self.ledger_up = Gauge(
-            "voice_tools_ledger_up",
-            "1 while the ledger answered its last operation, 0 while it is unavailable",
-            registry=self.registry,
-        )
-        self.ledger_up.set(1)
-        self.rate_limit_remaining = Gauge(
-            "voice_tools_zendesk_rate_limit_remaining", "Requests left in the account's window, as Zendesk said",
-            registry=self.registry,
-        )  # fmt: skip
+    @cached_property
+    def made(self) -> _Made:
+        return _Made()
+
+    def __getattr__(self, name: str) -> Any:  # registry, tool_calls, ...: made on first use
+        if name.startswith("_") or name == "made":
+            raise AttributeError(name)
+        return getattr(self.made, name)
 
     @contextmanager
     def tool_call(self, tool: str) -> Iterator[dict[str, str]]:
@@ -82,10 +58,13 @@ class Metrics:
 
     def timed(self, ledger: Ledger) -> Ledger:
         """The ledger, every operation's latency observed: the cost of the guard's memory, per backend."""
-        return cast(Ledger, _TimedLedger(ledger, self.ledger_seconds, self.ledger_up))
+        return cast(Ledger, _TimedLedger(ledger, self))
 
     def route(self) -> Route:
         async def metrics(request: Request) -> Response:
+            from prometheus_client import generate_latest
+            from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
         return Route("/metrics", metrics, methods=["GET"])
@@ -94,25 +73,67 @@ class Metrics:
 class _TimedLedger:
     """A ledger whose coroutine methods are timed; everything else passes through unchanged."""
 
-    def __init__(self, inner: Ledger, histogram: Histogram, up: Gauge) -> None:
-        self._inner, self._histogram, self._up = inner, histogram, up
+    def __init__(self, inner: Ledger, metrics: Metrics) -> None:
+        self._inner, self._metrics = inner, metrics
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._inner, name)
         if not inspect.iscoroutinefunction(attribute):
             return attribute
-        histogram = self._histogram.labels(name)
+        metrics = self._metrics
 
         async def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 answer = await attribute(*args, **kwargs)
             except LedgerUnavailable:
-                self._up.set(0)
+                metrics.ledger_up.set(0)
                 raise
             finally:
-                histogram.observe(time.perf_counter() - started)
-            self._up.set(1)
+                metrics.ledger_seconds.labels(name).observe(time.perf_counter() - started)
+            metrics.ledger_up.set(1)
             return answer
 
         return timed
+
+
+class _Made:
+    """The registry and its metrics."""
+
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry()
+        self.tool_calls = Counter(
+            "voice_tools_tool_calls", "Tool calls by tool and outcome (ok, error, crash)",
+            ["tool", "outcome"], registry=self.registry,
+        )  # fmt: skip
+        self.tool_seconds = Histogram(
+            "voice_tools_tool_seconds", "Tool call latency", ["tool"], buckets=LATENCY_BUCKETS, registry=self.registry
+        )
+        self.audit_events = Counter(
+            "voice_tools_audit_events", "Audited steps by event (purchase, release, update) and outcome",
+            ["event", "outcome"], registry=self.registry,
+        )  # fmt: skip
+        self.zendesk_responses = Counter(
+            "voice_tools_zendesk_responses", "Zendesk answers by method and status (0: no answer)",
+            ["method", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.zendesk_seconds = Histogram(
+            "voice_tools_zendesk_seconds", "Zendesk request latency", ["method"], buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )  # fmt: skip
+        self.ledger_seconds: Histogram = Histogram(
+            "voice_tools_ledger_seconds", "Ledger operation latency (SQLite or Redis)", ["operation"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0), registry=self.registry,
+        )  # fmt: skip
+        self.ledger_up: Gauge = Gauge(
+            "voice_tools_ledger_up",
+            "1 while the ledger answered its last operation, 0 while it is unavailable",
+            registry=self.registry,
+        )
+        self.ledger_up.set(1)
+        self.rate_limit_remaining = Gauge(
+            "voice_tools_zendesk_rate_limit_remaining", "Requests left in the account's window, as Zendesk said",
+            registry=self.registry,
+        )  # fmt: skip
