@@ -48,7 +48,7 @@ async def test_the_policy_changes_no_more_numbers_a_day_than_the_operators_bulk_
         everything = await client.call_tool("update_numbers", {"text": "+", "changes": {"priority": 4}})
         two = await client.call_tool("update_numbers", {"country": "CA", "changes": {"priority": 4}})
         more = await client.call_tool("update_numbers", {"country": "GB", "changes": {"priority": 4}})
-    assert everything.is_error and "at most 3 number(s) a day without a person" in text_of(everything)
+    assert everything.is_error and "at most 3 numbers a day without a person" in text_of(everything)
     assert two.structured_content["applied"] is True and rig.transport.count("PUT") == 2
     assert more.is_error and "1 left today, and this plan changes 2" in text_of(more)
     assert rig.transport.count("PUT") == 2

@@ -191,7 +191,8 @@ class PurchaseGuard:
         if used is None:
             left = max(limit - await self.ledger.taken(name, self._today()), 0)
             message = (
-                f"the operator's policy lets bulk changes change at most {limit} number(s) a day without a person, "
+                f"the operator's policy lets bulk changes change at most {limit} "
+                f"number{'' if limit == 1 else 's'} a day without a person, "
                 f"{left} left today, and this plan changes {amount}. Retrying today will not help; a person can "
                 "approve it, or an operator can change VOICE_TOOLS_MAX_BULK_NUMBERS_PER_DAY"
             )

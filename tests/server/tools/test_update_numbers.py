@@ -42,10 +42,10 @@ async def test_a_group_is_rerouted_by_name_in_one_dry_run_and_one_confirmed_call
         assert answer.asked == [] and rig.transport.count("PUT") == 0  # a dry run asks nobody, changes nothing
         done = await client.call_tool("update_numbers", TO_SUPPORT)
     assert await planned(rig, preview["plan"]) == sales and preview["changing"] == len(sales)
-    assert preview["groups"][0]["examples"] == ['"NY Sales" (+1 (212) 555-0178)']
+    assert preview["groups"][0]["examples"] == ['"NY Sales" (+1 212-555-0178)']
     (asked,) = answer.asked  # one confirmation for all of them
     assert asked.message.startswith(
-        'Make "Support" the default group and route calls to "Support" for 1 number(s): "NY Sales" (+1 (212) 555-0178).'
+        'Make "Support" the default group and route calls to "Support" for 1 number: "NY Sales" (+1 212-555-0178).'
     )
     body = done.structured_content
     assert body["applied"] is True and body["outcomes"] == {"applied": len(sales)}, text_of(done)
@@ -128,7 +128,7 @@ async def test_a_number_renamed_into_the_filter_after_the_form_is_not_changed(er
     changed = {n["id"] for n in rig.sandbox.backend.numbers.values() if n.get("priority") == 7}
     (ny,) = [i for i, n in rig.sandbox.backend.numbers.items() if n["nickname"] == "NY Support"]
     confirmed = answer.asked[-1].message  # the question the person last answered yes to
-    assert f"for {len(changed)} number(s)" in confirmed, (confirmed, text_of(done))
+    assert f"for {len(changed)} numbers" in confirmed, (confirmed, text_of(done))
     if era == "legacy" or len(answer.asked) == 1:  # asked once: exactly the five listed, never the renamed one
         assert changed == support and ny not in changed
     else:  # the 2026-07-28 retry showed the person the new plan, with six, and they said yes to it

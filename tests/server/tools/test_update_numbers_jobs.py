@@ -75,7 +75,7 @@ async def test_every_unrecorded_number_on_one_confirmation_each_changed_once(era
         before = len(rig.transport.sent)
         done = await client.call_tool("update_numbers", {"plan": body["plan"]}, progress_callback=progress)
     result = done.structured_content
-    assert len(answer.asked) == 1 and f"for {len(targets)} number(s)" in answer.asked[0].message
+    assert len(answer.asked) == 1 and f"for {len(targets)} numbers" in answer.asked[0].message
     assert result["status"] == "done" and result["outcomes"] == {"applied": len(targets)}, text_of(done)
     assert len(text_of(done)) < 1500
     assert unrecorded(rig) == set()

@@ -32,7 +32,7 @@ from voice_tools.guard.ledger.base import HANDLE_ALPHABET
 from voice_tools.models import PhoneNumber, PhoneNumberDetails
 
 from ..state import AppState
-from .describe import change_words, number_label, numbers_text, sentence
+from .describe import change_words, counted, number_label, numbers_text, sentence
 from .errors import explain, message, tool_error
 from .filters import voicemail_within_bounds
 from .groups import GroupNameError
@@ -315,10 +315,11 @@ async def _words(app: AppState, plan: BulkPlan, changing: list[PhoneNumber]) -> 
     except ZendeskError:
         groups = {}
     up_to = "up to " if plan.unread else ""
-    told = f"{sentence(change_words(plan.wanted, groups))} for {up_to}{len(plan.targets)} number(s)"
+    told = f"{sentence(change_words(plan.wanted, groups))} for {up_to}{counted(len(plan.targets), 'number')}"
     told += f": {numbers_text(changing)}" if changing else ""
     if plan.unchanged:
-        told += f"; {plan.unchanged} other matched number(s) already have these values"
+        others = counted(plan.unchanged, "other matched number")
+        told += f"; {others} already {'has' if plan.unchanged == 1 else 'have'} these values"
     if plan.unread:
         fields = ", ".join(plan.unread)
         told += f"; {fields} are read from each number when the change runs, and one that already has them is left"

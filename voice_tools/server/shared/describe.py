@@ -1,7 +1,7 @@
 """Changes and numbers in words a person reads in a form, a code summary or a preview.
 
 "Apply {"changes": {"recorded": true}} to 2 number(s): +12125550178, ..." is written for a machine. A person
-confirms "Turn call recording on for 2 numbers: Support (+1 212-555-0178), Sales (+1 415-555-0134)". Every
+confirms "Turn call recording on for 2 numbers: "Support" (+1 212-555-0178), "Sales" (+1 415-555-0134)". Every
 value that comes from the model or the account goes through the one sanitiser (``guard.text``), so it
 can never pass for the sentence's own words.
 """
@@ -13,6 +13,7 @@ from typing import Any
 
 from voice_tools.guard import as_data
 from voice_tools.models import PhoneNumber
+from voice_tools.models.dialling import international
 
 SETTING = "settings."
 # Fields whose on/off reads best as a sentence: (turned on, turned off).
@@ -83,11 +84,28 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def counted(count: int, noun: str) -> str:
+    """``"1 number"``, ``"2 numbers"``: a person reads words, not ``number(s)``."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def number_label(number: PhoneNumber) -> str:
-    """A number as the account names it and as it is dialled: ``"Support" (+1 212-555-0178)``."""
-    shown = number.display_number or number.number or str(number.id)
+    """A number as the account names it and as it is dialled, written from the number itself:
+    ``"Support" (+1 212-555-0178)``. A name that is only the number again (Zendesk names an unnamed number
+    by its display text) is not repeated."""
+    shown = international(number.number) if number.number else number.display_number or str(number.id)
     name = number.nickname or number.name
+    if name and number.number and _only_the_number(name, number.number):
+        name = None
     return f"{as_data(name, 40)} ({as_data(shown, 32)[1:-1]})" if name else as_data(shown, 32)[1:-1]
+
+
+def _only_the_number(name: str, e164: str) -> bool:
+    """Whether ``name`` is the number written some way (international or national): nothing but its digits."""
+    if any(c.isalpha() for c in name):
+        return False
+    digits = "".join(c for c in name if c.isdigit()).lstrip("0")
+    return len(digits) >= 6 and e164.lstrip("+").endswith(digits)
 
 
 def numbers_text(numbers: list[PhoneNumber], shown: int = 10) -> str:
