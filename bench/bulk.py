@@ -20,12 +20,9 @@ the job, counting its progress notifications. Reported, from the sandbox's own r
 from __future__ import annotations
 
 import argparse
-import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import anyio
@@ -33,11 +30,10 @@ import httpx2
 from mcp import Client
 
 from bench.common import Report, Standalone, standalone_sandbox
-from bench.processes import CLEAN_ENV, SERVER_LOG, VOICE_TOOLS, free_port
+from bench.processes import VOICE_TOOLS, background, free_port
 from bench.stats import Figure
 from bench.tokens import count
 from tests.harness import Answer, text_of
-from tests.processes import stop, wait_until_listening
 
 RECORD_ALL = {"where": {"recorded": False}, "changes": {"recorded": True}}
 LIMIT = 700  # the plan's requests a window (Zendesk's Enterprise default, a minute)
@@ -71,23 +67,6 @@ async def raw_seconds(zendesk: Standalone, targets: list[int]) -> tuple[float, f
         return pages, min(SAMPLE, len(targets)) / (time.perf_counter() - started)
 
 
-@contextmanager
-def server(port: int, env: dict[str, str]) -> Iterator[None]:
-    """``serve --http``, its stderr (an audit line per number changed) into bench/results/servers.log: a pipe
-    nobody reads fills after some 300 lines and stops the server."""
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    command = [*VOICE_TOOLS, "serve", "--http", "--port", str(port)]
-    with SERVER_LOG.open("ab") as log:
-        process = subprocess.Popen(
-            command, env={**CLEAN_ENV, "VOICE_TOOLS_DRAIN": "0", **env}, stdout=subprocess.DEVNULL, stderr=log
-        )
-        try:
-            wait_until_listening(port, process)
-            yield
-        finally:
-            stop(process)
-
-
 def request_log(base: str) -> list[dict[str, Any]]:
     log: list[dict[str, Any]] = httpx2.get(f"{base}/__sandbox__/requests", timeout=60).json()["requests"]
     return log
@@ -107,7 +86,7 @@ async def bench_bulk(report: Report, numbers: int, window: float) -> None:
             "VOICE_TOOLS_TOOLSETS": "numbers,bulk",
             "VOICE_TOOLS_STARTUP_CHECK": "off",
         }
-        with server(port, env):
+        with background([*VOICE_TOOLS, "serve", "--http", "--port", str(port)], port, env):
             before = len(request_log(zendesk.base_url))
             answer = Answer("accept", {"confirm": True})
             told: list[float] = []

@@ -18,14 +18,20 @@ from mcp.client.stdio import stdio_client
 
 from tests.processes import free_port, logged, stop, wait_until_listening
 
-# every server the benchmarks start keeps its ledger and audit trail in a folder of this run's own: never the
-# user's state folder, and never one that earlier runs filled (a ledger holding 16,000 quotes made each search
-# 3 ms slower: the measurement must start from what a new install has)
+# every server the benchmarks start keeps its ledger and audit trail in a new folder of its own: never the
+# user's state folder, never one that earlier runs filled (a ledger holding 16,000 quotes made each search
+# 3 ms slower), and never an earlier server's of the same run (its listing snapshot, kept in the ledger, would
+# answer the next server's walk with one request): the measurement starts from what a new install has
 STATE_DIR = tempfile.mkdtemp(prefix="voice-tools-bench-state-")
 atexit.register(shutil.rmtree, STATE_DIR, ignore_errors=True)
-CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_"))} | {
-    "VOICE_TOOLS_STATE_DIR": STATE_DIR
-}
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "VOICE_TOOLS_"))}
+
+
+def server_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """A started server's environment: the clean one, a new state folder, then ``env`` (which may share one)."""
+    return {**CLEAN_ENV, "VOICE_TOOLS_STATE_DIR": tempfile.mkdtemp(dir=STATE_DIR), **(env or {})}
+
+
 VOICE_TOOLS = [sys.executable, "-m", "voice_tools"]
 BARE = [sys.executable, "-m", "bench.bare_server"]
 
@@ -36,7 +42,7 @@ SERVER_LOG = Path(__file__).resolve().parent / "results" / "servers.log"
 def stdio(command: list[str], env: dict[str, str] | None = None) -> Any:
     """A stdio transport for ``mcp.Client``; the server's stderr goes to bench/results/servers.log."""
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    params = StdioServerParameters(command=command[0], args=command[1:], env={**CLEAN_ENV, **(env or {})})
+    params = StdioServerParameters(command=command[0], args=command[1:], env=server_env(env))
     return stdio_client(params, errlog=SERVER_LOG.open("a"))
 
 
@@ -65,7 +71,7 @@ def child_pid(marker: str) -> int:
 
 @contextmanager
 def background(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    process = logged(command, {**CLEAN_ENV, "VOICE_TOOLS_DRAIN": "0", **(env or {})})  # no balancer to wait for
+    process = logged(command, server_env({"VOICE_TOOLS_DRAIN": "0", **(env or {})}))  # no balancer to wait for
     try:
         wait_until_listening(port, process)
         yield process
@@ -73,4 +79,4 @@ def background(command: list[str], port: int, env: dict[str, str] | None = None)
         stop(process)
 
 
-__all__ = ["BARE", "CLEAN_ENV", "VOICE_TOOLS", "background", "child_pid", "free_port", "rss_mb", "stdio"]
+__all__ = ["BARE", "CLEAN_ENV", "VOICE_TOOLS", "background", "child_pid", "free_port", "rss_mb", "server_env", "stdio"]
