@@ -3,7 +3,9 @@
 - The hot path, as buy_number runs it in both protocol eras on SQLite and on a real Redis: one look (the quote,
   whether it was used, the day's count) before anyone is asked, one reservation (which also checks the ledger's
   identity), one settlement. The 2026-07-28 era's second round, which carries the person's answer, reuses the
-  look instead of reading the ledger again.
+  look instead of reading the ledger again. One more write is not the purchase's but the listing's: the number
+  bought retires every replica's snapshot of the account (``shared/directory.py``), so the next list_numbers
+  anywhere shows it; it is named here so that nothing else joins it unnoticed.
 - The identity check moved into the reservation is stronger, not weaker: a ledger wiped while a server runs is
   refused at the very next purchase (it used to be looked at every 10 s), and an operator's accept-reset is
   adopted without a restart.
@@ -72,8 +74,9 @@ async def test_a_purchase_reads_once_reserves_once_and_settles_once(era: Era, le
         second = await client.call_tool("buy_number", {"quote": quotes[1]})
     assert first.structured_content["status"] == second.structured_content["status"] == "purchased"
     # the first reservation of a server's life checks the identity in full (it knows none yet)
-    assert first_calls == ["look_quote", "identity", "claim_identity", "reserve", "settle"]
-    assert spy.calls == ["look_quote", "reserve", "settle"]  # the hot path: 3 round trips, none repeated
+    retire_snapshots = "save_record"  # the listing's, not the purchase's: the account changed
+    assert first_calls == ["look_quote", "identity", "claim_identity", "reserve", retire_snapshots, "settle"]
+    assert spy.calls == ["look_quote", "reserve", retire_snapshots, "settle"]  # the purchase's 3, none repeated
 
 
 async def test_a_ledger_wiped_under_a_running_server_is_refused_at_the_next_purchase(tmp_path: Path) -> None:
