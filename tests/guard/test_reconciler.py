@@ -19,6 +19,7 @@ from tests.guard.test_concurrency import all_at_once
 from tests.harness import Answer, Era, RecordingTransport, Rig, connect, make_rig, text_of
 from tests.harness import settings as make_settings
 from tests.server.tools.test_buy_number import YES, buy, offers, owned
+from voice_tools.server import state
 from voice_tools.server.app import server_parts
 from voice_tools.server.state import AppState, open_state
 
@@ -32,6 +33,13 @@ LOST = {"VOICE_TOOLS_ZENDESK_TIMEOUT": "0.3", "VOICE_TOOLS_RECONCILE_WINDOW": "0
 @pytest.fixture(params=["legacy", "auto"])
 def era(request: pytest.FixtureRequest) -> Era:
     return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def passes_run_by_the_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs its replicas' reconciler passes itself: their lifespans' own first pass (a second after
+    start) stays out of the way however slow the machine."""
+    monkeypatch.setattr(state, "FIRST_PASS_AFTER_SECONDS", 3600.0)
 
 
 @asynccontextmanager
