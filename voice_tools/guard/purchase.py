@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 import anyio
 
@@ -48,6 +48,10 @@ from .text import as_data
 logger = logging.getLogger("voice_tools.guard")
 
 R = TypeVar("R")
+# What a settlement did: ``written`` into the ledger by this call; ``kept`` on this replica's disk while the ledger
+# cannot take it (written there later, ``Spool``); ``already`` settled by someone else first (its own caller,
+# another replica's reconciler, a later call): nothing written, and nothing for this settler to count.
+Settlement = Literal["written", "kept", "already"]
 
 
 class PurchaseGuard:
@@ -98,8 +102,9 @@ class PurchaseGuard:
         except QuoteError as error:
             await self._refused("invalid_quote", str(error))
         holder = look.holder
-        if holder is not None and holder.status in ("unknown", "unresolved"):
-            holder = await self._settle_by_look_up(holder) or holder  # a later call settles what it can
+        if holder is not None and holder.status in ("unknown", "unresolved"):  # a later call settles what it can
+            looked = await self._settle_by_look_up(holder)
+            holder = holder if looked is None else await self.ledger.attempt(holder.id) or holder
         if holder is not None:
             await self._refused("already_attempted", used_quote(quote, holder.status), quote)
         refusal = self.policy.refusal(quote, look.active_today)
@@ -272,8 +277,10 @@ class PurchaseGuard:
         except BaseException as bug:  # anything else: we cannot say that nothing was bought
             await self._settle(attempt, "unknown", None, reason=f"internal error: {type(bug).__name__}")
             raise
-        kept = await self._settle(attempt, "purchased", created.id)
-        return PurchaseOutcome("purchased", q.number, created.id, f"Bought {q.number} (id {created.id}).{_kept(kept)}")
+        settled = await self._settle(attempt, "purchased", created.id)
+        return PurchaseOutcome(
+            "purchased", q.number, created.id, f"Bought {q.number} (id {created.id}).{_kept(settled)}"
+        )
 
     async def _find_after_lost_answer(self, attempt: Attempt, why: str) -> PurchaseOutcome:
         """Look the number up now and over the window; never answer 'not purchased' for a lost answer."""
@@ -283,22 +290,22 @@ class PurchaseGuard:
                 await self._sleep(delay)
             found = await self._look_up(number)
             if found is not None:
-                kept = await self._settle(attempt, "purchased", found, reason=why)
+                settled = await self._settle(attempt, "purchased", found, reason=why)
                 return PurchaseOutcome(
                     "purchased",
                     number,
                     found,
                     f"Bought {number} (id {found}). The answer to the purchase was lost, but the number is in the "
-                    f"account.{_kept(kept)}",
+                    f"account.{_kept(settled)}",
                 )
-        kept = await self._settle(attempt, "unknown", None, reason=why)
+        settled = await self._settle(attempt, "unknown", None, reason=why)
         return PurchaseOutcome(
             "unknown",
             number,
             None,
             f"Unknown whether {number} was bought: {why}, and it was not in the account after "
             f"{self.reconciliation.window_seconds:.0f} s. It counts toward today's cap and cannot be bought again "
-            f"until this server finds out (it keeps checking).{_kept(kept)}",
+            f"until this server finds out (it keeps checking).{_kept(settled)}",
         )
 
     async def _look_up(self, number: str) -> int | None:
@@ -313,8 +320,8 @@ class PurchaseGuard:
 
     async def _settle(
         self, attempt: Attempt, status: Status, phone_number_id: int | None, *, reason: str | None = None
-    ) -> bool:
-        """Settle and audit; True when the ledger could not take it and it was kept on this replica's disk."""
+    ) -> Settlement:
+        """Settle and audit (``Settlement`` says what happened: only ``already`` wrote nothing anywhere)."""
         details = attempt.details
         audit = self.audit.entry(
             "purchase",
@@ -332,34 +339,35 @@ class PurchaseGuard:
         except LedgerUnavailable:
             self.spool.settle_later(attempt.id, status, audit)
             await self.audit.amirror({**audit, "attempt": attempt.id, "kept_locally": True})
-            return True
-        if settled is not None:
-            await self.audit.amirror({**audit, "attempt": attempt.id})
-        return False
+            return "kept"
+        if settled is None:
+            return "already"
+        await self.audit.amirror({**audit, "attempt": attempt.id})
+        return "written"
 
-    async def _settle_by_look_up(self, attempt: Attempt, by: str = "a later call") -> Attempt | None:
-        """Settle an open attempt as purchased when its number is now in the account."""
+    async def _settle_by_look_up(self, attempt: Attempt, by: str = "a later call") -> Settlement | None:
+        """Settle an open attempt as purchased when its number is now in the account; None when it is not."""
         found = await self._look_up(attempt.subject)
         if found is None:
             return None
-        await self._settle(attempt, "purchased", found, reason=f"found in the account by {by}")
-        return await self.ledger.attempt(attempt.id)
+        return await self._settle(attempt, "purchased", found, reason=f"found in the account by {by}")
 
     async def proven(self, number: str, phone_number_id: int, how: str) -> int:
         """``number`` was seen in the account (``how``): every purchase of it still open or unresolved
-        happened, so each is settled ``purchased``. Returns how many were settled."""
+        happened, so each is settled ``purchased``. Returns how many this call settled."""
         attempts = await self.ledger.open_attempts("purchase") + await self.ledger.unresolved_attempts("purchase")
         settled = 0
         for attempt in attempts:
             if attempt.subject == number:
-                await self._settle(attempt, "purchased", phone_number_id, reason=how)
-                settled += 1
+                settled += await self._settle(attempt, "purchased", phone_number_id, reason=how) != "already"
         return settled
 
     # ----------------------------------------------------------- reconciliation
     async def reconcile(self, now: Callable[[], float] = time.time) -> int:
         """Settle what can be settled among open attempts: unknown ones, and ``sending`` ones too old to
-        belong to a live request (their process died). Returns how many were settled."""
+        belong to a live request (their process died). Returns how many this pass settled to an outcome, never
+        one someone else settled meanwhile (its own caller, another replica's reconciler): the count is the
+        operator's warning that answers had been lost."""
         settled = 0
         stale_before = now() - self.reconciliation.stale_after_seconds
         give_up_before = now() - self.reconciliation.give_up_after_seconds
@@ -367,8 +375,9 @@ class PurchaseGuard:
             for attempt in await self.ledger.open_attempts("purchase"):
                 if attempt.status == "sending" and attempt.started_at > stale_before:
                     continue  # a live request: its own caller settles it
-                if await self._settle_by_look_up(attempt, by="the reconciler") is not None:
-                    settled += 1
+                found = await self._settle_by_look_up(attempt, by="the reconciler")
+                if found is not None:
+                    settled += found != "already"
                 elif attempt.status == "sending":
                     await self._settle(attempt, "unknown", None, reason="its process stopped before the answer came")
                 elif attempt.started_at < give_up_before:
@@ -377,13 +386,12 @@ class PurchaseGuard:
                         f"not in the account {hours:g} h after it was sent: whether Zendesk committed it is not "
                         "known; it no longer blocks the number and still counts for its day"
                     )
-                    await self._settle(attempt, "unresolved", None, reason=reason)
-                    settled += 1
+                    settled += await self._settle(attempt, "unresolved", None, reason=reason) != "already"
         return settled
 
 
-def _kept(kept: bool) -> str:
-    if not kept:
+def _kept(settled: Settlement) -> str:
+    if settled != "kept":
         return ""
     return (
         " The shared record (the ledger) could not be written just now, so this outcome is recorded on this "

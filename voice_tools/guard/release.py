@@ -220,7 +220,8 @@ class ReleaseGuard:
             logger.warning("could not check the account for number %s: %s", phone_number_id, error)
         return False
 
-    async def _settle(self, attempt: Attempt, status: Status, *, reason: str | None = None) -> None:
+    async def _settle(self, attempt: Attempt, status: Status, *, reason: str | None = None) -> bool:
+        """Settle and audit; False when someone else settled it first (nothing written: nothing to count)."""
         details = attempt.details
         audit = self.guard.audit.entry(
             "release",
@@ -235,13 +236,15 @@ class ReleaseGuard:
         except LedgerUnavailable:  # it happened at Zendesk: kept on this replica's disk until the ledger answers
             self.guard.spool.settle_later(attempt.id, status, audit)
             await self.guard.audit.amirror({**audit, "attempt": attempt.id, "kept_locally": True})
-            return
-        if settled is not None:
-            await self.guard.audit.amirror({**audit, "attempt": attempt.id})
+            return True
+        if settled is None:
+            return False
+        await self.guard.audit.amirror({**audit, "attempt": attempt.id})
+        return True
 
     async def reconcile(self) -> int:
         """Settle open releases whose answer was lost: gone is released; still there after the give-up
-        horizon is not released. Returns how many were settled."""
+        horizon is not released. Returns how many this pass settled (as ``PurchaseGuard.reconcile``)."""
         settled = 0
         give_up_before = time.time() - self.guard.reconciliation.give_up_after_seconds
         stale = time.time() - self.guard.reconciliation.stale_after_seconds
@@ -253,11 +256,11 @@ class ReleaseGuard:
                 if not isinstance(number_id, int):
                     continue
                 if await self._gone(number_id):
-                    await self._settle(attempt, "released", reason="gone from the account (found by the reconciler)")
-                    settled += 1
+                    reason = "gone from the account (found by the reconciler)"
+                    settled += await self._settle(attempt, "released", reason=reason)
                 elif attempt.started_at < give_up_before:
-                    await self._settle(attempt, "not_released", reason="still in the account long after the request")
-                    settled += 1
+                    reason = "still in the account long after the request"
+                    settled += await self._settle(attempt, "not_released", reason=reason)
                 elif attempt.status == "sending":
                     await self._settle(attempt, "unknown", reason="its process stopped before the answer came")
         return settled

@@ -227,11 +227,14 @@ class Ledger(ABC):
     async def attempt(self, attempt_id: str) -> Attempt | None: ...
 
     @abstractmethod
-    async def open_attempts(self, kind: Kind) -> list[Attempt]: ...
+    async def open_attempts(self, kind: Kind) -> list[Attempt]:
+        """Open attempts (``sending``, ``unknown``), oldest first: each was still open when it was read, never one
+        settled before (its reader acts on the status: the reconciler looks each one up and counts it)."""
 
     @abstractmethod
     async def unresolved_attempts(self, kind: Kind) -> list[Attempt]:
-        """Attempts settled ``unresolved``: nobody knows whether they happened; proof may still come."""
+        """Attempts settled ``unresolved``: nobody knows whether they happened; proof may still come. Each was
+        still unresolved when it was read, as ``open_attempts``."""
 
     @abstractmethod
     async def active_on(self, kind: Kind, day: str) -> int:

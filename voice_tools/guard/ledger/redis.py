@@ -21,6 +21,7 @@ from .base import (
     ACTIVE,
     MAX_WRONG_CODES,
     OPEN,
+    UNRESOLVED,
     Attempt,
     BatchItem,
     BatchReservation,
@@ -375,14 +376,24 @@ class RedisLedger(RedisJobs, Ledger):
         return _attempt(attempt_id, fields) if fields else None
 
     async def open_attempts(self, kind: Kind) -> list[Attempt]:
-        ids = cast(list[str], await self._redis.zrange(self._key("open", kind), 0, -1))
-        found = [await self.attempt(attempt_id) for attempt_id in ids]
-        return [a for a in found if a is not None]
+        return await self._listed("open", kind, OPEN)
 
     async def unresolved_attempts(self, kind: Kind) -> list[Attempt]:
-        ids = cast(list[str], await self._redis.zrange(self._key("unresolved", kind), 0, -1))
-        found = [await self.attempt(attempt_id) for attempt_id in ids]
-        return [a for a in found if a is not None]
+        return await self._listed("unresolved", kind, UNRESOLVED)
+
+    async def _listed(self, index: str, kind: Kind, statuses: frozenset[str]) -> list[Attempt]:
+        """The attempts an index names, read in one more round trip, keeping those still in ``statuses``: one
+        settled between the two reads (its status only moves on) has left the list, and its reader must not act
+        on it (the reconciler would look it up and count an answer that was never lost)."""
+        ids = cast(list[str], await self._redis.zrange(self._key(index, kind), 0, -1))
+        if not ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for attempt_id in ids:
+                pipe.hgetall(self._key("a", attempt_id))
+            rows = cast(list[dict[str, str]], await pipe.execute())
+        found = [_attempt(attempt_id, fields) for attempt_id, fields in zip(ids, rows, strict=True) if fields]
+        return [a for a in found if a.status in statuses]
 
     async def active_on(self, kind: Kind, day: str) -> int:
         return int(await self._redis.get(self._key("day", kind, day)) or 0)
