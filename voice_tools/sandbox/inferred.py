@@ -452,7 +452,7 @@ def _product() -> tuple[Inference, ...]:
             "an unknown purchase whose number has not appeared in a day stops blocking it and costing look-ups "
             "(settled unresolved, never not_purchased), and still counts for its day",
             "no document says how late a lost create can take effect, so absence is taken as no proof either way",
-            "voice_tools/guard/purchase.py (Reconciliation.give_up_after_seconds)",
+            "voice_tools/guard/plans.py (Reconciliation.give_up_after_seconds)",
             off="the same against either sandbox: unresolved, and purchased if the number appears or is released "
             "by this server later",
         ),
