@@ -61,7 +61,7 @@ async def measure(url: str, tool: str, args: dict[str, Any], clients: int, calls
     )
 
 
-async def bench_fleet(report: Report, calls: int, runs: int) -> None:
+async def bench_fleet(report: Report, calls: int, runs: int, levels: tuple[int, ...] = CLIENTS) -> None:
     print(f"fleet: 1 and 3 replicas on one Redis ledger behind a round-robin balancer ({runs} runs)", flush=True)
     bare_port = free_port()
     with (
@@ -72,7 +72,7 @@ async def bench_fleet(report: Report, calls: int, runs: int) -> None:
     ):
         env = {**zendesk.server_env, "VOICE_TOOLS_LEDGER": flushed(redis_url), "VOICE_TOOLS_STARTUP_CHECK": "off"}
         with replicas(3, env) as urls, balanced(urls[:1]) as one_url, balanced(urls) as three_url:
-            for clients in CLIENTS:
+            for clients in levels:
                 per_client = max(calls // clients, 3)
                 bare = await measure(bare_url, "echo", {"text": "x"}, clients, per_client, runs)
                 one = await measure(one_url, "get_number", GET, clients, per_client, runs)

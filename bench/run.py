@@ -479,12 +479,12 @@ async def timed_load(url: str, tool: str, args: dict[str, Any], clients: int, ca
 LOAD_SECONDS = 120.0
 
 
-async def bench_throughput(report: Report, calls: int, runs: int) -> None:
+async def bench_throughput(report: Report, calls: int, runs: int, levels: tuple[int, ...] = (1, 8, 32)) -> None:
     """get_number over streamable HTTP against a bare server's echo, at 1, 8 and 32 concurrent clients:
     interleaved loads on servers started for each level, the median of the per-run ratios (target 0.6x)."""
     print("throughput over streamable HTTP (server and sandbox in their own processes)", flush=True)
     with standalone_sandbox() as zendesk:
-        for clients in (1, 8, 32):
+        for clients in levels:
             ours_port, bare_port = free_port(), free_port()
             per_client = max(calls // clients, 5)
             ours, bare, failed = [], [], 0
@@ -542,16 +542,21 @@ def sections(quick: bool) -> dict[str, Callable[[Report], Awaitable[None]]]:
         "tokens": bench_tokens,
         "result_budget": bench_result_budget,
         "audit_question": bench_audit_question,
-        "cold_start": lambda r: bench_cold_start(r, runs=3 if quick else 9),
-        "bytecode": lambda r: bench_bytecode(r, runs=3 if quick else 7),
+        "cold_start": lambda r: bench_cold_start(r, runs=2 if quick else 9),
+        "bytecode": lambda r: bench_bytecode(r, runs=2 if quick else 7),
         "overhead": lambda r: bench_overhead(r, runs=2 if quick else 5, calls=20 if quick else 200),
         "ledger": lambda r: bench_ledger(r, runs=2 if quick else 5, calls=20 if quick else 200),
         "large_account": lambda r: bench_large_account(r, runs=2 if quick else 5),
         "walk": lambda r: bench_walk(r, runs=1 if quick else 3),
         "memory": lambda r: bench_memory(r, calls=500 if quick else 10_000),
-        "throughput": lambda r: bench_throughput(r, calls=40 if quick else 320, runs=1 if quick else 3),
-        "fleet": lambda r: bench_fleet(r, calls=64 if quick else 640, runs=1 if quick else 3),
-        "purchases": lambda r: bench_purchases(r, runs=2 if quick else 5, per_run=24 if quick else 64),
+        # a quick run is the test suite's smoke run: every benchmark once at its smallest, the largest level only
+        "throughput": lambda r: bench_throughput(
+            r, calls=40 if quick else 320, runs=1 if quick else 3, levels=(32,) if quick else (1, 8, 32)
+        ),
+        "fleet": lambda r: bench_fleet(
+            r, calls=64 if quick else 640, runs=1 if quick else 3, levels=(64,) if quick else (8, 32, 64)
+        ),
+        "purchases": lambda r: bench_purchases(r, runs=1 if quick else 5, per_run=16 if quick else 64),
         "bulk": lambda r: bench_bulk(r, numbers=500 if quick else 20_000, window=6.0),
     }
 

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.timeout(600)  # every benchmark once at its smallest: a run, not one test, outgrows 120 s
 def test_the_bench_runs_and_writes_its_results(tmp_path: Path) -> None:
     output = tmp_path / "results.json"
     done = subprocess.run(
