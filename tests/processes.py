@@ -82,8 +82,10 @@ def stop(process: subprocess.Popen[bytes], seconds: float = 10) -> None:
 
 @contextmanager
 def standalone_sandbox(*extra: str) -> Iterator[str]:
+    """A ``voice-tools sandbox`` process; in the suite's second pass (every inference off) it accepts too."""
     port = free_port()
-    with voice_tools_process("sandbox", "--port", str(port), *extra, port=port):
+    accept = ("--accept-inferred",) if os.environ.get("VOICE_TOOLS_TEST_SANDBOX_INFERRED") == "accept" else ()
+    with voice_tools_process("sandbox", "--port", str(port), *accept, *extra, port=port):
         url = f"http://{LOOPBACK}:{port}"
         httpx2.post(f"{url}/__sandbox__/reset")
         yield url
