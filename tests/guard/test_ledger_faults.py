@@ -60,6 +60,41 @@ async def test_with_redis_down_reads_go_on_and_writes_are_refused_in_words(era: 
     assert answer.asked == [] and rig.transport.count("POST") == 0
 
 
+@pytest.mark.anyio
+async def test_with_redis_frozen_reads_are_answered_before_it_wakes(era: Era, tmp_path: Path) -> None:
+    """A SIGSTOPped Redis (or a host that stalls) keeps its connections open and never answers: a read of the
+    account must not wait for it. list_numbers and get_number answer, and search answers its offers without
+    quotes, while Redis is still frozen; a purchase is refused in the one shape before anyone is asked, and
+    nothing is sent to Zendesk."""
+    answer = Answer("accept", YES)
+    with controlled_redis(appendonly=False) as redis:
+        rig = make_rig(env=env(redis, tmp_path))
+        async with connect(rig, era, answer) as client:
+            first = await client.call_tool("search_numbers", {"country": "US", "limit": 1})  # connections pooled
+            redis.freeze()
+            try:
+                with anyio.fail_after(30):  # a guard against a hang, not a timing: Redis wakes only after these
+                    listed = await client.call_tool("list_numbers", {})
+                    await anyio.sleep(1.1)  # the board is looked at again (at most every second)
+                    one = await client.call_tool("get_number", {"phone_number_id": 900000120986})
+                    found = await client.call_tool("search_numbers", {"country": "US", "limit": 2})
+                    buy = await client.call_tool(
+                        "buy_number", {"quote": first.structured_content["numbers"][0]["quote"]}
+                    )
+            finally:
+                redis.thaw()
+            again = await client.call_tool("search_numbers", {"country": "US", "limit": 1})
+    assert buy.is_error and "Error executing tool" not in text_of(buy), text_of(buy)
+    assert "buy_number did nothing: the guard's ledger" in text_of(buy) and "Retry: yes, after" in text_of(buy)
+    assert answer.asked == []
+    assert not listed.is_error and listed.structured_content["total"] == 12
+    assert not one.is_error, text_of(one)
+    assert not found.is_error and {o["blocked"] for o in found.structured_content["numbers"]} == {"ledger"}
+    assert not any(o.get("quote") for o in found.structured_content["numbers"])
+    assert again.structured_content["numbers"][0]["quote"]  # Redis awake: quotes again
+    assert rig.transport.count("POST") == 0
+
+
 def kill_when_bought(redis: ControlledRedis) -> Any:
     """Zendesk answers the first create; Redis dies before the answer reaches the guard."""
     done: list[bool] = []

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from voice_tools.client import ZendeskError
 from voice_tools.guard import LedgerUnavailable, Quote
+from voice_tools.guard.ledger import READ_WAIT_SECONDS, answered_within
 from voice_tools.models import AvailableNumber
 from voice_tools.models.dialling import national
 
@@ -93,9 +94,10 @@ async def search_numbers(
     except ZendeskError as error:
         raise tool_error(error, subject="the search") from None
     shown = found[:limit]
-    try:
-        quotes: list[Quote | None] = list(await app.guard.quotes.issue(shown))
-        purchases_today = await app.guard.purchases_today()
+    try:  # bounded: a frozen Redis answers nothing, and a quote saved after the answer was given harms nothing
+        async with answered_within(app.guard.ledger.url, READ_WAIT_SECONDS):
+            quotes: list[Quote | None] = list(await app.guard.quotes.issue(shown))
+            purchases_today = await app.guard.purchases_today()
     except LedgerUnavailable:  # the search is still an answer; only buying needs the ledger
         offers = [_offer(app, n, None, 0, country).model_copy(update={"blocked": "ledger"}) for n in shown]
         return respond(SearchResult(numbers=offers, next_step=LEDGER_DOWN))
