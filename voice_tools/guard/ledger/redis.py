@@ -27,6 +27,7 @@ from .base import (
     CodeCheck,
     Kind,
     Ledger,
+    LedgerUnavailable,
     QuoteLook,
     Reservation,
     Status,
@@ -39,7 +40,18 @@ from .urls import display_url
 
 DAY_KEY_SECONDS = 3 * 24 * 3600
 
-RESERVE = """
+# A reservation reached late is refused before anything else (RESERVE's ARGV[13], RESERVE_BATCH's ARGV[8]: the latest
+# moment, in ms of Redis's clock, it may still be made; KEYS[n]: the day's count): see RESERVE_WITHIN_SECONDS.
+LATE = """
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[%d]) then
+  return {'late', tonumber(redis.call('GET', KEYS[%d]) or '0'), ''}
+end
+"""
+
+RESERVE = (
+    LATE % (13, 3)
+    + """
 local active = tonumber(redis.call('GET', KEYS[3]) or '0')
 if ARGV[12] ~= '' then
   local held = redis.call('GET', KEYS[7])
@@ -63,11 +75,14 @@ redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
 redis.call('RPUSH', KEYS[6], ARGV[10])
 return {'reserved', active + 1, ''}
 """
+)
 
 # KEYS: day, open, audit, identity, then per item: quote key, subject key, attempt key.
-# ARGV: n, cap, kind, day, started_at, day TTL, identity ('' : unchecked), then per item: id, has quote, subject,
-# quote, details, audit.
-RESERVE_BATCH = """
+# ARGV: n, cap, kind, day, started_at, day TTL, identity ('' : unchecked), latest moment (ms), then per item: id,
+# has quote, subject, quote, details, audit.
+RESERVE_BATCH = (
+    LATE % (8, 1)
+    + """
 local n, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
 local active = tonumber(redis.call('GET', KEYS[1]) or '0')
 if ARGV[7] ~= '' then
@@ -76,7 +91,7 @@ if ARGV[7] ~= '' then
 end
 local seen = {}
 for i = 0, n - 1 do
-  local k, a = 5 + 3 * i, 8 + 6 * i
+  local k, a = 5 + 3 * i, 9 + 6 * i
   local subject = ARGV[a + 2]
   if ARGV[a + 1] == '1' and redis.call('EXISTS', KEYS[k]) == 1 then return {'quote_used', active, subject} end
   if redis.call('EXISTS', KEYS[k + 1]) == 1 or seen[KEYS[k + 1]] then return {'subject_pending', active, subject} end
@@ -84,7 +99,7 @@ for i = 0, n - 1 do
 end
 if cap >= 0 and active + n > cap then return {'cap_reached', active, ''} end
 for i = 0, n - 1 do
-  local k, a = 5 + 3 * i, 8 + 6 * i
+  local k, a = 5 + 3 * i, 9 + 6 * i
   if ARGV[a + 1] == '1' then redis.call('SET', KEYS[k], ARGV[a]) end
   redis.call('SET', KEYS[k + 1], ARGV[a])
   redis.call('HSET', KEYS[k + 2], 'kind', ARGV[3], 'subject', ARGV[a + 2], 'quote', ARGV[a + 3], 'day', ARGV[4],
@@ -96,6 +111,7 @@ redis.call('INCRBY', KEYS[1], n)
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
 return {'reserved', active + n, ''}
 """
+)
 
 SETTLE = """
 if ARGV[5] ~= '' then
@@ -170,6 +186,12 @@ return {outcome, max - wrong}
 
 POOL_CONNECTIONS = 256 + 32  # the HTTP server's request cap (transports.limits), and room for the reconciler and probes
 POOL_WAIT_SECONDS = 5.0  # past this a ledger call fails as Redis being unreachable would
+ANSWER_SECONDS = 5.0  # a command Redis has not answered in this long fails (LedgerUnavailable), and is never re-sent
+# A command given up on may still run: a frozen Redis (SIGSTOP, a stalled host or disk) keeps what was sent and
+# runs it when it wakes. A reservation given up on was answered "nothing was done", so its script refuses to make
+# it when Redis reaches it later than this after it was sent: below ANSWER_SECONDS, with 2 s of room for the
+# clocks of Redis's host and this one to differ (NTP keeps them within milliseconds).
+RESERVE_WITHIN_SECONDS = 3.0
 
 
 def _connection_pool(url: str) -> Any:
@@ -179,7 +201,7 @@ def _connection_pool(url: str) -> Any:
     from redis.asyncio import BlockingConnectionPool
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
-    from redis.exceptions import ConnectionError, TimeoutError
+    from redis.exceptions import ConnectionError
 
     return BlockingConnectionPool.from_url(
         url,
@@ -187,10 +209,12 @@ def _connection_pool(url: str) -> Any:
         max_connections=POOL_CONNECTIONS,
         timeout=POOL_WAIT_SECONDS,
         # a pooled connection that Redis closed (a restart) is dialled again once, at once: calls resume as soon
-        # as Redis is back instead of failing once per stale connection
-        retry=Retry(NoBackoff(), 1),
-        retry_on_error=[ConnectionError, TimeoutError],
+        # as Redis is back instead of failing once per stale connection. Never a command that timed out: Redis may
+        # have it and run it later (a reservation twice, a settlement whose second run finds it done)
+        retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+        retry_on_error=[ConnectionError],
         socket_connect_timeout=2,
+        socket_timeout=ANSWER_SECONDS,
     )
 
 
@@ -295,8 +319,10 @@ class RedisLedger(RedisJobs, Ledger):
             _line({**audit, "attempt": attempt_id}),
             DAY_KEY_SECONDS,
             identity or "",
+            _latest(),
         ]
         outcome, active, holder_id = await self._reserve(keys=keys, args=args)
+        self._not_late(outcome)
         if outcome == "reserved":
             attempt = Attempt(attempt_id, kind, subject, quote, day, "sending", now, details)
             return Reservation(attempt, None, int(active))
@@ -316,6 +342,7 @@ class RedisLedger(RedisJobs, Ledger):
             repr(now),
             DAY_KEY_SECONDS,
             identity or "",
+            _latest(),
         ]
         for attempt_id, item in zip(ids, items, strict=True):
             keys += [
@@ -332,6 +359,7 @@ class RedisLedger(RedisJobs, Ledger):
                 _line({**item.audit, "attempt": attempt_id}),
             ]
         outcome, active, subject = await self._reserve_batch(keys=keys, args=args)
+        self._not_late(outcome)
         if outcome != "reserved":
             return BatchReservation([], outcome, int(active), subject or None)
         attempts = [
@@ -339,6 +367,14 @@ class RedisLedger(RedisJobs, Ledger):
             for attempt_id, item in zip(ids, items, strict=True)
         ]
         return BatchReservation(attempts, None, int(active))
+
+    def _not_late(self, outcome: str) -> None:
+        if outcome == "late":
+            raise LedgerUnavailable(
+                self.url,
+                f"Redis reached the reservation more than {RESERVE_WITHIN_SECONDS:g} s after it was sent (it stalled, "
+                "or its clock is ahead of this host's), so it made none",
+            )
 
     async def settle(
         self, attempt_id: str, status: Status, audit: dict[str, Any], *, known: Attempt | None = None
@@ -464,6 +500,12 @@ class RedisLedger(RedisJobs, Ledger):
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+def _latest() -> int:
+    """The latest moment a reservation sent now may still be made, in ms of the wall clock (Redis's, in the
+    script: never the ledger's own clock, which tests move)."""
+    return int((time.time() + RESERVE_WITHIN_SECONDS) * 1000)
 
 
 def _line(data: dict[str, Any]) -> str:
