@@ -188,6 +188,52 @@ async def test_a_reservation_a_frozen_redis_reaches_after_the_replica_gave_up_is
             await ledger.aclose()
 
 
+class FreezeOnSecondYes(Answer):
+    """Says yes, and freezes Redis as it says the second: the reservation that follows goes to a Redis that
+    answers nothing."""
+
+    def __init__(self, redis: ControlledRedis) -> None:
+        super().__init__("accept", YES)
+        self.redis = redis
+
+    async def __call__(self, context: Any, params: Any) -> Any:
+        if len(self.asked) == 1:
+            self.redis.freeze()
+        return await super().__call__(context, params)
+
+
+@pytest.mark.anyio
+async def test_a_reservation_made_whose_answer_never_came_is_withdrawn_and_holds_nothing(
+    era: Era, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis makes a purchase's reservation but its answer never comes (in life: a disk stall between its fsync
+    and its reply; here: frozen before it read it, and let make it late). The replica answers that nothing was
+    done, which is true (nothing was sent), and withdraws the attempt when Redis answers again: it holds no quote
+    and no cap slot, and the same quote then buys, within a cap of two (one bought before)."""
+    monkeypatch.setattr(redis_ledger, "ANSWER_SECONDS", 1.0)
+    monkeypatch.setattr(redis_ledger, "RESERVE_WITHIN_SECONDS", 60.0)  # made when Redis wakes, as a stalled reply
+    with controlled_redis(appendonly=False) as redis:
+        rig = make_rig(env={**env(redis, tmp_path), "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "2"})
+        first, offer = (await offers_after(rig, era))[:2]
+        async with connect(rig, era, FreezeOnSecondYes(redis)) as client:  # one lifespan: one guard
+            assert (await client.call_tool("buy_number", {"quote": first["quote"]})).structured_content["status"]
+            before = scripts_run(redis.url)
+            try:
+                down = await client.call_tool("buy_number", {"quote": offer["quote"]})
+            finally:
+                redis.thaw()
+            assert down.is_error and "buy_number did nothing: the guard's ledger" in text_of(down), text_of(down)
+            with anyio.fail_after(10):
+                while scripts_run(redis.url) == before:  # noqa: ASYNC110 - Redis makes the reservation it kept
+                    await anyio.sleep(0.05)
+            bought = await client.call_tool("buy_number", {"quote": offer["quote"]})
+        assert bought.structured_content["status"] == "purchased", text_of(bought)
+        trail = [e for e in await rig.parts.ledger.audit_trail() if e.get("attempt")][2:]
+        assert [e["outcome"] for e in trail] == ["sending", "not_purchased", "sending", "purchased"]
+        assert "never sent" in trail[1]["reason"] and trail[0]["attempt"] == trail[1]["attempt"]
+        assert rig.transport.count("POST") == 2
+
+
 def freeze_when_bought(redis: ControlledRedis, seconds: float) -> Any:
     """Zendesk answers the first create; Redis freezes before the answer reaches the guard, and wakes after
     ``seconds``."""

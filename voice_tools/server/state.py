@@ -162,7 +162,7 @@ class AdvisoryBoard:
 
 
 RECONCILE_EVERY_SECONDS = 60.0
-SPOOL_EVERY_SECONDS = 2.0
+SPOOL_EVERY_SECONDS = 0.5  # nothing to do (no ledger call) unless something was spooled
 
 
 async def catch_up_periodically(guard: PurchaseGuard, every: float = SPOOL_EVERY_SECONDS) -> None:

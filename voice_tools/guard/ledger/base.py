@@ -52,12 +52,14 @@ READ_WAIT_SECONDS = 2.0  # a healthy ledger answers a read in ms; a caller that 
 
 class LedgerUnavailable(Exception):
     """The ledger could not be reached or could not write (Redis down or restarting, a full or failing disk).
-    Nothing it was asked to do happened; ``retry_after`` is a fair first wait. The message names where the
-    ledger is (never a secret) and what failed, for the operator."""
+    Nothing it was asked to do is known to have happened; ``retry_after`` is a fair first wait. The message names
+    where the ledger is (never a secret) and what failed, for the operator. ``unsure``: the attempts a reservation
+    may still have made although its answer never came (Redis ran it, then stalled before replying): nothing was
+    sent for them, and the guard withdraws them when the ledger answers again."""
 
-    def __init__(self, where: str, what: str, retry_after: float = 5.0) -> None:
+    def __init__(self, where: str, what: str, retry_after: float = 5.0, unsure: Sequence[Attempt] = ()) -> None:
         super().__init__(f"the guard's ledger ({where}) is unavailable: {what}")
-        self.where, self.what, self.retry_after = where, what, retry_after
+        self.where, self.what, self.retry_after, self.unsure = where, what, retry_after, tuple(unsure)
 
 
 @asynccontextmanager
