@@ -6,7 +6,9 @@ its audit line go here instead: appended to ``spool.jsonl`` in the state directo
 or a restart keeps them. ``drain`` writes them into the ledger in order when it answers again, and the guard
 drains before any new reservation, so the shared record is complete before anything new is counted against
 it. Settling is idempotent in the ledger (an attempt already settled is left alone), so an entry written
-twice (a crash between writing it and forgetting it here) counts once.
+twice (a crash between writing it and forgetting it here) counts once. One drain runs at a time (the periodic
+catch-up, a reservation and a purchase's look all drain, and overlap when the ledger comes back under load):
+two at once would forget each other's entries, one of them never written.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from .ledger import Ledger, LedgerUnavailable, Status
 
 logger = logging.getLogger("voice_tools.guard")
@@ -26,7 +30,8 @@ logger = logging.getLogger("voice_tools.guard")
 class Spool:
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the file (appends, the first line forgotten) and ``pending``
+        self._draining = anyio.Lock()  # one drain at a time
         self._memory: list[dict[str, Any]] = []  # without a path (tests in memory): kept for the process only
         self._pending = bool(path and path.exists() and path.stat().st_size)
 
@@ -42,27 +47,39 @@ class Spool:
 
     def entries(self) -> list[dict[str, Any]]:
         with self._lock:
-            if self.path is None:
-                return list(self._memory)
-            if not self.path.exists():
-                return []
-            lines = self.path.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+            return self._entries()
+
+    def _entries(self) -> list[dict[str, Any]]:
+        if self.path is None:
+            return list(self._memory)
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+    def _first(self) -> dict[str, Any] | None:
+        """The oldest entry; None when there is none, and then nothing is pending (checked and cleared under
+        the lock an append takes, so an entry kept meanwhile is never left unmarked)."""
+        with self._lock:
+            entries = self._entries()
+            if not entries:
+                self._pending = False
+                return None
+            return entries[0]
 
     async def drain(self, ledger: Ledger) -> int:
-        """Write every spooled entry into the ledger, oldest first; raises LedgerUnavailable (keeping the
-        rest) when it still cannot. Returns how many were written."""
+        """Write every spooled entry into the ledger, oldest first, those kept meanwhile included; raises
+        LedgerUnavailable (keeping the rest) when it still cannot. Returns how many were written."""
         if not self._pending:
             return 0
         written = 0
-        for entry in self.entries():
-            if entry["op"] == "settle":
-                await ledger.settle(entry["attempt"], entry["status"], entry["audit"])
-            else:
-                await ledger.record(entry["audit"])
-            self._forget_first()
-            written += 1
-        self._pending = False
+        async with self._draining:
+            while (entry := self._first()) is not None:
+                if entry["op"] == "settle":
+                    await ledger.settle(entry["attempt"], entry["status"], entry["audit"])
+                else:
+                    await ledger.record(entry["audit"])
+                self._forget_first()
+                written += 1
         if written:
             logger.warning("ledger: wrote %d outcome(s) kept on this replica while it was unavailable", written)
         return written
