@@ -147,11 +147,11 @@ async def test_a_purchase_zendesk_made_while_redis_died_is_answered_truly_and_re
         assert [e["outcome"] for e in trail] == ["sending", "purchased", "sending", "purchased"]
 
 
-def scripts_run(url: str) -> int:
-    """How many scripts Redis has run (EVALSHA calls), by its own count."""
+def scripts_run(url: str, command: str = "evalsha") -> int:
+    """How many scripts (or other commands) Redis has run, by its own count."""
     with redis_client.Redis.from_url(url) as client:
         stats = client.info("commandstats")
-    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
 
 
 @pytest.mark.anyio

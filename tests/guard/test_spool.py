@@ -13,8 +13,10 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from voice_tools.guard.ledger import SqliteLedger
-from voice_tools.guard.spool import Spool
+from tests.redis_server import controlled_redis
+from voice_tools.guard.ledger import LedgerUnavailable, SqliteLedger, open_ledger
+from voice_tools.guard.ledger import redis as redis_ledger
+from voice_tools.guard.spool import REST_SECONDS, Spool
 
 pytestmark = pytest.mark.anyio
 DAY = "2026-12-07"
@@ -56,3 +58,49 @@ async def test_overlapping_drains_write_each_entry_once_in_order_and_leave_the_s
     assert spool.entries() == [] and not spool.pending
     assert [a.status for a in await ledger.open_attempts("purchase")] == []
     await ledger.aclose()
+
+
+class Counted:
+    """The real ledger, counting the settlements a drain asks of it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.settles = inner, 0
+
+    async def settle(self, *args: Any, **kwargs: Any) -> Any:
+        self.settles += 1
+        return await self.inner.settle(*args, **kwargs)
+
+
+async def test_callers_queued_behind_a_drain_that_found_the_ledger_down_are_answered_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frozen Redis: the first drain waits it out and fails; the callers queued behind it (a purchase's look,
+    a reservation) fail with the same error without asking the ledger again, instead of each waiting out its
+    own turn; after a second the next drain tries, and once Redis answers it writes the entry once."""
+    monkeypatch.setattr(redis_ledger, "ANSWER_SECONDS", 1.0)
+    with controlled_redis(appendonly=False) as redis:
+        ledger = open_ledger(redis.url, "spool-rest")
+        made = await ledger.reserve("purchase", "+15105550100", None, DAY, None, {}, line("sending", "+15105550100"))
+        assert made.attempt is not None
+        spool, counted = Spool(tmp_path / "spool.jsonl"), Counted(ledger)
+        spool.settle_later(made.attempt.id, "purchased", line("purchased", "+15105550100"))
+        failed: list[bool] = []
+
+        async def drain() -> None:
+            try:
+                await spool.drain(counted)  # type: ignore[arg-type]
+            except LedgerUnavailable:
+                failed.append(True)
+
+        redis.freeze()
+        try:
+            async with anyio.create_task_group() as group:
+                for _ in range(3):
+                    group.start_soon(drain)
+        finally:
+            redis.thaw()
+        assert len(failed) == 3 and counted.settles == 1
+        await anyio.sleep(REST_SECONDS)
+        assert await spool.drain(counted) == 1 and not spool.pending  # type: ignore[arg-type]
+        assert [e["outcome"] for e in await ledger.audit_trail()] == ["sending", "purchased"]
+        await ledger.aclose()

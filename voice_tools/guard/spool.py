@@ -8,7 +8,9 @@ drains before any new reservation, so the shared record is complete before anyth
 it. Settling is idempotent in the ledger (an attempt already settled is left alone), so an entry written
 twice (a crash between writing it and forgetting it here) counts once. One drain runs at a time (the periodic
 catch-up, a reservation and a purchase's look all drain, and overlap when the ledger comes back under load):
-two at once would forget each other's entries, one of them never written.
+two at once would forget each other's entries, one of them never written. A drain that found the ledger down
+is not tried again for a second: callers queued behind it are answered at once with the same error, instead of
+each waiting out a ledger that does not answer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ import anyio
 from .ledger import Ledger, LedgerUnavailable, Status
 
 logger = logging.getLogger("voice_tools.guard")
+REST_SECONDS = 1.0  # after a drain found the ledger down, how long drains fail at once with its error
 
 
 class Spool:
@@ -32,6 +36,7 @@ class Spool:
         self.path = path
         self._lock = threading.Lock()  # the file (appends, the first line forgotten) and ``pending``
         self._draining = anyio.Lock()  # one drain at a time
+        self._down: tuple[float, LedgerUnavailable] | None = None  # when a drain last found the ledger down
         self._memory: list[dict[str, Any]] = []  # without a path (tests in memory): kept for the process only
         self._pending = bool(path and path.exists() and path.stat().st_size)
 
@@ -73,13 +78,21 @@ class Spool:
             return 0
         written = 0
         async with self._draining:
-            while (entry := self._first()) is not None:
-                if entry["op"] == "settle":
-                    await ledger.settle(entry["attempt"], entry["status"], entry["audit"])
-                else:
-                    await ledger.record(entry["audit"])
-                self._forget_first()
-                written += 1
+            if self._down is not None and time.monotonic() - self._down[0] < REST_SECONDS:
+                down = self._down[1]
+                raise LedgerUnavailable(down.where, down.what, down.retry_after)
+            try:
+                while (entry := self._first()) is not None:
+                    if entry["op"] == "settle":
+                        await ledger.settle(entry["attempt"], entry["status"], entry["audit"])
+                    else:
+                        await ledger.record(entry["audit"])
+                    self._forget_first()
+                    written += 1
+            except LedgerUnavailable as down:
+                self._down = (time.monotonic(), down)
+                raise
+            self._down = None
         if written:
             logger.warning("ledger: wrote %d outcome(s) kept on this replica while it was unavailable", written)
         return written
