@@ -8,9 +8,10 @@ drains before any new reservation, so the shared record is complete before anyth
 it. Settling is idempotent in the ledger (an attempt already settled is left alone), so an entry written
 twice (a crash between writing it and forgetting it here) counts once. One drain runs at a time (the periodic
 catch-up, a reservation and a purchase's look all drain, and overlap when the ledger comes back under load):
-two at once would forget each other's entries, one of them never written. A drain that found the ledger down
-is not tried again for a second: callers queued behind it are answered at once with the same error, instead of
-each waiting out a ledger that does not answer.
+two at once would forget each other's entries, one of them never written. A drain that waited for a ledger
+that did not answer (a frozen Redis) is not tried again for a second: callers queued behind it are answered at
+once with the same error, instead of each waiting out its own turn. A ledger that refuses at once (Redis down)
+costs nothing to try, so then each caller tries, and the first after it is back writes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import anyio
 from .ledger import Ledger, LedgerUnavailable, Status
 
 logger = logging.getLogger("voice_tools.guard")
-REST_SECONDS = 1.0  # after a drain found the ledger down, how long drains fail at once with its error
+REST_SECONDS = 1.0  # after a drain waited for a ledger that did not answer, how long drains fail at once
+SLOW_SECONDS = 0.5  # a failed drain that took this long waited for the ledger (it did not refuse at once)
 
 
 class Spool:
@@ -36,7 +38,7 @@ class Spool:
         self.path = path
         self._lock = threading.Lock()  # the file (appends, the first line forgotten) and ``pending``
         self._draining = anyio.Lock()  # one drain at a time
-        self._down: tuple[float, LedgerUnavailable] | None = None  # when a drain last found the ledger down
+        self._down: tuple[float, LedgerUnavailable] | None = None  # when a drain last waited on a silent ledger
         self._memory: list[dict[str, Any]] = []  # without a path (tests in memory): kept for the process only
         self._pending = bool(path and path.exists() and path.stat().st_size)
 
@@ -81,6 +83,7 @@ class Spool:
             if self._down is not None and time.monotonic() - self._down[0] < REST_SECONDS:
                 down = self._down[1]
                 raise LedgerUnavailable(down.where, down.what, down.retry_after)
+            started = time.monotonic()
             try:
                 while (entry := self._first()) is not None:
                     if entry["op"] == "settle":
@@ -90,7 +93,8 @@ class Spool:
                     self._forget_first()
                     written += 1
             except LedgerUnavailable as down:
-                self._down = (time.monotonic(), down)
+                if time.monotonic() - started >= SLOW_SECONDS:
+                    self._down = (time.monotonic(), down)
                 raise
             self._down = None
         if written:
