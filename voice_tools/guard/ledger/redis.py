@@ -67,10 +67,12 @@ def _connection_pool(url: str) -> Any:
         timeout=POOL_WAIT_SECONDS,
         # a pooled connection that Redis closed (a restart) is dialled again once, at once: calls resume as soon
         # as Redis is back instead of failing once per stale connection. Never a command that timed out: Redis may
-        # have it and run it later (a reservation twice, a settlement whose second run finds it done)
+        # have it and run it later (a reservation twice, a settlement whose second run finds it done). The same
+        # retry object serves connecting, so a connection that timed out is not dialled again either: it is given
+        # as long as a command (it was 2 s, dialled twice)
         retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
         retry_on_error=[ConnectionError],
-        socket_connect_timeout=2,
+        socket_connect_timeout=ANSWER_SECONDS,
         socket_timeout=ANSWER_SECONDS,
     )
 
