@@ -69,7 +69,9 @@ async def answered_within(where: str, seconds: float) -> AsyncIterator[None]:
     as long as it stays frozen; a caller that can do without the ledger (a read of the account, a search's
     quotes, the advisory pause board) bounds its wait with this and goes on. Only for calls that are safe to
     give up on: a read, or a write whose late arrival harms nothing (a quote nobody was given). A reservation
-    is never given up this way: Redis could still run it after the caller was told nothing happened."""
+    is never given up this way, since Redis could still run it after the caller was told nothing happened:
+    Redis's own command timeout ends its wait, its script refuses to reserve late (``redis.py``), and one made
+    whose answer never came is withdrawn (``LedgerUnavailable.unsure``, ``reservations.py``)."""
     try:
         with anyio.fail_after(seconds):
             yield
