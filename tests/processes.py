@@ -32,11 +32,13 @@ def written_by(process: subprocess.Popen[bytes]) -> bytes:
     return process.stderr.read() if process.stderr else b""
 
 
-def logged(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def logged(command: list[str], env: dict[str, str], stdout: Path | None = None) -> subprocess.Popen[bytes]:
     """``command`` started with its stderr in a file, never a pipe: a server that logs more than a pipe holds
-    (some 300 audit lines) while nobody reads would block on its next line and stop answering."""
+    (some 300 audit lines) while nobody reads would block on its next line and stop answering. Its stdout
+    goes to the file ``stdout`` names, else nowhere."""
     log = tempfile.NamedTemporaryFile(prefix="voice-tools-process-", suffix=".log")  # noqa: SIM115 - kept open
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=env)
+    with open(stdout, "ab") if stdout else open(os.devnull, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=log, env=env)
     process.stderr_file = log  # type: ignore[attr-defined]
     return process
 
@@ -55,11 +57,14 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes], seconds: f
 
 
 @contextmanager
-def voice_tools_process(*args: str, port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def voice_tools_process(
+    *args: str, port: int, env: dict[str, str] | None = None, stdout: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     process = logged(
         [sys.executable, "-m", "voice_tools", *args],
         # no drain delay (no balancer to wait for): a stop still answers what is in flight, without the wait
         env={**os.environ, "VOICE_TOOLS_DRAIN": "0", **(env or {})},
+        stdout=stdout,
     )
     try:
         wait_until_listening(port, process)

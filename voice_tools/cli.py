@@ -157,7 +157,8 @@ def run_serve(args: argparse.Namespace) -> int:
         say(f"voice-tools: cannot start: cannot listen on {args.host}:{args.port}: {error.strerror}", logging.ERROR)
         return 2
     metrics = "" if http.metrics_port is None else f"; /metrics on port {http.metrics_port}"
-    say(startup_line(settings, f"streamable HTTP at {http.url} ({http.auth_text}{metrics})"))
+    audit = "; audit lines on stdout" if http.audit_stdout else ""
+    say(startup_line(settings, f"streamable HTTP at {http.url} ({http.auth_text}{metrics}{audit})"))
     uvicorn_server(app, http, grace_seconds=settings.shutdown_grace_seconds).run(sockets=sockets)
     return 0
 

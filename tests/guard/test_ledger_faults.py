@@ -10,17 +10,22 @@ kills and starts again, in both protocol eras.
 
 from __future__ import annotations
 
+import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx2
 import pytest
+import redis as redis_client
 
 from tests.harness import ERAS, Answer, Era, connect, make_rig, text_of
 from tests.harness import settings as make_settings
 from tests.redis_server import ControlledRedis, controlled_redis
 from tests.reliability.http_server import running_http
+from voice_tools.guard.ledger import LedgerUnavailable, open_ledger
+from voice_tools.guard.ledger import redis as redis_ledger
 from voice_tools.server import ledger_admin
 
 pytestmark = pytest.mark.timeout(90)
@@ -58,6 +63,41 @@ async def test_with_redis_down_reads_go_on_and_writes_are_refused_in_words(era: 
     assert buy.is_error and "Error executing tool" not in text_of(buy), text_of(buy)
     assert "buy_number did nothing: the guard's ledger" in text_of(buy) and "Retry: yes, after 5 s" in text_of(buy)
     assert answer.asked == [] and rig.transport.count("POST") == 0
+
+
+@pytest.mark.anyio
+async def test_with_redis_frozen_reads_are_answered_before_it_wakes(era: Era, tmp_path: Path) -> None:
+    """A SIGSTOPped Redis (or a host that stalls) keeps its connections open and never answers: a read of the
+    account must not wait for it. list_numbers and get_number answer, and search answers its offers without
+    quotes, while Redis is still frozen; a purchase is refused in the one shape before anyone is asked, and
+    nothing is sent to Zendesk."""
+    answer = Answer("accept", YES)
+    with controlled_redis(appendonly=False) as redis:
+        rig = make_rig(env=env(redis, tmp_path))
+        async with connect(rig, era, answer) as client:
+            first = await client.call_tool("search_numbers", {"country": "US", "limit": 1})  # connections pooled
+            redis.freeze()
+            try:
+                with anyio.fail_after(30):  # a guard against a hang, not a timing: Redis wakes only after these
+                    listed = await client.call_tool("list_numbers", {})
+                    await anyio.sleep(1.1)  # the board is looked at again (at most every second)
+                    one = await client.call_tool("get_number", {"phone_number_id": 900000120986})
+                    found = await client.call_tool("search_numbers", {"country": "US", "limit": 2})
+                    buy = await client.call_tool(
+                        "buy_number", {"quote": first.structured_content["numbers"][0]["quote"]}
+                    )
+            finally:
+                redis.thaw()
+            again = await client.call_tool("search_numbers", {"country": "US", "limit": 1})
+    assert buy.is_error and "Error executing tool" not in text_of(buy), text_of(buy)
+    assert "buy_number did nothing: the guard's ledger" in text_of(buy) and "Retry: yes, after" in text_of(buy)
+    assert answer.asked == []
+    assert not listed.is_error and listed.structured_content["total"] == 12
+    assert not one.is_error, text_of(one)
+    assert not found.is_error and {o["blocked"] for o in found.structured_content["numbers"]} == {"ledger"}
+    assert not any(o.get("quote") for o in found.structured_content["numbers"])
+    assert again.structured_content["numbers"][0]["quote"]  # Redis awake: quotes again
+    assert rig.transport.count("POST") == 0
 
 
 def kill_when_bought(redis: ControlledRedis) -> Any:
@@ -105,6 +145,137 @@ async def test_a_purchase_zendesk_made_while_redis_died_is_answered_truly_and_re
         assert again.structured_content["status"] == "purchased", text_of(again)
         trail = [e for e in await rig.parts.ledger.audit_trail() if e.get("attempt")]
         assert [e["outcome"] for e in trail] == ["sending", "purchased", "sending", "purchased"]
+
+
+def scripts_run(url: str, command: str = "evalsha") -> int:
+    """How many scripts (or other commands) Redis has run, by its own count."""
+    with redis_client.Redis.from_url(url) as client:
+        stats = client.info("commandstats")
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+@pytest.mark.anyio
+async def test_a_reservation_a_frozen_redis_reaches_after_the_replica_gave_up_is_not_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A frozen Redis keeps what was sent and runs it when it wakes. A reservation the replica gave up on (and so
+    answered "nothing was done") is sent once, never again, and when Redis runs it late its script refuses it:
+    no attempt, no cap slot, no quote held (it used to be sent twice and made late: "already under way")."""
+    monkeypatch.setattr(redis_ledger, "ANSWER_SECONDS", 1.0)  # read when the ledger is opened
+    monkeypatch.setattr(redis_ledger, "RESERVE_WITHIN_SECONDS", 0.5)
+    day, sending = "2026-12-07", {"event": "purchase", "outcome": "sending"}
+    with controlled_redis(appendonly=False) as redis:
+        ledger = open_ledger(redis.url, "late")
+        try:
+            first = await ledger.reserve("purchase", "+15105550100", "qfirst", day, 5, {}, sending)  # script loaded
+            assert first.attempt is not None
+            before = scripts_run(redis.url)
+            redis.freeze()
+            try:
+                with pytest.raises(LedgerUnavailable, match=r"no answer|Timeout"):
+                    await ledger.reserve("purchase", "+15105550101", "qlate", day, 5, {}, sending)
+            finally:
+                redis.thaw()
+            with anyio.fail_after(10):
+                while scripts_run(redis.url) == before:  # noqa: ASYNC110 - Redis runs what it kept when it wakes
+                    await anyio.sleep(0.05)
+            assert scripts_run(redis.url) == before + 1  # the late reservation ran once: it was never re-sent
+            assert await ledger.active_on("purchase", day) == 1
+            assert [a.id for a in await ledger.open_attempts("purchase")] == [first.attempt.id]
+            assert (await ledger.look_quote("qlate", "purchase", day)).holder is None
+            assert [e.get("attempt") for e in await ledger.audit_trail()] == [first.attempt.id]
+        finally:
+            await ledger.aclose()
+
+
+class FreezeOnSecondYes(Answer):
+    """Says yes, and freezes Redis as it says the second: the reservation that follows goes to a Redis that
+    answers nothing."""
+
+    def __init__(self, redis: ControlledRedis) -> None:
+        super().__init__("accept", YES)
+        self.redis = redis
+
+    async def __call__(self, context: Any, params: Any) -> Any:
+        if len(self.asked) == 1:
+            self.redis.freeze()
+        return await super().__call__(context, params)
+
+
+@pytest.mark.anyio
+async def test_a_reservation_made_whose_answer_never_came_is_withdrawn_and_holds_nothing(
+    era: Era, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis makes a purchase's reservation but its answer never comes (in life: a disk stall between its fsync
+    and its reply; here: frozen before it read it, and let make it late). The replica answers that nothing was
+    done, which is true (nothing was sent), and withdraws the attempt when Redis answers again: it holds no quote
+    and no cap slot, and the same quote then buys, within a cap of two (one bought before)."""
+    monkeypatch.setattr(redis_ledger, "ANSWER_SECONDS", 1.0)
+    monkeypatch.setattr(redis_ledger, "RESERVE_WITHIN_SECONDS", 60.0)  # made when Redis wakes, as a stalled reply
+    with controlled_redis(appendonly=False) as redis:
+        rig = make_rig(env={**env(redis, tmp_path), "VOICE_TOOLS_MAX_PURCHASES_PER_DAY": "2"})
+        first, offer = (await offers_after(rig, era))[:2]
+        async with connect(rig, era, FreezeOnSecondYes(redis)) as client:  # one lifespan: one guard
+            assert (await client.call_tool("buy_number", {"quote": first["quote"]})).structured_content["status"]
+            before = scripts_run(redis.url)
+            try:
+                down = await client.call_tool("buy_number", {"quote": offer["quote"]})
+            finally:
+                redis.thaw()
+            assert down.is_error and "buy_number did nothing: the guard's ledger" in text_of(down), text_of(down)
+            with anyio.fail_after(10):
+                while scripts_run(redis.url) == before:  # noqa: ASYNC110 - Redis makes the reservation it kept
+                    await anyio.sleep(0.05)
+            bought = await client.call_tool("buy_number", {"quote": offer["quote"]})
+        assert bought.structured_content["status"] == "purchased", text_of(bought)
+        trail = [e for e in await rig.parts.ledger.audit_trail() if e.get("attempt")][2:]
+        assert [e["outcome"] for e in trail] == ["sending", "not_purchased", "sending", "purchased"]
+        assert "never sent" in trail[1]["reason"] and trail[0]["attempt"] == trail[1]["attempt"]
+        assert rig.transport.count("POST") == 2
+
+
+def freeze_when_bought(redis: ControlledRedis, seconds: float) -> Any:
+    """Zendesk answers the first create; Redis freezes before the answer reaches the guard, and wakes after
+    ``seconds``."""
+    done: list[bool] = []
+
+    def rewrite(path: str, body: Any) -> Any:
+        created = path.rstrip("/").endswith(("/phone_numbers", "/phone_numbers.json"))
+        if created and isinstance(body, dict) and "phone_number" in body and not done:
+            done.append(True)
+            redis.freeze()
+            threading.Timer(seconds, redis.thaw).start()
+        return body
+
+    return rewrite
+
+
+@pytest.mark.anyio
+async def test_a_purchase_settled_while_redis_froze_is_recorded_once_in_the_ledger_and_the_file(
+    era: Era, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settlement of a purchase Zendesk made goes to a Redis that froze: the replica gives up on it, answers
+    ``purchased`` (recorded on this server) and spools it; Redis wakes and runs the settlement it kept, and the
+    spool's copy finds it done. The ledger holds one ``purchased`` line, and so does the replica's audit file,
+    which ``ledger restore`` rebuilds from (a settlement sent twice used to leave it out of the file)."""
+    monkeypatch.setattr(redis_ledger, "ANSWER_SECONDS", 1.0)
+    with controlled_redis(appendonly=False) as redis:
+        rig = make_rig(env=env(redis, tmp_path), rewrite=freeze_when_bought(redis, 3.0))
+        offer = (await offers_after(rig, era))[0]
+        async with connect(rig, era, Answer("accept", YES)) as client:
+            bought = await client.call_tool("buy_number", {"quote": offer["quote"]})
+            assert bought.structured_content["status"] == "purchased", text_of(bought)
+            assert "recorded on this server" in bought.structured_content["summary"]
+            (spool,) = list(tmp_path.glob("spool-*.jsonl"))  # noqa: ASYNC240 - one per ledger
+            with anyio.fail_after(20):
+                while spool.read_text().strip():  # noqa: ASYNC110 - the replica catches up once Redis wakes
+                    await anyio.sleep(0.1)
+        trail = [e for e in await rig.parts.ledger.audit_trail() if e.get("attempt")]
+        assert [e["outcome"] for e in trail] == ["sending", "purchased"]
+        (audit,) = list(tmp_path.glob("*audit.jsonl"))  # noqa: ASYNC240 - the replica's file
+        lines = [json.loads(line) for line in audit.read_text().splitlines()]
+        assert [e["outcome"] for e in lines if e.get("attempt")] == ["sending", "purchased"]
+        assert rig.transport.count("POST") == 1
 
 
 async def offers_after(rig: Any, era: Era) -> list[dict[str, Any]]:

@@ -38,15 +38,7 @@ def servers(
     count: int, sandbox_url: str, state: Path, **env: str
 ) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
     """``count`` HTTP servers for one real-looking account, sharing the state directory (and so its ledger)."""
-    account = {
-        **CLEAN_ENV,
-        "VOICE_TOOLS_ZENDESK_BASE_URL": sandbox_url,
-        "ZENDESK_EMAIL": "admin@example.com",
-        "ZENDESK_API_TOKEN": "sandbox-api-token",
-        "XDG_STATE_HOME": str(state),
-        "VOICE_TOOLS_ZENDESK_TIMEOUT": "5",
-        **env,
-    }
+    account = account_env(sandbox_url, state, **env)
     with ExitStack() as stack:
         started = []
         for _ in range(count):
@@ -56,6 +48,19 @@ def servers(
             )
             started.append((f"http://{LOOPBACK}:{port}/mcp", process))
         yield started
+
+
+def account_env(sandbox_url: str, state: Path, **env: str) -> dict[str, str]:
+    """A server's environment for one real-looking account (the sandbox), its state under ``state``."""
+    return {
+        **CLEAN_ENV,
+        "VOICE_TOOLS_ZENDESK_BASE_URL": sandbox_url,
+        "ZENDESK_EMAIL": "admin@example.com",
+        "ZENDESK_API_TOKEN": "sandbox-api-token",
+        "XDG_STATE_HOME": str(state),
+        "VOICE_TOOLS_ZENDESK_TIMEOUT": "5",
+        **env,
+    }
 
 
 async def search(url: str, limit: int = 1) -> list[dict[str, Any]]:
@@ -175,6 +180,7 @@ class StdioPeer:
             env=env,
         )
         self.next_id = 0
+        self.read: list[bytes] = []  # every line read from its stdout, in order
 
     def send(self, method: str, params: dict[str, Any] | None = None, *, notify: bool = False) -> int:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params or {}}
@@ -189,10 +195,16 @@ class StdioPeer:
     def answer(self, request_id: int) -> dict[str, Any]:
         assert self.process.stdout is not None
         while line := self.process.stdout.readline():
+            self.read.append(line)
             message: dict[str, Any] = json.loads(line)
             if message.get("id") == request_id:
                 return message
         raise AssertionError(f"the server closed stdout before answering request {request_id}")
+
+    def rest(self) -> list[bytes]:
+        """Every line the process wrote to stdout, once it has ended."""
+        assert self.process.poll() is not None and self.process.stdout is not None
+        return self.read + self.process.stdout.read().splitlines(keepends=True)
 
     def start_session(self) -> None:
         hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}
@@ -207,16 +219,7 @@ class StdioPeer:
 
 @contextmanager
 def stdio_server(sandbox_url: str, state: Path, **env: str) -> Iterator[StdioPeer]:
-    peer = StdioPeer(
-        {
-            **CLEAN_ENV,
-            "VOICE_TOOLS_ZENDESK_BASE_URL": sandbox_url,
-            "ZENDESK_EMAIL": "admin@example.com",
-            "ZENDESK_API_TOKEN": "sandbox-api-token",
-            "XDG_STATE_HOME": str(state),
-            **env,
-        }
-    )
+    peer = StdioPeer(account_env(sandbox_url, state, **env))
     try:
         peer.start_session()
         yield peer
@@ -268,3 +271,66 @@ def test_json_logs_carry_the_audit_trail_and_each_calls_request_id(tmp_path: Pat
     assert audit["level"] == "info" and len(audit["request_id"]) == 16
     assert json.loads(audit["message"])["outcome"] == "applied"  # the audit line itself, shown by default
     assert "sandbox-api-token" not in stderr
+
+
+# ------------------------------------------------------------------------- the audit trail on stdout (HTTP)
+def audit_file(state: Path) -> list[str]:
+    path = state / "voice-tools" / "audit.jsonl"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+async def test_serve_http_writes_each_audit_line_to_stdout_as_in_its_file(tmp_path: Path) -> None:
+    """For the log pipeline: each line of the fsync'd audit file, byte for byte and in its order, is also one
+    JSON object a line on a `serve --http` process's stdout (purchases in both eras, a settings change)."""
+    port, printed = free_port(), tmp_path / "stdout.log"
+    url = f"http://{LOOPBACK}:{port}/mcp"
+    with (
+        standalone_sandbox() as sandbox_url,
+        voice_tools_process(
+            "serve", "--http", "--port", str(port), port=port, env=account_env(sandbox_url, tmp_path), stdout=printed
+        ),
+    ):
+        for era in ("legacy", "auto"):
+            async with Client(url, mode=era, elicitation_callback=Answer("accept", YES)) as client:  # type: ignore[arg-type]
+                found = await client.call_tool("search_numbers", {"country": "US", "limit": 1})
+                quote = found.structured_content["numbers"][0]["quote"]
+                bought = await client.call_tool("buy_number", {"quote": quote})
+                assert bought.structured_content["status"] == "purchased", text_of(bought)
+        async with Client(url) as client:
+            change = {"phone_number_id": 900000120986, "changes": {"nickname": "On stdout"}}
+            assert (await client.call_tool("update_settings", change)).structured_content["applied"] is True
+    lines = printed.read_text().splitlines()  # the process has ended: everything it printed is there
+    assert lines == audit_file(tmp_path)
+    events = [json.loads(line) for line in lines]
+    assert [e["outcome"] for e in events if e["event"] == "purchase"] == ["sending", "purchased"] * 2
+    assert any(e["event"] != "purchase" and e["outcome"] == "applied" for e in events), events
+    assert "sandbox-api-token" not in printed.read_text()
+
+
+async def test_with_audit_stdout_off_serve_http_prints_nothing(tmp_path: Path) -> None:
+    port, printed = free_port(), tmp_path / "stdout.log"
+    env = account_env("", tmp_path, VOICE_TOOLS_AUDIT_STDOUT="off")
+    with standalone_sandbox() as sandbox_url:
+        env["VOICE_TOOLS_ZENDESK_BASE_URL"] = sandbox_url
+        with voice_tools_process("serve", "--http", "--port", str(port), port=port, env=env, stdout=printed):
+            async with Client(f"http://{LOOPBACK}:{port}/mcp") as client:
+                change = {"phone_number_id": 900000120986, "changes": {"nickname": "Not on stdout"}}
+                assert (await client.call_tool("update_settings", change)).structured_content["applied"] is True
+    assert printed.read_bytes() == b""
+    assert len(audit_file(tmp_path)) == 1
+
+
+def test_over_stdio_stdout_is_the_protocols_alone_even_with_audit_stdout_on(tmp_path: Path) -> None:
+    """Over stdio stdout is the protocol: a purchase works and every line the server printed is a JSON-RPC
+    message, with VOICE_TOOLS_AUDIT_STDOUT set on; its audit lines are in the file (and on stderr)."""
+    policy = {"VOICE_TOOLS_CONFIRMATION": "preapproved", "VOICE_TOOLS_AUDIT_STDOUT": "on"}
+    with standalone_sandbox() as sandbox_url, stdio_server(sandbox_url, tmp_path, **policy) as peer:
+        found = peer.answer(peer.send("tools/call", {"name": "search_numbers", "arguments": {"country": "US"}}))
+        offer = found["result"]["structuredContent"]["numbers"][0]
+        bought = peer.answer(peer.send("tools/call", {"name": "buy_number", "arguments": {"quote": offer["quote"]}}))
+        assert bought["result"]["structuredContent"]["status"] == "purchased", bought
+        peer.process.send_signal(signal.SIGTERM)
+        assert peer.process.wait(timeout=30) == 0
+        printed = [json.loads(line) for line in peer.rest()]
+    assert printed and all(m.get("jsonrpc") == "2.0" for m in printed), printed
+    assert [e["outcome"] for e in audit_lines(tmp_path)] == ["sending", "purchased"]

@@ -4,6 +4,8 @@ The ledger holds the trail (each line is written in the same atomic step as the 
 reservation never exists without its ``sending`` line). Every line is also appended to a JSON-lines file
 (fsync'd, so a ``sending`` line is on disk before the purchase request leaves) and logged to the
 ``voice_tools.audit`` logger, which the command line shows. Lines of one purchase share an ``attempt`` id.
+Where an ``echo`` stream is given (``serve --http``'s stdout, for a log pipeline: never over stdio, where
+stdout is the protocol), each line is written there too, byte for byte as in the file, once it is on disk.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import anyio.to_thread
 
@@ -24,9 +26,13 @@ logger = logging.getLogger("voice_tools.audit")
 
 class AuditTrail:
     def __init__(
-        self, path: Path | None, account: str, on_line: Callable[[dict[str, Any]], None] | None = None
+        self,
+        path: Path | None,
+        account: str,
+        on_line: Callable[[dict[str, Any]], None] | None = None,
+        echo: BinaryIO | None = None,
     ) -> None:
-        self.path, self.account, self.on_line = path, account, on_line
+        self.path, self.account, self.on_line, self.echo = path, account, on_line, echo
         self._lock = threading.Lock()  # the queue of lines not yet on disk
         self._writing = threading.Lock()  # one writer (and one fsync) at a time
         self._queued: list[bytes] = []
@@ -57,6 +63,8 @@ class AuditTrail:
         logger.info("%s", line)
         if self.on_line is not None:
             self.on_line(entry)  # e.g. the server's metrics: counts by event and outcome
+        if self.path is None:
+            self._echoed([(line + "\n").encode()])  # no file: echoed as it is told
         return line
 
     def _append(self, line: str) -> None:
@@ -85,3 +93,18 @@ class AuditTrail:
                     self._queued[:0] = batch
                 raise
             self._synced = upto
+            self._echoed(batch)  # on disk now; in the file's order (one writer at a time)
+
+    def _echoed(self, lines: list[bytes]) -> None:
+        """The lines also on the echo stream. One that fails (closed, its reader gone) is dropped with a
+        warning: the lines are in the file, and the purchase that wrote them must not fail for a log."""
+        if self.echo is None:
+            return
+        try:
+            self.echo.write(b"".join(lines))
+            self.echo.flush()
+        except (OSError, ValueError) as error:
+            self.echo = None
+            logging.getLogger("voice_tools.server").warning(
+                "audit lines are no longer written to stdout (%s); the audit file still has every line", error
+            )

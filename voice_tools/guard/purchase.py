@@ -95,7 +95,9 @@ class PurchaseGuard:
 
     async def prepare(self, quote_text: str, address_sid: str | None) -> PurchasePlan:
         """Read the quote, apply the policy and resolve the address; GuardRefusal if any fails. The quote, its
-        holder and the day's count come from the ledger in one round trip (``QuoteBook.look``)."""
+        holder and the day's count come from the ledger in one round trip (``QuoteBook.look``), after what this
+        replica kept on its disk, if anything (a purchase it withdrew must not be read as under way)."""
+        await self.spool.drain(self.ledger)  # no ledger call unless something was spooled
         look = await self.quotes.look(quote_text.strip(), self._today())
         try:
             quote = self.quotes.read(look.contents)

@@ -22,7 +22,7 @@ from typing import Any
 from voice_tools.models import AvailableNumber, PriceError
 from voice_tools.models.money import DOLLAR
 
-from .ledger import Ledger, QuoteLook, new_id
+from .ledger import READ_WAIT_SECONDS, Ledger, QuoteLook, answered_within, new_id
 from .ledger.base import HANDLE_ALPHABET
 from .text import one_line
 
@@ -126,7 +126,8 @@ class QuoteBook:
             return kept[1]
         if not HANDLE.fullmatch(handle):
             return QuoteLook(None, None, 0)
-        look = await self.ledger.look_quote(handle, "purchase", day)
+        async with answered_within(self.ledger.url, READ_WAIT_SECONDS):  # a read: refused in words, nothing held
+            look = await self.ledger.look_quote(handle, "purchase", day)
         if look.contents is not None and look.holder is None:
             self._looks[handle] = (now, look)
             while len(self._looks) > LOOKS_KEPT:

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from .audit import AuditTrail
 from .identity import IdentityCheck
-from .ledger import Ledger
+from .ledger import Ledger, LedgerUnavailable, Status
 from .refusal import GuardRefusal
 from .spool import Spool
 
@@ -44,13 +44,32 @@ class CatchUp:
         """Run ``reserve`` (a ledger reservation, given the identity to check) after ``catch_up``. When the
         ledger holds another identity, the full check decides: it refuses a ledger that forgot (GuardRefusal),
         or adopts the successor an operator's restore or accept-reset wrote, and the reservation runs again."""
-        made = await reserve(await self.catch_up())
+        made = await self._withdrawn_if_unsure(reserve, await self.catch_up())
         if refusal(made) != "identity":
             return made
         self.identity.known = None
-        made = await reserve(await self.catch_up())
+        made = await self._withdrawn_if_unsure(reserve, await self.catch_up())
         if refusal(made) == "identity":  # it changed again between the two: say so rather than loop
             message = "the guard's ledger changed its identity twice in a moment; nothing was sent. Retry: yes"
             await self.audit.amirror(self.audit.entry("ledger", outcome="refused", rule="ledger_reset", reason=message))
             raise GuardRefusal("ledger_reset", message)
         return made
+
+    async def _withdrawn_if_unsure(self, reserve: Callable[[str | None], Awaitable[R]], identity: str | None) -> R:
+        """A reservation whose answer never came may still have been made (Redis ran it, then stalled before
+        replying), and the caller is told nothing was done, which is true: nothing was sent. So each attempt it
+        may have made is withdrawn (settled not_purchased / not_released) through the spool, written into the
+        ledger ahead of anything new once it answers; one that was never made is left alone there."""
+        try:
+            return await reserve(identity)
+        except LedgerUnavailable as down:
+            for attempt in down.unsure:
+                status: Status = "not_purchased" if attempt.kind == "purchase" else "not_released"
+                entry = self.audit.entry(
+                    attempt.kind, outcome=status, number=attempt.subject, quote=attempt.quote, reason=WITHDRAWN
+                )
+                self.spool.settle_later(attempt.id, status, entry)
+            raise
+
+
+WITHDRAWN = "never sent: the ledger's answer to its reservation did not come, so it was withdrawn"

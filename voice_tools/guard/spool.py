@@ -6,7 +6,12 @@ its audit line go here instead: appended to ``spool.jsonl`` in the state directo
 or a restart keeps them. ``drain`` writes them into the ledger in order when it answers again, and the guard
 drains before any new reservation, so the shared record is complete before anything new is counted against
 it. Settling is idempotent in the ledger (an attempt already settled is left alone), so an entry written
-twice (a crash between writing it and forgetting it here) counts once.
+twice (a crash between writing it and forgetting it here) counts once. One drain runs at a time (the periodic
+catch-up, a reservation and a purchase's look all drain, and overlap when the ledger comes back under load):
+two at once would forget each other's entries, one of them never written. A drain that waited for a ledger
+that did not answer (a frozen Redis) is not tried again for a second: callers queued behind it are answered at
+once with the same error, instead of each waiting out its own turn. A ledger that refuses at once (Redis down)
+costs nothing to try, so then each caller tries, and the first after it is back writes.
 """
 
 from __future__ import annotations
@@ -15,18 +20,25 @@ import json
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
+
+import anyio
 
 from .ledger import Ledger, LedgerUnavailable, Status
 
 logger = logging.getLogger("voice_tools.guard")
+REST_SECONDS = 1.0  # after a drain waited for a ledger that did not answer, how long drains fail at once
+SLOW_SECONDS = 0.5  # a failed drain that took this long waited for the ledger (it did not refuse at once)
 
 
 class Spool:
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the file (appends, the first line forgotten) and ``pending``
+        self._draining = anyio.Lock()  # one drain at a time
+        self._down: tuple[float, LedgerUnavailable] | None = None  # when a drain last waited on a silent ledger
         self._memory: list[dict[str, Any]] = []  # without a path (tests in memory): kept for the process only
         self._pending = bool(path and path.exists() and path.stat().st_size)
 
@@ -42,27 +54,49 @@ class Spool:
 
     def entries(self) -> list[dict[str, Any]]:
         with self._lock:
-            if self.path is None:
-                return list(self._memory)
-            if not self.path.exists():
-                return []
-            lines = self.path.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+            return self._entries()
+
+    def _entries(self) -> list[dict[str, Any]]:
+        if self.path is None:
+            return list(self._memory)
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+    def _first(self) -> dict[str, Any] | None:
+        """The oldest entry; None when there is none, and then nothing is pending (checked and cleared under
+        the lock an append takes, so an entry kept meanwhile is never left unmarked)."""
+        with self._lock:
+            entries = self._entries()
+            if not entries:
+                self._pending = False
+                return None
+            return entries[0]
 
     async def drain(self, ledger: Ledger) -> int:
-        """Write every spooled entry into the ledger, oldest first; raises LedgerUnavailable (keeping the
-        rest) when it still cannot. Returns how many were written."""
+        """Write every spooled entry into the ledger, oldest first, those kept meanwhile included; raises
+        LedgerUnavailable (keeping the rest) when it still cannot. Returns how many were written."""
         if not self._pending:
             return 0
         written = 0
-        for entry in self.entries():
-            if entry["op"] == "settle":
-                await ledger.settle(entry["attempt"], entry["status"], entry["audit"])
-            else:
-                await ledger.record(entry["audit"])
-            self._forget_first()
-            written += 1
-        self._pending = False
+        async with self._draining:
+            if self._down is not None and time.monotonic() - self._down[0] < REST_SECONDS:
+                down = self._down[1]
+                raise LedgerUnavailable(down.where, down.what, down.retry_after)
+            started = time.monotonic()
+            try:
+                while (entry := self._first()) is not None:
+                    if entry["op"] == "settle":
+                        await ledger.settle(entry["attempt"], entry["status"], entry["audit"])
+                    else:
+                        await ledger.record(entry["audit"])
+                    self._forget_first()
+                    written += 1
+            except LedgerUnavailable as down:
+                if time.monotonic() - started >= SLOW_SECONDS:
+                    self._down = (time.monotonic(), down)
+                raise
+            self._down = None
         if written:
             logger.warning("ledger: wrote %d outcome(s) kept on this replica while it was unavailable", written)
         return written

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx2
 from mcp.server import MCPServer
@@ -62,11 +63,12 @@ def request_state_security(settings: ServerSettings) -> RequestStateSecurity | N
     return RequestStateSecurity(keys=keys, audience=f"voice-tools:{settings.account}")
 
 
-def server_parts(settings: ServerSettings) -> ServerParts:
-    """What the server keeps across lifespans: the ledger, the audit trail, the in-flight counter."""
+def server_parts(settings: ServerSettings, *, audit_echo: BinaryIO | None = None) -> ServerParts:
+    """What the server keeps across lifespans: the ledger, the audit trail, the in-flight counter.
+    ``audit_echo``: where each audit line is also written (serve --http's stdout; never stdio's)."""
     metrics = Metrics()
     ledger = metrics.timed(open_ledger(settings.ledger_url, settings.account))
-    audit = AuditTrail(settings.audit_log, settings.account, on_line=metrics.audited)
+    audit = AuditTrail(settings.audit_log, settings.account, on_line=metrics.audited, echo=audit_echo)
     links = ApprovalLinks(ledger)
     kept_on_disk = settings.ledger_url != MEMORY  # a throwaway ledger's outcomes have nowhere to go later
     which = hashlib.sha256(f"{settings.account}|{display_url(settings.ledger_url)}".encode()).hexdigest()[:12]

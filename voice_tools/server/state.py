@@ -10,10 +10,11 @@ out waits (bounded) for purchases and updates already sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx2
@@ -34,7 +35,7 @@ from voice_tools.guard import (
     ReleaseGuard,
 )
 from voice_tools.guard.identity import LedgerMemory
-from voice_tools.guard.ledger import MEMORY
+from voice_tools.guard.ledger import MEMORY, answered_within
 from voice_tools.guard.spool import Spool
 
 from .config.serving import ServerSettings
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from .shared.bulk_jobs import BulkJobs
 
 logger = logging.getLogger("voice_tools.server")
+T = TypeVar("T")
 
 
 @dataclass
@@ -122,30 +124,46 @@ class ServerParts:
     stopping: StopFlag = field(default_factory=StopFlag)  # set when the process begins to stop
 
 
+SHARED_BOARD_WAIT_SECONDS = 0.5  # past this the shared pause board counts as unreadable (Redis frozen, a stall)
+SHARED_BOARD_REST_SECONDS = 1.0  # after it failed, this replica goes by its own pauses this long, then looks again
+
+
 class AdvisoryBoard:
     """The shared pause board is advice: while the ledger cannot be read or written, this replica keeps its own
-    pauses and reads of the account go on (a Redis outage must not become an outage of every read)."""
+    pauses and reads of the account go on (a Redis outage must not become an outage of every read). A ledger
+    that does not answer (a frozen Redis accepts the connection and says nothing) is waited for briefly, then
+    left alone for a moment, so reads go on at their own speed and see the shared board again within about a
+    second of it answering."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger, self.local = ledger, LocalBoard()
+    def __init__(self, ledger: Ledger, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ledger, self.local, self._clock = ledger, LocalBoard(), clock
+        self._resting_until = float("-inf")
 
     async def pause_until(self, until: float) -> None:
         await self.local.pause_until(until)
-        with suppress(LedgerUnavailable):
-            await self.ledger.pause_until(until)
+        await self._shared(self.ledger.pause_until(until))
 
     async def paused_until(self) -> float | None:
         mine = await self.local.paused_until()
-        try:
-            shared = await self.ledger.paused_until()
-        except LedgerUnavailable:
-            return mine
+        shared = await self._shared(self.ledger.paused_until())
         return max(mine or 0.0, shared or 0.0) or None
+
+    async def _shared(self, call: Coroutine[Any, Any, T]) -> T | None:
+        """The shared board's answer, or None when it did not come in time (or the ledger is resting)."""
+        if self._clock() < self._resting_until:
+            call.close()
+            return None
+        try:
+            async with answered_within(self.ledger.url, SHARED_BOARD_WAIT_SECONDS):
+                return await call
+        except LedgerUnavailable:
+            self._resting_until = self._clock() + SHARED_BOARD_REST_SECONDS
+            return None
 
 
 RECONCILE_EVERY_SECONDS = 60.0
 FIRST_PASS_AFTER_SECONDS = 1.0  # a start answers its first requests (initialize, tools/list) before this work
-SPOOL_EVERY_SECONDS = 2.0
+SPOOL_EVERY_SECONDS = 0.5  # nothing to do (no ledger call) unless something was spooled
 
 
 async def catch_up_periodically(guard: PurchaseGuard, every: float = SPOOL_EVERY_SECONDS) -> None:

@@ -21,6 +21,7 @@ from .base import (
     JOB_KEEP_SECONDS,
     MAX_WRONG_CODES,
     OPEN,
+    READ_WAIT_SECONDS,
     SETTLEABLE,
     UNDONE,
     UNRESOLVED,
@@ -35,6 +36,7 @@ from .base import (
     QuoteLook,
     Reservation,
     Status,
+    answered_within,
     new_id,
 )
 from .sqlite import SqliteLedger
@@ -71,6 +73,7 @@ __all__ = [
     "MAX_WRONG_CODES",
     "MEMORY",
     "OPEN",
+    "READ_WAIT_SECONDS",
     "SETTLEABLE",
     "UNDONE",
     "UNRESOLVED",
@@ -87,6 +90,7 @@ __all__ = [
     "Reservation",
     "SqliteLedger",
     "Status",
+    "answered_within",
     "new_id",
     "open_ledger",
 ]

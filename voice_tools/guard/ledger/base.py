@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import anyio
 
 Kind = Literal["purchase", "release"]
 Status = Literal["sending", "unknown", "unresolved", "purchased", "not_purchased", "released", "not_released"]
@@ -44,16 +47,36 @@ MAX_WRONG_CODES = 5
 HANDLE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # 32 letters: 5 bits each; no l/1, o/0 to misread
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # read and typed by people: no 0/O, 1/I/L
 CODE_LENGTH = 6
+READ_WAIT_SECONDS = 2.0  # a healthy ledger answers a read in ms; a caller that can refuse or go on waits no longer
 
 
 class LedgerUnavailable(Exception):
     """The ledger could not be reached or could not write (Redis down or restarting, a full or failing disk).
-    Nothing it was asked to do happened; ``retry_after`` is a fair first wait. The message names where the
-    ledger is (never a secret) and what failed, for the operator."""
+    Nothing it was asked to do is known to have happened; ``retry_after`` is a fair first wait. The message names
+    where the ledger is (never a secret) and what failed, for the operator. ``unsure``: the attempts a reservation
+    may still have made although its answer never came (Redis ran it, then stalled before replying): nothing was
+    sent for them, and the guard withdraws them when the ledger answers again."""
 
-    def __init__(self, where: str, what: str, retry_after: float = 5.0) -> None:
+    def __init__(self, where: str, what: str, retry_after: float = 5.0, unsure: Sequence[Attempt] = ()) -> None:
         super().__init__(f"the guard's ledger ({where}) is unavailable: {what}")
-        self.where, self.what, self.retry_after = where, what, retry_after
+        self.where, self.what, self.retry_after, self.unsure = where, what, retry_after, tuple(unsure)
+
+
+@asynccontextmanager
+async def answered_within(where: str, seconds: float) -> AsyncIterator[None]:
+    """LedgerUnavailable when the ledger calls inside are not answered within ``seconds``. A frozen Redis
+    (SIGSTOP, a stalled host or disk) keeps its connections open and answers nothing, so a call waits for it
+    as long as it stays frozen; a caller that can do without the ledger (a read of the account, a search's
+    quotes, the advisory pause board) bounds its wait with this and goes on. Only for calls that are safe to
+    give up on: a read, or a write whose late arrival harms nothing (a quote nobody was given). A reservation
+    is never given up this way, since Redis could still run it after the caller was told nothing happened:
+    Redis's own command timeout ends its wait, its script refuses to reserve late (``redis.py``), and one made
+    whose answer never came is withdrawn (``LedgerUnavailable.unsure``, ``reservations.py``)."""
+    try:
+        with anyio.fail_after(seconds):
+            yield
+    except TimeoutError:
+        raise LedgerUnavailable(where, f"no answer within {seconds:g} s") from None
 
 
 def new_id(prefix: str, length: int = 10) -> str:

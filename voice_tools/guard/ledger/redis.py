@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -28,6 +28,7 @@ from .base import (
     CodeCheck,
     Kind,
     Ledger,
+    LedgerUnavailable,
     QuoteLook,
     Reservation,
     Status,
@@ -36,141 +37,19 @@ from .base import (
 )
 from .redis_connection import unavailable_when_redis_fails
 from .redis_jobs import RedisJobs
+from .redis_scripts import ISSUE_CODE, REDEEM_CODE, RESERVE, RESERVE_BATCH, SETTLE, TAKE
 from .urls import display_url
 
 DAY_KEY_SECONDS = 3 * 24 * 3600
 
-RESERVE = """
-local active = tonumber(redis.call('GET', KEYS[3]) or '0')
-if ARGV[12] ~= '' then
-  local held = redis.call('GET', KEYS[7])
-  if (not held) or cjson.decode(held)['id'] ~= ARGV[12] then return {'identity', active, ''} end
-end
-if ARGV[2] == '1' then
-  local holder = redis.call('GET', KEYS[1])
-  if holder then return {'quote_used', active, holder} end
-end
-local pending = redis.call('GET', KEYS[2])
-if pending then return {'subject_pending', active, pending} end
-local cap = tonumber(ARGV[3])
-if cap >= 0 and active >= cap then return {'cap_reached', active, ''} end
-if ARGV[2] == '1' then redis.call('SET', KEYS[1], ARGV[1]) end
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[3], tonumber(ARGV[11]))
-redis.call('HSET', KEYS[4], 'kind', ARGV[4], 'subject', ARGV[5], 'quote', ARGV[6], 'day', ARGV[7],
-           'status', 'sending', 'started_at', ARGV[8], 'details', ARGV[9])
-redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
-redis.call('RPUSH', KEYS[6], ARGV[10])
-return {'reserved', active + 1, ''}
-"""
-
-# KEYS: day, open, audit, identity, then per item: quote key, subject key, attempt key.
-# ARGV: n, cap, kind, day, started_at, day TTL, identity ('' : unchecked), then per item: id, has quote, subject,
-# quote, details, audit.
-RESERVE_BATCH = """
-local n, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
-local active = tonumber(redis.call('GET', KEYS[1]) or '0')
-if ARGV[7] ~= '' then
-  local held = redis.call('GET', KEYS[4])
-  if (not held) or cjson.decode(held)['id'] ~= ARGV[7] then return {'identity', active, ''} end
-end
-local seen = {}
-for i = 0, n - 1 do
-  local k, a = 5 + 3 * i, 8 + 6 * i
-  local subject = ARGV[a + 2]
-  if ARGV[a + 1] == '1' and redis.call('EXISTS', KEYS[k]) == 1 then return {'quote_used', active, subject} end
-  if redis.call('EXISTS', KEYS[k + 1]) == 1 or seen[KEYS[k + 1]] then return {'subject_pending', active, subject} end
-  seen[KEYS[k + 1]] = true
-end
-if cap >= 0 and active + n > cap then return {'cap_reached', active, ''} end
-for i = 0, n - 1 do
-  local k, a = 5 + 3 * i, 8 + 6 * i
-  if ARGV[a + 1] == '1' then redis.call('SET', KEYS[k], ARGV[a]) end
-  redis.call('SET', KEYS[k + 1], ARGV[a])
-  redis.call('HSET', KEYS[k + 2], 'kind', ARGV[3], 'subject', ARGV[a + 2], 'quote', ARGV[a + 3], 'day', ARGV[4],
-             'status', 'sending', 'started_at', ARGV[5], 'details', ARGV[a + 4])
-  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[a])
-  redis.call('RPUSH', KEYS[3], ARGV[a + 5])
-end
-redis.call('INCRBY', KEYS[1], n)
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
-return {'reserved', active + n, ''}
-"""
-
-SETTLE = """
-if ARGV[5] ~= '' then
-  local f = redis.call('HMGET', KEYS[1], 'kind', 'subject', 'quote', 'day')
-  if (f[1] or '') .. '|' .. (f[2] or '') .. '|' .. (f[3] or '') .. '|' .. (f[4] or '') ~= ARGV[5] then return -1 end
-end
-local current = redis.call('HGET', KEYS[1], 'status')
-if (not current) or current == ARGV[2] then return 0 end
-if current ~= 'sending' and current ~= 'unknown' and current ~= 'unresolved' then return 0 end
-if current == 'unresolved' and ARGV[2] ~= 'purchased' and ARGV[2] ~= 'released' then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'settled_at', ARGV[3])
-if current == 'unresolved' then redis.call('ZREM', KEYS[7], ARGV[1]) end
-if ARGV[2] == 'unresolved' then redis.call('ZADD', KEYS[7], redis.call('HGET', KEYS[1], 'started_at'), ARGV[1]) end
-if ARGV[2] ~= 'unknown' then
-  if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
-  redis.call('ZREM', KEYS[5], ARGV[1])
-end
-if ARGV[2] == 'not_purchased' or ARGV[2] == 'not_released' then
-  if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-  redis.call('DECR', KEYS[4])
-end
-redis.call('RPUSH', KEYS[6], ARGV[4])
-return 1
-"""
-
-TAKE = """
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-if used + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return -1 end
-used = redis.call('INCRBY', KEYS[1], tonumber(ARGV[1]))
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-return used
-"""
-
-ISSUE_CODE = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[4]) then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-redis.call('HSET', KEYS[2], 'quote', ARGV[1], 'binding', ARGV[2])
-redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
-redis.call('SADD', KEYS[3], KEYS[2])
-redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[3]))
-return 1
-"""
-
-REDEEM_CODE = """
-local max = tonumber(ARGV[3])
-local wrong = tonumber(redis.call('GET', KEYS[1]) or '0')
-if wrong >= max then return {'locked', 0} end
-local quote = redis.call('HGET', KEYS[2], 'quote')
-if quote == ARGV[1] and redis.call('HGET', KEYS[2], 'binding') == ARGV[2] then
-  redis.call('DEL', KEYS[2])
-  redis.call('SREM', KEYS[3], KEYS[2])
-  return {'redeemed', max - wrong}
-end
-local outcome = 'unknown'
-if quote == ARGV[1] then outcome = 'mismatch' end
-local live = 0
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  local left = redis.call('PTTL', key)
-  if left > live then live = left end
-end
-if live <= 0 then return {outcome, max} end
-wrong = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], live)
-if wrong >= max then
-  for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', key) end
-  redis.call('DEL', KEYS[3])
-  return {'locked', 0}
-end
-return {outcome, max - wrong}
-"""
-
-
 POOL_CONNECTIONS = 256 + 32  # the HTTP server's request cap (transports.limits), and room for the reconciler and probes
 POOL_WAIT_SECONDS = 5.0  # past this a ledger call fails as Redis being unreachable would
+ANSWER_SECONDS = 5.0  # a command Redis has not answered in this long fails (LedgerUnavailable), and is never re-sent
+# A command given up on may still run: a frozen Redis (SIGSTOP, a stalled host or disk) keeps what was sent and
+# runs it when it wakes. A reservation given up on was answered "nothing was done", so its script refuses to make
+# it when Redis reaches it later than this after it was sent: below ANSWER_SECONDS, with 2 s of room for the
+# clocks of Redis's host and this one to differ (NTP keeps them within milliseconds).
+RESERVE_WITHIN_SECONDS = 3.0
 
 
 def _connection_pool(url: str) -> Any:
@@ -180,7 +59,7 @@ def _connection_pool(url: str) -> Any:
     from redis.asyncio import BlockingConnectionPool
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
-    from redis.exceptions import ConnectionError, TimeoutError
+    from redis.exceptions import ConnectionError
 
     return BlockingConnectionPool.from_url(
         url,
@@ -188,10 +67,14 @@ def _connection_pool(url: str) -> Any:
         max_connections=POOL_CONNECTIONS,
         timeout=POOL_WAIT_SECONDS,
         # a pooled connection that Redis closed (a restart) is dialled again once, at once: calls resume as soon
-        # as Redis is back instead of failing once per stale connection
-        retry=Retry(NoBackoff(), 1),
-        retry_on_error=[ConnectionError, TimeoutError],
-        socket_connect_timeout=2,
+        # as Redis is back instead of failing once per stale connection. Never a command that timed out: Redis may
+        # have it and run it later (a reservation twice, a settlement whose second run finds it done). The same
+        # retry object serves connecting, so a connection that timed out is not dialled again either: it is given
+        # as long as a command (it was 2 s, dialled twice)
+        retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+        retry_on_error=[ConnectionError],
+        socket_connect_timeout=ANSWER_SECONDS,
+        socket_timeout=ANSWER_SECONDS,
     )
 
 
@@ -296,10 +179,12 @@ class RedisLedger(RedisJobs, Ledger):
             _line({**audit, "attempt": attempt_id}),
             DAY_KEY_SECONDS,
             identity or "",
+            _latest(),
         ]
-        outcome, active, holder_id = await self._reserve(keys=keys, args=args)
+        attempt = Attempt(attempt_id, kind, subject, quote, day, "sending", now, details)
+        outcome, active, holder_id = await self._unsure(self._reserve(keys=keys, args=args), [attempt])
+        self._not_late(outcome)
         if outcome == "reserved":
-            attempt = Attempt(attempt_id, kind, subject, quote, day, "sending", now, details)
             return Reservation(attempt, None, int(active))
         holder = await self.attempt(holder_id) if holder_id else None
         return Reservation(None, outcome, int(active), holder.status if holder else None)
@@ -317,6 +202,7 @@ class RedisLedger(RedisJobs, Ledger):
             repr(now),
             DAY_KEY_SECONDS,
             identity or "",
+            _latest(),
         ]
         for attempt_id, item in zip(ids, items, strict=True):
             keys += [
@@ -332,14 +218,33 @@ class RedisLedger(RedisJobs, Ledger):
                 _line(item.details),
                 _line({**item.audit, "attempt": attempt_id}),
             ]
-        outcome, active, subject = await self._reserve_batch(keys=keys, args=args)
-        if outcome != "reserved":
-            return BatchReservation([], outcome, int(active), subject or None)
         attempts = [
             Attempt(attempt_id, kind, item.subject, item.quote, day, "sending", now, item.details)
             for attempt_id, item in zip(ids, items, strict=True)
         ]
+        outcome, active, subject = await self._unsure(self._reserve_batch(keys=keys, args=args), attempts)
+        self._not_late(outcome)
+        if outcome != "reserved":
+            return BatchReservation([], outcome, int(active), subject or None)
         return BatchReservation(attempts, None, int(active))
+
+    async def _unsure(self, script: Awaitable[Any], attempts: Sequence[Attempt]) -> Any:
+        """Run a reservation script; when its answer does not come (timed out, the connection lost), the
+        attempts it may have made go with the LedgerUnavailable, for the guard to withdraw."""
+        from redis.exceptions import RedisError
+
+        try:
+            return await script
+        except (RedisError, OSError) as error:
+            raise LedgerUnavailable(self.url, f"{type(error).__name__}: {error}", unsure=attempts) from error
+
+    def _not_late(self, outcome: str) -> None:
+        if outcome == "late":
+            raise LedgerUnavailable(
+                self.url,
+                f"Redis reached the reservation more than {RESERVE_WITHIN_SECONDS:g} s after it was sent (it stalled, "
+                "or its clock is ahead of this host's), so it made none",
+            )
 
     async def settle(
         self, attempt_id: str, status: Status, audit: dict[str, Any], *, known: Attempt | None = None
@@ -475,6 +380,12 @@ class RedisLedger(RedisJobs, Ledger):
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+def _latest() -> int:
+    """The latest moment a reservation sent now may still be made, in ms of the wall clock (Redis's, in the
+    script: never the ledger's own clock, which tests move)."""
+    return int((time.time() + RESERVE_WITHIN_SECONDS) * 1000)
 
 
 def _line(data: dict[str, Any]) -> str:

@@ -44,6 +44,7 @@ class HttpSettings:
     drain_seconds: float = 0.0  # on SIGTERM, how long /readyz fails before the listener closes
     metrics_port: int | None = None  # /metrics on its own port (None: on the MCP port)
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # whose X-Forwarded-For names the caller
+    audit_stdout: bool = True  # each audit line also on stdout, for the log pipeline
 
     @property
     def authenticated(self) -> bool:
@@ -78,6 +79,7 @@ class HttpSettings:
             drain_seconds=values.get("VOICE_TOOLS_DRAIN"),
             metrics_port=values.get("VOICE_TOOLS_METRICS_PORT"),
             trusted_proxies=values.get("VOICE_TOOLS_TRUSTED_PROXIES"),
+            audit_stdout=values.get("VOICE_TOOLS_AUDIT_STDOUT"),
         )
         made.check()
         return made

@@ -203,6 +203,8 @@ VARIABLES: tuple[Variable, ...] = (
       Seconds(maximum=600, zero=True), default=5.0),
     V("VOICE_TOOLS_METRICS_PORT", "http", "serve /metrics on this port only, not on the MCP port",
       Count(1, 65535), default_text="the MCP port", example="9464"),
+    V("VOICE_TOOLS_AUDIT_STDOUT", "http", "each audit line also on stdout as it is in the audit file, one JSON "
+      "object a line, for the log pipeline (stdio never: stdout is the protocol there)", ON_OFF, default=True),
     V("VOICE_TOOLS_TRUSTED_PROXIES", "http", "balancers whose X-Forwarded-For names the caller (fair share)",
       Items(Text("an address"), "addresses or networks (10.0.0.0/8), or *"), default=("127.0.0.1", "::1"),
       default_text="127.0.0.1,::1"),

@@ -39,13 +39,14 @@ from pydantic import TypeAdapter
 from voice_tools.client import TalkClient
 from voice_tools.client.talk import PHONE_NUMBERS
 from voice_tools.guard import Ledger, LedgerUnavailable
-from voice_tools.guard.ledger import new_id
+from voice_tools.guard.ledger import answered_within, new_id
 from voice_tools.models import PhoneNumber
 
 from .results import NOISY_FIELDS
 
 FRESH_SECONDS = 60.0  # a new listing or look-up reads a snapshot at most this old
 KEEP_SECONDS = 900.0  # a listing that continues (a cursor) reads its snapshot for this long
+MARK_WAIT_SECONDS = 0.5  # the fleet-wide "the account changed" mark: advice, not worth holding an answer for
 KEPT = 4  # snapshots one replica keeps in memory (the newest of each depth, and those cursors still name)
 CHANGED = "s.changed"  # ledger record: when this server (any replica) last changed a number
 POINTER = {True: "s.minimal", False: "s.full"}  # ledger records: the newest snapshot of each depth
@@ -191,9 +192,12 @@ class NumberDirectory:
             return
         self.forget()
         if self.ledger is not None:
-            # while the ledger is down, the other replicas' snapshots still age out within FRESH_SECONDS
+            # advice, on the way of a purchase's answer: bounded like the pause board (a frozen Redis answers
+            # nothing), and while the ledger is down the other replicas' snapshots still age out within
+            # FRESH_SECONDS
             with suppress(LedgerUnavailable):
-                await self.ledger.save_record(CHANGED, {"at": self._changed_at}, KEEP_SECONDS)
+                async with answered_within(self.ledger.url, MARK_WAIT_SECONDS):
+                    await self.ledger.save_record(CHANGED, {"at": self._changed_at}, KEEP_SECONDS)
 
     # ---------------------------------------------------------- internals
     def _usable(self, snapshot: Snapshot, changed: float, max_age: float) -> bool:

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from voice_tools.client import ZendeskError
 from voice_tools.guard import LedgerUnavailable, Quote
+from voice_tools.guard.ledger import READ_WAIT_SECONDS, answered_within
 from voice_tools.models import AvailableNumber
 from voice_tools.models.dialling import national
 
@@ -92,7 +93,8 @@ async def search_numbers(
 
     async def count_today() -> None:
         with suppress(LedgerUnavailable):  # then the answer says so, below
-            counted.append(await app.guard.purchases_today())
+            async with answered_within(app.guard.ledger.url, READ_WAIT_SECONDS):  # a frozen Redis answers nothing
+                counted.append(await app.guard.purchases_today())
 
     failure: ZendeskError | None = None
     async with anyio.create_task_group() as group:
@@ -106,10 +108,11 @@ async def search_numbers(
     if failure is not None:
         raise tool_error(failure, subject="the search") from None
     shown = found[:limit]
-    try:
+    try:  # bounded: a frozen Redis answers nothing, and a quote saved after the answer was given harms nothing
         if not counted:
             raise LedgerUnavailable("ledger", "today's count could not be read")
-        quotes: list[Quote | None] = list(await app.guard.quotes.issue(shown))
+        async with answered_within(app.guard.ledger.url, READ_WAIT_SECONDS):
+            quotes: list[Quote | None] = list(await app.guard.quotes.issue(shown))
         purchases_today = counted[0]
     except LedgerUnavailable:  # the search is still an answer; only buying needs the ledger
         offers = [_offer(app, n, None, 0, country).model_copy(update={"blocked": "ledger"}) for n in shown]

@@ -19,12 +19,16 @@
   call in progress and exits 0 (``drain.py``).
 - ``/metrics`` is served on ``VOICE_TOOLS_METRICS_PORT`` when set, and then not on the MCP port, so a
   balancer that forwards the MCP port cannot publish it.
+- The audit trail: each line written to the audit file is also written to stdout, one JSON object a line,
+  for the log pipeline (``VOICE_TOOLS_AUDIT_STDOUT``, on by default). Over stdio, stdout is the protocol's
+  and never carries it.
 """
 
 from __future__ import annotations
 
 import hmac
 import socket
+import sys
 from typing import Any
 
 import httpx2
@@ -132,7 +136,7 @@ def http_app(
         )
     if transport is None and settings.sandbox:
         transport = sandbox_transport()
-    parts = server_parts(settings)
+    parts = server_parts(settings, audit_echo=getattr(sys.stdout, "buffer", None) if http.audit_stdout else None)
     server = build_server(
         settings, transport=transport, token_verifier=verifier if auth else None, auth=auth, parts=parts
     )
