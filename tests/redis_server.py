@@ -43,8 +43,10 @@ def redis_server() -> Iterator[str]:
                 folder,
                 "--protected-mode",
                 "yes",
+                "--logfile",
+                f"{folder}/redis.log",  # a file, never a pipe nobody reads (a full pipe stops the server)
             ],
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         try:
@@ -83,8 +85,22 @@ class ControlledRedis:
             Path(self.folder).mkdir(parents=True)
         persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
         self.process = subprocess.Popen(
-            [binary, "--bind", LOOPBACK, "--port", str(self.port), "--save", "", *persistence, "--dir", self.folder],
-            stdout=subprocess.PIPE,
+            [
+                *(
+                    binary,
+                    "--bind",
+                    LOOPBACK,
+                    "--port",
+                    str(self.port),
+                    "--save",
+                    "",
+                    *persistence,
+                    "--dir",
+                    self.folder,
+                ),
+                *("--logfile", f"{self.folder}.log"),
+            ],  # beside its data (an empty restart clears the folder)
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         wait_until_listening(self.port, self.process)
