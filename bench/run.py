@@ -546,9 +546,9 @@ def sections(quick: bool) -> dict[str, Callable[[Report], Awaitable[None]]]:
         "bytecode": lambda r: bench_bytecode(r, runs=2 if quick else 7),
         "overhead": lambda r: bench_overhead(r, runs=2 if quick else 5, calls=20 if quick else 200),
         "ledger": lambda r: bench_ledger(r, runs=2 if quick else 5, calls=20 if quick else 200),
-        "large_account": lambda r: bench_large_account(r, runs=2 if quick else 5),
-        "walk": lambda r: bench_walk(r, runs=1 if quick else 3),
-        "memory": lambda r: bench_memory(r, calls=500 if quick else 10_000),
+        "large_account": lambda r: bench_large_account(r, runs=1 if quick else 5),
+        "walk": lambda r: bench_walk(r, runs=1 if quick else 3, account=2_000 if quick else 20_000),
+        "memory": lambda r: bench_memory(r, calls=200 if quick else 10_000),
         # a quick run is the test suite's smoke run: every benchmark once at its smallest, the largest level only
         "throughput": lambda r: bench_throughput(
             r, calls=40 if quick else 320, runs=1 if quick else 3, levels=(32,) if quick else (1, 8, 32)

@@ -46,7 +46,7 @@ async def raw_read(base_url: str) -> float:
     return time.perf_counter() - started
 
 
-async def walk(client: Client) -> tuple[float, float, int]:
+async def walk(client: Client, account: int) -> tuple[float, float, int]:
     """The whole account through next_cursor at the default limit: seconds in all, the first call's, calls."""
     started = time.perf_counter()
     first, cursor, calls, seen = 0.0, None, 0, set()
@@ -57,14 +57,14 @@ async def walk(client: Client) -> tuple[float, float, int]:
         first = first or time.perf_counter() - started
         seen.update(n["id"] for n in result.structured_content["numbers"])
         cursor = result.structured_content.get("next_cursor")
-    assert len(seen) == ACCOUNT, len(seen)
+    assert len(seen) == account, len(seen)
     return time.perf_counter() - started, first, calls
 
 
-async def bench_walk(report: Report, runs: int) -> None:
-    print(f"walk: {ACCOUNT:,} numbers through next_cursor, default budget ({runs} runs)", flush=True)
+async def bench_walk(report: Report, runs: int, account: int = ACCOUNT) -> None:
+    print(f"walk: {account:,} numbers through next_cursor, default budget ({runs} runs)", flush=True)
     raw_s, raw_requests, full_s, walk_s, first_s, walk_requests, refused, calls = [], [], [], [], [], [], [], 0
-    with standalone_sandbox("--numbers", str(ACCOUNT), *DEFAULT_BUDGET) as zendesk:
+    with standalone_sandbox("--numbers", str(account), *DEFAULT_BUDGET) as zendesk:
         async with httpx2.AsyncClient(base_url=zendesk.base_url) as admin:
             for _ in range(runs):
                 await reset(admin)
@@ -77,7 +77,7 @@ async def bench_walk(report: Report, runs: int) -> None:
                     full_s.append(time.perf_counter() - started)
                 await reset(admin)
                 async with Client(stdio([*VOICE_TOOLS, "serve"], zendesk.server_env)) as server:
-                    total, first, calls = await walk(server)
+                    total, first, calls = await walk(server, account)
                 walk_s.append(total)
                 first_s.append(first)
                 logged = await sandbox_requests(admin)
@@ -88,7 +88,7 @@ async def bench_walk(report: Report, runs: int) -> None:
     time_ratio, first_ratio = walk_t.median / raw_t.median, statistics.median(first_s) / statistics.median(full_s)
     report.add(
         "walk_requests",
-        f"walk of {ACCOUNT:,} numbers ({calls} calls at the default limit), Zendesk requests",
+        f"walk of {account:,} numbers ({calls} calls at the default limit), Zendesk requests",
         f"{statistics.median(walk_requests):.0f} requests, {max(refused)} refused (429)",
         f"one raw read of every page: {statistics.median(raw_requests):.0f}",
         f"{requests:.2f}x; " + verdict(requests, 1.2),

@@ -46,6 +46,8 @@ from .results import NOISY_FIELDS
 
 FRESH_SECONDS = 60.0  # a new listing or look-up reads a snapshot at most this old
 KEEP_SECONDS = 900.0  # a listing that continues (a cursor) reads its snapshot for this long
+LOAD_WAIT_SECONDS = 2.0  # a snapshot of 20,000 numbers loads in well under this from a ledger that answers
+LEDGER_QUIET_SECONDS = 1.0
 MARK_WAIT_SECONDS = 0.5  # the fleet-wide "the account changed" mark: advice, not worth holding an answer for
 KEPT = 4  # snapshots one replica keeps in memory (the newest of each depth, and those cursors still name)
 CHANGED = "s.changed"  # ledger record: when this server (any replica) last changed a number
@@ -126,6 +128,7 @@ class NumberDirectory:
     _kept: OrderedDict[str, Snapshot] = field(default_factory=OrderedDict)
     _newest: dict[bool, Snapshot] = field(default_factory=dict)  # by depth (minimal or not)
     _changed_at: float = float("-inf")  # the latest change this replica knows of
+    _ledger_quiet_until: float = float("-inf")  # a ledger that did not answer is not asked again before this
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
     # where a new snapshot is written to the ledger after the answer (None: before it, in the call)
     background: anyio.abc.TaskGroup | None = None
@@ -265,10 +268,17 @@ class NumberDirectory:
             self._kept.popitem(last=False)
 
     async def _load(self, key: str) -> dict[str, Any] | None:
+        """A shared record, or None when there is none or the ledger cannot give it now: a listing is a read
+        and goes on from Zendesk. A frozen Redis answers nothing, so a load waits LOAD_WAIT_SECONDS at most,
+        and after one that was not answered the ledger is left alone for LEDGER_QUIET_SECONDS."""
         assert self.ledger is not None
+        if self.clock() < self._ledger_quiet_until:
+            return None
         try:
-            return await self.ledger.load_record(key)
+            async with answered_within(self.ledger.url, LOAD_WAIT_SECONDS):
+                return await self.ledger.load_record(key)
         except LedgerUnavailable:
+            self._ledger_quiet_until = self.clock() + LEDGER_QUIET_SECONDS
             return None
 
 
