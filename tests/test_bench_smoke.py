@@ -33,8 +33,8 @@ def test_the_bench_runs_and_writes_its_results(tmp_path: Path) -> None:
         "overhead_get_number",
         "large_account",
         "memory_start",
-        "throughput_32",
-        "fleet_64",
+        "throughput_8",
+        "fleet_8",
     ):
         assert key in results
     assert results["tool_list_tokens"]["total"] <= 1500
