@@ -49,6 +49,13 @@ WHY_MISSED = {
     ),
     "memory_start": "The server keeps more modules and its prompts in memory than a bare server with one tool.",
 }
+for ledger in ("sqlite", "redis"):
+    for era in ("legacy", "auto"):
+        WHY_MISSED[f"purchase_tool_{ledger}_{era}"] = (
+            "The guard's purchase takes 3 ledger round trips (its own row above); through the tool a fourth is the "
+            "listing snapshot's retirement (server/shared/directory.py): a number bought must appear in the next "
+            "list_numbers on any replica, so the write marks every replica's snapshot of the account stale."
+        )
 for clients in (1, 8, 32):
     WHY_MISSED[f"throughput_{clients}"] = (
         "get_number makes a Zendesk request (to the standalone sandbox, a process on the same 2 cores) that the "
