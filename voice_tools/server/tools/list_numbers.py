@@ -23,14 +23,14 @@ from ..shared.arguments import Country
 from ..shared.budget import rows_that_fit
 from ..shared.declared import ACCOUNT, READS, Declared
 from ..shared.directory import Snapshot
-from ..shared.errors import message, tool_error
+from ..shared.errors import tool_error
 from ..shared.filters import (
     MAX_SETTINGS_READS,
     WHERE_DESCRIPTION,
     NumberQuery,
     Where,
-    read_voicemail,
     settings_row,
+    voicemail_within_bounds,
 )
 from ..shared.groups import GroupNameError
 from ..shared.invalid import invalid_arguments, problems
@@ -109,7 +109,7 @@ async def list_numbers(
     if view == "settings":
         page = page[:MAX_SETTINGS_READS]
         missing = [n for n in page if n.id not in voicemail]
-        voicemail |= await _voicemail(app, missing) if missing else {}
+        voicemail |= await voicemail_within_bounds(app.client, missing) if missing else {}
     rows, common = await _rows(app, page, view, voicemail)
     fit = rows_that_fit(rows, app.settings.max_result_tokens)
     shown = rows[:fit]
@@ -175,7 +175,7 @@ async def _matches(app: AppState, snapshot: Snapshot, query: NumberQuery, group_
     if query.where.needs_settings:
         voicemail: dict[int, bool] = snapshot.derived.setdefault("voicemail", {})
         missing = [n for n in matched if n.id not in voicemail]
-        voicemail |= await _voicemail(app, missing) if missing else {}
+        voicemail |= await voicemail_within_bounds(app.client, missing) if missing else {}
         matched = [n for n in matched if voicemail[n.id] == query.where.voicemail]
     snapshot.derived[key] = matched
     return matched
@@ -194,22 +194,6 @@ async def _group_id(app: AppState, group: int | str, numbers: list[PhoneNumber])
         return await app.groups.resolve(group, via_number_id=numbers[0].id if numbers else None)
     except GroupNameError as error:
         raise ToolError(invalid_arguments("list_numbers", [f"group: {error}"], fix=["group"])) from None
-
-
-async def _voicemail(app: AppState, numbers: list[PhoneNumber]) -> dict[int, bool]:
-    if len(numbers) > MAX_SETTINGS_READS:
-        raise ToolError(
-            message(
-                f"voicemail is a setting Zendesk returns number by number, and {len(numbers)} numbers match the "
-                f"other filters; one call reads at most {MAX_SETTINGS_READS}",
-                "no, not as it is",
-                "narrow with country, group, text or another where condition, then call again",
-            )
-        )
-    try:
-        return await read_voicemail(app.client, numbers)
-    except ZendeskError as error:
-        raise tool_error(error, subject="the numbers' settings") from None
 
 
 async def _rows(
